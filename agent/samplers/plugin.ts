@@ -1,0 +1,11 @@
+import type { Sampler, SamplerDeps } from '../sampler.js';
+
+/**
+ * How a sampler kind plugs into the agent: its config section's JSON schema (validated with
+ * file:line:field errors, defaults filled in) and a factory. Listed explicitly in registry.ts.
+ */
+export interface SamplerPlugin<C = unknown> {
+  readonly name: string;
+  readonly schema: object;
+  create(config: C, deps: SamplerDeps): Sampler[];
+}

@@ -1,0 +1,51 @@
+// `npm test`: installs the real components the suite needs (Debian packages, as root), runs the
+// whole tap suite, and ends with the plain `N passed, N failed` line CI reads (tap's own closing
+// line, `# { total, pass, fail }`, is not recognised).
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+const debianPackages = (process.env.FLOORWATCH_TEST_PACKAGES ??
+  'influxdb victoria-metrics logrotate iproute2 procps hylafax-server chromium ansible prometheus-node-exporter').split(/\s+/).filter(Boolean);
+
+function missingPackages() {
+  return debianPackages.filter((p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true);
+}
+
+function installPackages() {
+  const missing = missingPackages();
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    console.error(`[test setup] missing Debian packages (need root to install): ${missing.join(' ')}; dependent tests will skip`);
+    return;
+  }
+  console.error(`[test setup] apt-get install -y ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  // policy-rc.d keeps the packages' own services from starting: the tests start their own.
+  spawnSync('sh', ['-c', 'printf "#!/bin/sh\\nexit 101\\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d'], { stdio: 'inherit' });
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  if (r.status !== 0) console.error(`[test setup] apt-get exited ${r.status}; dependent tests will skip`);
+}
+
+installPackages();
+
+const args = process.argv.slice(2);
+const tap = spawn('node_modules/.bin/tap', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+let summary;
+const rl = createInterface({ input: tap.stdout });
+rl.on('line', (line) => {
+  console.log(line);
+  const m = /^# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?(?:, .*)?\}/.exec(line);
+  if (m) summary = { total: +m[1], pass: +(m[2] ?? 0), fail: +(m[3] ?? 0) };
+  const skip = /skip: (\d+)/.exec(line);
+  if (m && skip) summary.skip = +skip[1];
+});
+tap.on('close', (code) => {
+  if (!summary) {
+    console.log(`0 passed, 1 failed`);
+    process.exit(code || 1);
+  }
+  const failed = summary.fail + (code !== 0 && summary.fail === 0 ? 1 : 0);
+  console.log(`${summary.pass} passed, ${failed} failed${summary.skip ? `, ${summary.skip} skipped` : ''}`);
+  process.exit(code ?? 1);
+});
