@@ -15,7 +15,7 @@ export class SyntheticSampler implements Sampler {
   readonly name = 'synthetic';
   #count = 0;
   readonly #fields: string[];
-  constructor(private readonly config: SyntheticConfig) {
+  constructor(config: SyntheticConfig) {
     this.#fields = Array.from({ length: config.series }, (_, i) => `s${i}`);
   }
   sample(emit: Emit): void {
