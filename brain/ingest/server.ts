@@ -1,0 +1,131 @@
+/**
+ * The brain's gRPC endpoint, with the limits grpc-js does not set by default (issue #2):
+ * grpc-js bounds neither concurrent streams per connection, nor idle connections, nor
+ * connections per peer. So the brain accepts TCP itself, refuses a peer over its connection
+ * quota (and everyone over the global one), closes sockets idle for too long, and only then
+ * hands the socket to grpc-js through a connection injector. Streams per connection and
+ * message size are grpc-js options; a stream that never says hello is ended by the session.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { execFile } from 'node:child_process';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../../lib/log.js';
+import { ingestService, type IngestStream } from '../../proto/wire.js';
+import type { BrainConfig } from '../config.js';
+import type { IngestMetrics } from './metrics.js';
+
+export interface IngestServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startIngestServer(
+  config: BrainConfig,
+  log: Logger,
+  metrics: IngestMetrics,
+  onStream: (call: IngestStream) => void,
+): Promise<IngestServer> {
+  const limits = config.limits;
+  await raiseOpenFileLimit(limits.nofile, log);
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': limits.max_message_bytes,
+    'grpc.max_send_message_length': limits.max_message_bytes,
+    'grpc.max_concurrent_streams': limits.max_streams_per_connection,
+    'grpc.max_connection_idle_ms': limits.idle_timeout_ms,
+    'grpc.keepalive_time_ms': 10_000,
+    'grpc.keepalive_timeout_ms': 5_000,
+    'grpc-node.max_session_memory': 32,
+  });
+  server.addService(ingestService, { stream: onStream });
+  const injector = server.createConnectionInjector(serverCredentials(config, log));
+
+  const perPeer = new Map<string, number>();
+  let total = 0;
+  const tcp: NetServer = createServer({ noDelay: true }, (socket: Socket) => {
+    const peer = socket.remoteAddress ?? 'unknown';
+    const count = perPeer.get(peer) ?? 0;
+    const refuse = total >= limits.max_connections ? 'max_connections' : count >= limits.max_connections_per_peer ? 'max_connections_per_peer' : undefined;
+    if (refuse) {
+      metrics.refusedConnections.inc(1, { reason: refuse });
+      socket.destroy();
+      return;
+    }
+    perPeer.set(peer, count + 1);
+    total++;
+    socket.once('close', () => {
+      total--;
+      const n = (perPeer.get(peer) ?? 1) - 1;
+      if (n <= 0) perPeer.delete(peer);
+      else perPeer.set(peer, n);
+    });
+    // A socket silent in both directions this long is dead or hostile (agents send ≥ 1 msg/s).
+    socket.setTimeout(limits.idle_timeout_ms, () => socket.destroy());
+    socket.on('error', () => socket.destroy());
+    injector.injectConnection(socket);
+  });
+  const { host, port } = splitAddress(config.listen);
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen({ host, port, backlog: 4096 }, () => resolve());
+  });
+  const bound = tcp.address();
+  const boundPort = typeof bound === 'object' && bound ? bound.port : port;
+  return {
+    port: boundPort,
+    close: () =>
+      new Promise<void>((resolve) => {
+        tcp.close();
+        injector.drain(500);
+        server.tryShutdown(() => {
+          injector.destroy();
+          resolve();
+        });
+        setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 1500).unref();
+      }),
+  };
+}
+
+function serverCredentials(config: BrainConfig, log: Logger): grpc.ServerCredentials {
+  const tls = config.tls;
+  if (!tls) {
+    if (!isLoopbackHost(splitAddress(config.listen).host)) log.warn({ listen: config.listen }, 'ingest listens WITHOUT TLS on a non-loopback address');
+    else log.warn({ listen: config.listen }, 'ingest without TLS (plaintext): acceptable on loopback and for the demo only');
+    return grpc.ServerCredentials.createInsecure();
+  }
+  const ca = tls.ca ? readFileSync(tls.ca) : null;
+  return grpc.ServerCredentials.createSsl(ca, [{ private_key: readFileSync(tls.key), cert_chain: readFileSync(tls.cert) }], tls.require_client_cert && ca !== null);
+}
+
+/** Identities a client certificate vouches for (CN and DNS SANs), or undefined without mTLS. */
+export function certIdentities(call: IngestStream): string[] | undefined {
+  const cert = call.getAuthContext?.()?.sslPeerCertificate;
+  if (!cert || !cert.subject) return undefined;
+  const ids: string[] = [];
+  const cn = cert.subject.CN;
+  if (typeof cn === 'string') ids.push(cn);
+  for (const part of (cert.subjectaltname ?? '').split(/,\s*/)) if (part.startsWith('DNS:')) ids.push(part.slice(4));
+  return ids;
+}
+
+export function splitAddress(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** Thousands of agent connections need file descriptors; Node has no setrlimit, prlimit does. */
+async function raiseOpenFileLimit(nofile: number, log: Logger): Promise<void> {
+  await new Promise<void>((resolve) => {
+    execFile('prlimit', [`--pid=${process.pid}`, `--nofile=${nofile}:${nofile}`], (err) => {
+      if (err) log.warn({ nofile, err: err.message.split('\n')[0] }, 'could not raise the open-file limit');
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,189 @@
+/**
+ * The brain, composed: ingest (gRPC) → state (agents, series, events) → spool → forwarder →
+ * store, plus the HTTP API. Composition only; each stage is its own module.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/log.js';
+import { MetricsRegistry } from '../lib/metrics.js';
+import { VERSION } from '../lib/version.js';
+import type { BrainConfig } from './config.js';
+import { startApi } from './http/api.js';
+import { AgentRegistry } from './ingest/agents.js';
+import { ingestMetrics } from './ingest/metrics.js';
+import { certIdentities, splitAddress, startIngestServer } from './ingest/server.js';
+import { IngestSession } from './ingest/session.js';
+import { EventLog } from './state/event-log.js';
+import { SeriesTable } from './state/series-table.js';
+import { DeadLetterFile } from './store/dead-letter-file.js';
+import { Forwarder } from './store/forwarder.js';
+import { InfluxV1Sink } from './store/influx-v1.js';
+import { InfluxV2Sink } from './store/influx-v2.js';
+import type { Sink } from './store/sink.js';
+import { Spool } from './store/spool.js';
+
+export interface BrainHandle {
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly agents: AgentRegistry;
+  readonly series: SeriesTable;
+  readonly events: EventLog;
+  readonly metrics: MetricsRegistry;
+  stop(): Promise<void>;
+}
+
+export async function startBrain(config: BrainConfig, log: Logger, clock: Clock = systemClock): Promise<BrainHandle> {
+  const stateDir = config.brain.state_dir;
+  mkdirSync(stateDir, { recursive: true });
+  const metrics = new MetricsRegistry();
+  const im = ingestMetrics(metrics);
+  const events = new EventLog({ clock });
+  const agents = new AgentRegistry({ clock, events, silentAfterMs: config.liveness.silent_after_ms });
+  const series = new SeriesTable(config.limits.max_series_total);
+  const checkpointFile = join(stateDir, 'agents-acked.json');
+  const writeCheckpoint = () => {
+    writeFileSync(checkpointFile + '.tmp', JSON.stringify(agents.checkpoint()));
+    renameSync(checkpointFile + '.tmp', checkpointFile);
+  };
+  for (const [id, seq] of Object.entries(readCheckpoint(checkpointFile))) agents.recovered(id, seq);
+
+  const spool = config.spool.enabled
+    ? new Spool({ dir: join(stateDir, 'spool'), maxBytes: config.spool.max_bytes, segmentBytes: config.spool.segment_bytes, fsync: config.spool.fsync, beforeDelete: writeCheckpoint })
+    : undefined;
+  let recoveredLines = 0;
+  spool?.recover((r) => {
+    agents.recovered(r.agentId, r.seq);
+    recoveredLines += r.lines;
+  });
+  const sink = createSink(config, log, clock);
+  const forwarder =
+    spool && sink
+      ? new Forwarder({
+          clock,
+          log,
+          spool,
+          sink,
+          stateDir,
+          batchLines: config.store.batch_lines,
+          maxInflight: config.store.max_inflight,
+          deadLetter: new DeadLetterFile({ path: join(stateDir, 'dead-letter.jsonl'), clock }),
+        })
+      : undefined;
+  registerStoreMetrics(metrics, spool, forwarder);
+
+  const agentConfig = loadAgentPush(config);
+  const persist = spool ? (agentId: string, seq: number, lines: number, text: string) => spool.append(agentId, seq, lines, text).then(() => forwarder?.kick()) : undefined;
+  const ingest = await startIngestServer(config, log, im, (call) => {
+    new IngestSession(call, {
+      clock,
+      log,
+      brainId: config.brain.id,
+      agents,
+      series,
+      events,
+      metrics: im,
+      token: config.token,
+      helloTimeoutMs: config.limits.hello_timeout_ms,
+      maxSeriesPerStream: config.limits.max_series_per_stream,
+      persist,
+      certIdentity: certIdentities,
+      agentConfig: () => agentConfig,
+    });
+  });
+  forwarder?.start();
+  agents.startLiveness(config.liveness.check_every_ms);
+  const startedMs = clock.now();
+  const api = await startApi(splitAddress(config.http), {
+    brainId: config.brain.id,
+    version: VERSION,
+    agents,
+    series,
+    events,
+    metrics,
+    startedMs,
+    now: () => clock.now(),
+    store: () => ({
+      kind: config.store.kind,
+      sink: sink?.name ?? null,
+      up: forwarder?.storeUp ?? null,
+      forwarded_lines: forwarder?.forwardedLines ?? 0,
+      rejected_lines: forwarder?.rejectedLines ?? 0,
+      spool_bytes: spool?.bytes ?? 0,
+      spool_appended_lines: spool?.appendedLines ?? 0,
+      spool_dropped_lines: spool?.droppedLines ?? 0,
+      recovered_lines: recoveredLines,
+    }),
+  });
+  const httpAddr = api.address();
+  const httpPort = typeof httpAddr === 'object' && httpAddr ? httpAddr.port : 0;
+  log.info({ grpc: `${splitAddress(config.listen).host}:${ingest.port}`, http: httpPort, store: sink?.name ?? 'local spool only', recoveredLines }, 'brain started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    grpcPort: ingest.port,
+    httpPort,
+    agents,
+    series,
+    events,
+    metrics,
+    stop: () =>
+      (stopping ??= (async () => {
+        agents.stop();
+        await ingest.close();
+        forwarder?.stop();
+        await sink?.close();
+        spool?.close();
+        writeCheckpoint();
+        await new Promise<void>((r) => api.close(() => r()));
+        api.closeAllConnections();
+      })()),
+  };
+}
+
+function createSink(config: BrainConfig, log: Logger, clock: Clock): Sink | undefined {
+  const s = config.store;
+  switch (s.kind) {
+    case 'influx-v1':
+      return new InfluxV1Sink({
+        url: s.url,
+        database: s.db,
+        ...(s.rp ? { retentionPolicy: s.rp } : {}),
+        ...(s.username ? { username: s.username } : {}),
+        ...(s.password ? { password: s.password } : {}),
+        timeoutMs: s.timeout_ms,
+        clock,
+        logger: log,
+      });
+    case 'influx-v2':
+      return new InfluxV2Sink({ url: s.url, org: s.org ?? '', bucket: s.bucket ?? s.db, ...(s.token ? { token: s.token } : {}), timeoutMs: s.timeout_ms, clock });
+    case 'none':
+      return undefined;
+  }
+}
+
+function registerStoreMetrics(metrics: MetricsRegistry, spool: Spool | undefined, forwarder: Forwarder | undefined): void {
+  metrics.gaugeFn('floorwatch_spool_bytes', 'Bytes in the brain spool (not yet forwarded, or kept as the local store).', () => spool?.bytes ?? 0);
+  metrics.gaugeFn('floorwatch_spool_dropped_lines_total', 'Lines dropped from the spool at its byte bound (oldest first).', () => spool?.droppedLines ?? 0);
+  metrics.gaugeFn('floorwatch_store_forwarded_lines_total', 'Lines written to the time-series store.', () => forwarder?.forwardedLines ?? 0);
+  metrics.gaugeFn('floorwatch_store_rejected_lines_total', 'Lines the store refused (in the dead-letter file).', () => forwarder?.rejectedLines ?? 0);
+  metrics.gaugeFn('floorwatch_store_up', '1 when the last store write succeeded.', () => (forwarder ? (forwarder.storeUp ? 1 : 0) : 1));
+  metrics.gaugeFn('floorwatch_brain_rss_bytes', 'Resident memory of the brain process.', () => process.memoryUsage.rss());
+}
+
+function readCheckpoint(file: string): Record<string, number> {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+  } catch {
+    return {};
+  }
+}
+
+function loadAgentPush(config: BrainConfig): { version: number; yaml: string } | undefined {
+  if (!config.agent_config) return undefined;
+  const yaml = readFileSync(config.agent_config, 'utf8');
+  // The version is a content hash, so every brain of a pair pushes the same version for a file.
+  let h = 0;
+  for (let i = 0; i < yaml.length; i++) h = (Math.imul(h, 31) + yaml.charCodeAt(i)) >>> 0;
+  return { version: h || 1, yaml };
+}

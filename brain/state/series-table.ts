@@ -1,0 +1,90 @@
+/**
+ * Every series the brain knows, with its latest value. A series is interned once, when an
+ * agent declares it; batches then update it by reference, without touching a string. Its
+ * line-protocol prefix is built once here, so storing a sample is one concatenation.
+ */
+import { escapeKey, escapeMeasurement } from '../store/line-protocol.js';
+
+export interface BrainSeries {
+  readonly agentId: string;
+  readonly measurement: string;
+  readonly field: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly kind: number;
+  /** `measurement,tag=v,... field=` */
+  readonly linePrefix: string;
+  last: number;
+  lastUs: number;
+}
+
+export interface SeriesDefinition {
+  measurement: string;
+  field: string;
+  tags: Record<string, string>;
+  kind: number;
+}
+
+export class SeriesTable {
+  readonly #byKey = new Map<string, BrainSeries>();
+  readonly #maxSeries: number;
+  refused = 0;
+
+  constructor(maxSeries: number) {
+    this.#maxSeries = maxSeries;
+  }
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  /** The series for an agent's definition; `agentTags` (agent, host, labels) are added to it. */
+  intern(agentId: string, agentTags: Record<string, string>, def: SeriesDefinition): BrainSeries | undefined {
+    const tags = { ...def.tags, ...agentTags };
+    const key = `${agentId}\u0000${def.measurement}\u0000${def.field}\u0000${canonicalTags(tags)}`;
+    const known = this.#byKey.get(key);
+    if (known) return known;
+    if (this.#byKey.size >= this.#maxSeries) {
+      this.refused++;
+      return undefined;
+    }
+    const s: BrainSeries = {
+      agentId,
+      measurement: def.measurement,
+      field: def.field,
+      tags,
+      kind: def.kind,
+      linePrefix: `${escapeMeasurement(def.measurement)}${lineTags(tags)} ${escapeKey(def.field)}=`,
+      last: NaN,
+      lastUs: 0,
+    };
+    this.#byKey.set(key, s);
+    return s;
+  }
+
+  /** Series matching a filter, for the API and (later) the rules. */
+  *select(filter: { agentId?: string; measurement?: string; field?: string } = {}): Generator<BrainSeries> {
+    for (const s of this.#byKey.values()) {
+      if (filter.agentId !== undefined && s.agentId !== filter.agentId) continue;
+      if (filter.measurement !== undefined && s.measurement !== filter.measurement) continue;
+      if (filter.field !== undefined && s.field !== filter.field) continue;
+      yield s;
+    }
+  }
+}
+
+function canonicalTags(tags: Record<string, string>): string {
+  return Object.keys(tags)
+    .sort()
+    .map((k) => `${k}=${tags[k]}`)
+    .join('\u0000');
+}
+
+/** `,k=v,...` in key order (InfluxDB's preferred order), empty values omitted (not allowed). */
+export function lineTags(tags: Record<string, string>): string {
+  let out = '';
+  for (const k of Object.keys(tags).sort()) {
+    const v = tags[k];
+    if (v) out += `,${escapeKey(k)}=${escapeKey(v)}`;
+  }
+  return out;
+}

@@ -1,0 +1,161 @@
+/**
+ * Drains the spool into the time-series store, in order, at the store's own pace.
+ *
+ * Up to `maxInflight` chunks of `batchLines` lines are written at once (InfluxDB 1.6 takes
+ * ~33 % more with several writers); the durable cursor only moves past a chunk once it and all
+ * chunks before it are stored, so a brain killed mid-write replays from the cursor. Replayed
+ * lines are the identical points, which InfluxDB stores once: replay never double-counts.
+ * A retryable failure (store down, slow, 5xx) pauses forwarding with backoff; a permanent one
+ * (bad lines) is isolated line by line so every good line is stored.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock, Timer } from '../../lib/clock.js';
+import type { Logger } from '../../lib/log.js';
+import type { Sink } from './sink.js';
+import type { Spool, SpoolPosition } from './spool.js';
+import { writeIsolatingBadLines, type DeadLetter } from './bad-lines.js';
+
+export interface ForwarderOptions {
+  clock: Clock;
+  log: Logger;
+  spool: Spool;
+  sink: Sink;
+  stateDir: string;
+  batchLines: number;
+  maxInflight: number;
+  deadLetter: DeadLetter;
+}
+
+interface Chunk {
+  generation: number;
+  lines: string[];
+  next: SpoolPosition;
+  done: boolean;
+}
+
+export class Forwarder {
+  readonly #o: ForwarderOptions;
+  #cursor: SpoolPosition;
+  #readPos: SpoolPosition;
+  #inflight: Chunk[] = [];
+  /** Bumped on every rewind, so a write that completes after a rewind is ignored. */
+  #generation = 0;
+  #retryTimer: Timer | undefined;
+  #pollTimer: Timer | undefined;
+  #failures = 0;
+  #stopped = false;
+  #lastError = '';
+  forwardedLines = 0;
+  rejectedLines = 0;
+  storeUp = true;
+
+  constructor(opts: ForwarderOptions) {
+    this.#o = opts;
+    this.#cursor = this.#loadCursor();
+    this.#readPos = { ...this.#cursor };
+    opts.spool.onDrop((segment) => {
+      // The spool had to drop its oldest segment (bound reached while the store was down).
+      if (this.#readPos.segment <= segment) this.#readPos = { segment: segment + 1, offset: 0 };
+      if (this.#cursor.segment <= segment) this.#cursor = { segment: segment + 1, offset: 0 };
+    });
+  }
+
+  get cursor(): SpoolPosition {
+    return this.#cursor;
+  }
+
+  /** Lines waiting in the spool or in flight is the lag; 0 means the store has everything. */
+  start(): void {
+    this.#pollTimer = this.#o.clock.setInterval(() => this.kick(), 50);
+    this.kick();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#pollTimer?.cancel();
+    this.#retryTimer?.cancel();
+  }
+
+  /** New data was spooled (or a timer fired): start writes while the window allows. */
+  kick(): void {
+    if (this.#stopped || this.#retryTimer) return;
+    while (this.#inflight.length < this.#o.maxInflight) {
+      const { records, next } = this.#o.spool.read(this.#readPos, this.#o.batchLines);
+      if (records.length === 0) return;
+      const lines: string[] = [];
+      for (const r of records) {
+        const text = r.payload.toString('utf8');
+        for (const line of text.split('\n')) if (line) lines.push(line);
+      }
+      const chunk: Chunk = { generation: this.#generation, lines, next, done: false };
+      this.#readPos = next;
+      this.#inflight.push(chunk);
+      void this.#write(chunk);
+    }
+  }
+
+  async #write(chunk: Chunk): Promise<void> {
+    const result = await this.#o.sink.write(chunk.lines.join('\n') + '\n', chunk.lines.length);
+    if (result.ok) return this.#completed(chunk, chunk.lines.length, 0);
+    let error = result.error;
+    if (!result.retryable) {
+      const isolated = await writeIsolatingBadLines(this.#o.sink, chunk.lines, this.#o.deadLetter, { firstResult: result });
+      if (isolated.pending.length === 0) return this.#completed(chunk, isolated.written, isolated.rejected);
+      error = isolated.failure?.error ?? error;
+    }
+    if (chunk.generation === this.#generation) this.#failed(error);
+  }
+
+  #completed(chunk: Chunk, written: number, rejected: number): void {
+    if (chunk.generation !== this.#generation) return;
+    chunk.done = true;
+    this.forwardedLines += written;
+    this.rejectedLines += rejected;
+    if (!this.storeUp || this.#failures > 0) this.#o.log.info({ sink: this.#o.sink.name }, 'store is accepting writes again');
+    this.storeUp = true;
+    this.#failures = 0;
+    this.#lastError = '';
+    let moved = false;
+    while (this.#inflight[0]?.done) {
+      this.#cursor = this.#inflight.shift()!.next;
+      moved = true;
+    }
+    if (moved) {
+      this.#saveCursor();
+      this.#o.spool.release(this.#cursor);
+    }
+    this.kick();
+  }
+
+  /** Any failure rewinds to the durable cursor and retries everything after it, in order. */
+  #failed(error: string): void {
+    this.storeUp = false;
+    this.#failures++;
+    if (error !== this.#lastError) this.#o.log.warn({ sink: this.#o.sink.name, error }, 'store write failed; spooling and retrying');
+    this.#lastError = error;
+    this.#inflight = [];
+    this.#generation++;
+    this.#readPos = { ...this.#cursor };
+    if (this.#retryTimer || this.#stopped) return;
+    const delay = Math.min(5000, 100 * 2 ** Math.min(this.#failures - 1, 6));
+    this.#retryTimer = this.#o.clock.setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.kick();
+    }, delay);
+  }
+
+  #loadCursor(): SpoolPosition {
+    try {
+      return JSON.parse(readFileSync(join(this.#o.stateDir, 'forward-cursor.json'), 'utf8')) as SpoolPosition;
+    } catch {
+      return { segment: 0, offset: 0 };
+    }
+  }
+
+  #saveCursor(): void {
+    const file = join(this.#o.stateDir, 'forward-cursor.json');
+    writeFileSync(file + '.tmp', JSON.stringify(this.#cursor));
+    renameSync(file + '.tmp', file);
+  }
+}

@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { loadAgentConfig, parseAgentConfig, type AgentConfig } from '../../agent/config.js';
+import { startAgent } from '../../agent/main.js';
+import { createLogger } from '../../lib/log.js';
+import { onShutdown } from './shutdown.js';
+
+export function registerAgent(program: Command): void {
+  program
+    .command('agent')
+    .description('Run a host agent: sample this host and stream to the brain.')
+    .option('-c, --config <file>', 'agent configuration file (YAML); defaults are embedded')
+    .option('--id <id>', 'agent id (default: host name)')
+    .option('--brain <host:port...>', 'brain addresses, primary first (overrides the config)')
+    .option('--state-dir <dir>', 'where the queue and offsets live (overrides the config)')
+    .action(async (opts: { config?: string; id?: string; brain?: string[]; stateDir?: string }) => {
+      const config: AgentConfig = opts.config ? loadAgentConfig(opts.config) : parseAgentConfig('{}');
+      if (opts.id) {
+        config.agent.id = opts.id;
+        if (!opts.config) config.agent.state_dir = `.floorwatch/agent-${opts.id}`;
+      }
+      if (opts.brain) config.brain.addresses = opts.brain;
+      if (opts.stateDir) config.agent.state_dir = opts.stateDir;
+      const log = createLogger({ name: 'agent' });
+      const agent = await startAgent(config, log);
+      process.stdout.write(JSON.stringify({ ready: 'agent', id: agent.id }) + '\n');
+      onShutdown(async () => {
+        const result = await agent.stop();
+        process.stdout.write(JSON.stringify({ stopped: 'agent', id: agent.id, drained: result.drained, cumulative_samples: result.cumulativeSamples }) + '\n');
+      });
+    });
+}
