@@ -42,6 +42,8 @@ export function parseProcBonding(text: string): BondState {
     else if (key === 'Currently Active Slave') state.activeSlave = value === 'None' ? null : value;
     else if (key === 'MII Status') state.miiUp = value === 'up';
   }
+  // The kernel always prints the mode first; without it the text is not a bond's (or was cut short).
+  if (!state.mode) throw new Error('not a /proc/net/bonding file: no "Bonding Mode:" line');
   return state;
 }
 

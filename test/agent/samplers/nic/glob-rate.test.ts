@@ -1,0 +1,20 @@
+import t from 'tap';
+import { nameFilter } from '../../../../agent/samplers/nic/glob.js';
+import { RateTracker } from '../../../../agent/samplers/nic/rate.js';
+
+t.test('globs: * ? and [..] match whole names; regex characters are literal', async (t) => {
+  const f = nameFilter(['eth*', 'bond?', 'ens[12]f0', 'a.b'], ['eth1']);
+  t.same(['eth0', 'eth1', 'bond0', 'bond10', 'ens1f0', 'ens3f0', 'a.b', 'axb'].filter(f), ['eth0', 'bond0', 'ens1f0', 'a.b']);
+});
+
+t.test('rates: none on first sight, per second after, reset taken as increase, vanished keys pruned', async (t) => {
+  const r = new RateTracker();
+  t.equal(r.rate('a', 100, 0), undefined);
+  t.equal(r.rate('a', 300, 500), 400);
+  t.equal(r.rate('a', 50, 1500), 50);
+  t.equal(r.rate('a', 60, 1500), undefined, 'no time passed');
+  r.prune();
+  r.rate('b', 1, 2000);
+  r.prune();
+  t.equal(r.size, 1);
+});
