@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { LocalSocketSampler, localSocketPlugin, type LocalSocketConfig } from '../../../agent/local/local-socket.js';
 import { parseConfigText } from '../../../lib/config-file.js';
 import { systemClock } from '../../../lib/clock.js';
@@ -11,13 +11,13 @@ import { silentLogger } from '../../../lib/log.js';
 import { waitFor } from '../../helpers/wait.js';
 import { RecordingEmit } from './recording-emit.js';
 
-function tempDir(t: Tap.Test): string {
+function tempDir(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'fw-local-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
-async function startListener(t: Tap.Test, path: string): Promise<{ sampler: LocalSocketSampler; emit: RecordingEmit }> {
+async function startListener(t: Test, path: string): Promise<{ sampler: LocalSocketSampler; emit: RecordingEmit }> {
   const sampler = new LocalSocketSampler(path, { clock: systemClock, log: silentLogger });
   const emit = new RecordingEmit();
   await sampler.start(emit);
@@ -25,7 +25,7 @@ async function startListener(t: Tap.Test, path: string): Promise<{ sampler: Loca
   return { sampler, emit };
 }
 
-async function producer(t: Tap.Test, path: string): Promise<Socket> {
+async function producer(t: Test, path: string): Promise<Socket> {
   const socket = connect(path);
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   t.teardown(() => socket.destroy());

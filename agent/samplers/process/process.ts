@@ -1,0 +1,146 @@
+/**
+ * Watches processes the wrapper did not start, by name (comm) or command-line pattern (RE2: a
+ * user's pattern can never hang the agent). One /proc scan per sample() serves every watch;
+ * systeminformation.processes() is avoided because it spawns ~80 children per call.
+ */
+import RE2 from 're2';
+import type { Clock } from '../../../lib/clock.js';
+import type { Emit, Sampler, SamplerDeps } from '../../sampler.js';
+import type { SamplerPlugin } from '../plugin.js';
+import { cpuPercent, listPids, readCmdline, readRssBytes, readStat } from '../../wrapper/proc-stats.js';
+import { watchEvents, type WatchState } from './watch-events.js';
+
+export interface ProcessWatchConfig {
+  name: string;
+  /** Exact match on /proc/<pid>/comm (the kernel cuts it to 15 characters). */
+  comm?: string;
+  /** RE2 pattern searched in the command line (arguments joined by spaces). */
+  cmdline?: string;
+  /** Fewer matching processes than this is a MAJOR event. */
+  min: number;
+}
+
+export interface ProcessConfig {
+  enabled: boolean;
+  watches: ProcessWatchConfig[];
+}
+
+interface Watch {
+  config: ProcessWatchConfig;
+  pattern: RE2 | undefined;
+  state: WatchState;
+}
+
+interface ScanMatch {
+  pids: number[];
+  /** Tick counters keyed by pid:starttime, so a reused pid is a new process. */
+  ticks: Map<string, number>;
+  rssBytes: number;
+}
+
+export class ProcessWatchSampler implements Sampler {
+  readonly name = 'process';
+  readonly #watches: Watch[];
+  readonly #procRoot: string;
+  readonly #clock: Clock;
+  readonly #needsCmdline: boolean;
+
+  constructor(config: ProcessConfig, deps: Pick<SamplerDeps, 'clock' | 'procRoot'>) {
+    this.#procRoot = deps.procRoot;
+    this.#clock = deps.clock;
+    this.#watches = config.watches.map((w, i) => ({ config: w, pattern: compile(w, i), state: { known: false, pids: [], ticks: new Map(), atMs: 0 } }));
+    this.#needsCmdline = this.#watches.some((w) => w.pattern !== undefined);
+  }
+
+  sample(emit: Emit): void {
+    let pids: number[];
+    try {
+      pids = listPids(this.#procRoot);
+    } catch (err) {
+      emit.error(err as Error);
+      return;
+    }
+    const matches = this.#scan(pids);
+    const nowMs = this.#clock.monotonic();
+    const timeUs = this.#clock.nowUs();
+    this.#watches.forEach((watch, i) => this.#report(watch, matches[i]!, nowMs, timeUs, emit));
+  }
+
+  #scan(pids: number[]): ScanMatch[] {
+    const matches: ScanMatch[] = this.#watches.map(() => ({ pids: [], ticks: new Map(), rssBytes: 0 }));
+    for (const pid of pids) {
+      const stat = readStat(this.#procRoot, pid);
+      if (!stat) continue;
+      const cmdline = this.#needsCmdline ? readCmdline(this.#procRoot, pid) : undefined;
+      this.#watches.forEach((watch, i) => {
+        const hit = watch.pattern ? cmdline !== undefined && cmdline !== '' && watch.pattern.test(cmdline) : watch.config.comm === stat.comm;
+        if (!hit) return;
+        const match = matches[i]!;
+        match.pids.push(pid);
+        match.ticks.set(`${pid}:${stat.startTicks}`, stat.cpuTicks);
+        match.rssBytes += readRssBytes(this.#procRoot, pid) ?? 0;
+      });
+    }
+    return matches;
+  }
+
+  #report(watch: Watch, match: ScanMatch, nowMs: number, timeUs: number, emit: Emit): void {
+    const tags = { watch: watch.config.name };
+    const previous = watch.state;
+    let prevTicks = 0;
+    let ticks = 0;
+    for (const [key, t] of match.ticks) {
+      const before = previous.ticks.get(key);
+      if (before === undefined) continue;
+      prevTicks += before;
+      ticks += t;
+    }
+    emit.gauge('process_watch', 'count', match.pids.length, tags, timeUs);
+    emit.gauge('process_watch', 'rss_bytes', match.rssBytes, tags, timeUs);
+    if (previous.known) emit.gauge('process_watch', 'cpu_percent', round2(cpuPercent(prevTicks, previous.atMs, ticks, nowMs)), tags, timeUs);
+    for (const e of watchEvents(watch.config, previous, match.pids)) emit.event(e.kind, { ...e.input, tags, timeUs });
+    watch.state = { known: true, pids: match.pids, ticks: match.ticks, atMs: nowMs };
+  }
+}
+
+function compile(watch: ProcessWatchConfig, index: number): RE2 | undefined {
+  if (watch.cmdline === undefined) return undefined;
+  try {
+    return new RE2(watch.cmdline);
+  } catch (err) {
+    throw new Error(`process.watches[${index}] (${watch.name}): cmdline is not a valid RE2 pattern: ${(err as Error).message}`);
+  }
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+export const processPlugin: SamplerPlugin<ProcessConfig> = {
+  name: 'process',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      enabled: { type: 'boolean', default: false },
+      watches: {
+        type: 'array',
+        maxItems: 256,
+        default: [],
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          oneOf: [{ required: ['comm'] }, { required: ['cmdline'] }],
+          properties: {
+            name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
+            comm: { type: 'string', minLength: 1, maxLength: 15 },
+            cmdline: { type: 'string', minLength: 1, maxLength: 1024 },
+            min: { type: 'integer', minimum: 0, maximum: 100000, default: 0 },
+          },
+        },
+      },
+    },
+  },
+  create: (config, deps) => (config.enabled ? [new ProcessWatchSampler(config, deps)] : []),
+};
