@@ -120,11 +120,22 @@ function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-/** Thousands of agent connections need file descriptors; Node has no setrlimit, prlimit does. */
+/**
+ * Thousands of agent connections need file descriptors. Node has no setrlimit; prlimit does.
+ * The soft limit is raised to the configured value, or to the hard limit when that is lower
+ * (a container may forbid raising the hard limit).
+ */
 async function raiseOpenFileLimit(nofile: number, log: Logger): Promise<void> {
+  const limits = readFileSync('/proc/self/limits', 'utf8');
+  const m = /^Max open files\s+(\d+)\s+(\d+|unlimited)/m.exec(limits);
+  if (!m) return;
+  const [soft, hard] = [Number(m[1]), m[2] === 'unlimited' ? Infinity : Number(m[2])];
+  const target = Math.min(nofile, hard);
+  if (soft >= target) return;
   await new Promise<void>((resolve) => {
-    execFile('prlimit', [`--pid=${process.pid}`, `--nofile=${nofile}:${nofile}`], (err) => {
-      if (err) log.warn({ nofile, err: err.message.split('\n')[0] }, 'could not raise the open-file limit');
+    execFile('prlimit', [`--pid=${process.pid}`, `--nofile=${target}:${m[2] === 'unlimited' ? 'unlimited' : hard}`], (err) => {
+      if (err) log.warn({ nofile: target, err: err.message.split('\n')[0] }, 'could not raise the open-file limit');
+      else if (target < nofile) log.info({ nofile: target, wanted: nofile }, 'open-file limit raised to the hard limit only');
       resolve();
     });
   });
