@@ -30,8 +30,10 @@ export interface PushableConfig {
 
 function samplersSchema(): object {
   const properties: Record<string, object> = {};
-  for (const p of samplerPlugins) properties[p.name] = { ...p.schema, default: {} };
-  return { type: 'object', additionalProperties: false, properties, default: {} };
+  for (const p of samplerPlugins) properties[p.name] = p.schema;
+  // Listed samplers run (unless `enabled: false`); with no `samplers` section at all, a host
+  // gets the host samplers and the local socket for wrapped processes.
+  return { type: 'object', additionalProperties: false, properties, default: { nic: {}, memory: {}, local: {} } };
 }
 
 const intervalSchema = { type: 'integer', minimum: 50, maximum: 3_600_000, default: 1000 };
