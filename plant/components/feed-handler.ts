@@ -1,0 +1,216 @@
+/**
+ * A feed handler: takes its provider line, repairs line gaps by NAK where the provider still
+ * holds the data, and — as primary of the pair — relays the feed, numbered by the provider's
+ * feed sequence, to both ticker plants. The secondary builds the very same datagrams but keeps
+ * them muted; on takeover it re-broadcasts from the old primary's last heartbeat position.
+ */
+import type { Clock, Timer } from '../../lib/clock.js';
+import type { Logger } from '../../lib/log.js';
+import { healthTargets, pairMember, type PlantConfig } from '../config.js';
+import { HealthPublisher, type HealthBody } from '../health/publisher.js';
+import type { Endpoint } from '../net/udp.js';
+import type { RoleChange } from '../pair/pair-member.js';
+import { SequencedReceiver } from '../reliable/receiver.js';
+import { SequencedSender } from '../reliable/sender.js';
+import { WindowedLatency } from '../stats/histogram.js';
+import { RateMeter } from '../stats/rate.js';
+import { hostMonoUs } from '../time.js';
+import { Flag, PacketType, HEADER_BYTES, encodeRange, type PacketHeader } from '../wire/packet.js';
+import { RECORD_BYTES, recordTsUs } from '../wire/record.js';
+import { linkPair, type PairLink } from './pair-link.js';
+import { openSocket, type Component, type OpenSocket } from './runtime.js';
+
+export interface FeedHandlerOptions {
+  cfg: PlantConfig;
+  id: string;
+  clock: Clock;
+  log: Logger;
+  dropFraction?: number;
+}
+
+export class FeedHandler implements Component {
+  readonly id: string;
+  #o: FeedHandlerOptions;
+  #io: OpenSocket | null = null;
+  #sender!: SequencedSender;
+  #receiver: SequencedReceiver;
+  #pair!: PairLink;
+  #health: HealthPublisher | null = null;
+  #timers: Timer[] = [];
+  #provider: Endpoint | null = null;
+  #lineActivityAt: number;
+  #lastUpdateUs = 0;
+  #latency = new WindowedLatency();
+  #in: RateMeter;
+  #outRate: RateMeter;
+  #replayed = 0;
+  #replayMissing = 0;
+  #lineStale = false;
+
+  constructor(o: FeedHandlerOptions) {
+    this.#o = o;
+    this.id = o.id;
+    const d = o.cfg.delivery;
+    this.#lineActivityAt = o.clock.monotonic();
+    this.#in = new RateMeter(() => o.clock.monotonic());
+    this.#outRate = new RateMeter(() => o.clock.monotonic());
+    this.#receiver = new SequencedReceiver({
+      clock: o.clock,
+      nakRetryMs: d.nak_retry_ms,
+      maxNakRetries: d.max_nak_retries,
+      maxHeldRecords: d.max_held_records,
+      sendNak: (from, to) => this.#nakProvider(from, to),
+      deliver: (seq, body, count) => this.#relay(seq, body, count),
+    });
+  }
+
+  async start(): Promise<void> {
+    const { cfg, clock, log } = this.#o;
+    const { self, peer } = pairMember(cfg.feed_handlers, this.id);
+    this.#io = await openSocket(self.port, cfg.host, cfg.delivery.socket_buffer_bytes, {
+      packet: (h, buf, from) => this.#onPacket(h, buf, from),
+      json: (msg) => void this.#pair.onJson(msg),
+    }, log);
+    const io = this.#io;
+    this.#sender = new SequencedSender({
+      out: io.out,
+      destinations: cfg.ticker_plants.members.map((m) => ({ host: cfg.host, port: m.port })),
+      epoch: 0, // the feed-sequence space is shared by both handlers: a takeover continues it
+      term: 0,
+      maxRecordsPerDatagram: cfg.delivery.max_records_per_datagram,
+      ringDatagrams: cfg.delivery.ring_datagrams,
+      dropFraction: this.#o.dropFraction ?? cfg.delivery.drop_fraction,
+    });
+    this.#sender.mute(true);
+    this.#pair = linkPair({
+      cfg, self, peer, clock, log,
+      out: () => io.out,
+      position: () => (this.#pair.member.role === 'primary' ? this.#sender.lastSentSeq : this.#receiver.expected - 1),
+      onRoleChange: (c) => this.#onRoleChange(c),
+    });
+    this.#health = new HealthPublisher(io.out, healthTargets(cfg), cfg.health.interval_ms, clock, () => this.#healthBody());
+    this.#pair.member.start();
+    this.#health.start();
+    this.#timers.push(
+      clock.setInterval(() => this.#receiver.tick(), Math.max(1, Math.floor(cfg.delivery.nak_retry_ms / 3))),
+      clock.setInterval(() => this.#everyHeartbeat(), cfg.pairing.heartbeat_ms),
+      clock.setInterval(() => this.#checkLine(), Math.max(5, Math.floor(cfg.stale_after_ms / 10))),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.#timers.forEach((t) => t.cancel());
+    this.#pair?.member.stop();
+    this.#health?.stop();
+    await this.#io?.close();
+  }
+
+  summary(): Record<string, unknown> {
+    return {
+      role: this.#pair.member.role,
+      term: this.#pair.member.term,
+      failovers: this.#pair.member.failovers,
+      position: this.#receiver.expected - 1,
+      receiver: this.#receiver.counters,
+      sender: this.#sender.counters,
+      replayed: this.#replayed,
+      replay_missing: this.#replayMissing,
+      latency_us: this.#latency.total.summary(),
+    };
+  }
+
+  #onPacket(h: PacketHeader, buf: Buffer, from: Endpoint): void {
+    if (h.type === PacketType.nak) {
+      if (this.#pair.member.role === 'primary') this.#sender.onNak(h.seq, h.to, from);
+      return;
+    }
+    this.#provider = from;
+    this.#lineActivityAt = this.#o.clock.monotonic();
+    if (h.type === PacketType.data) this.#receiver.onData(h.seq, buf.subarray(HEADER_BYTES), h.count, h.flags);
+    else if (h.type === PacketType.position) this.#receiver.onPosition(h.seq);
+    else if (h.type === PacketType.gap) this.#receiver.onGap(h.seq, h.to);
+  }
+
+  #nakProvider(from: number, to: number): void {
+    if (this.#provider) this.#io?.out.send(encodeNak(from, to), this.#provider);
+  }
+
+  #relay(seq: number, body: Buffer, count: number): void {
+    const now = hostMonoUs();
+    for (let i = 0; i < count; i++) this.#latency.record(now - recordTsUs(body, i * RECORD_BYTES));
+    this.#in.add(count);
+    this.#lastUpdateUs = this.#o.clock.nowUs();
+    this.#sender.appendAt(seq, body, count);
+    if (!this.#sender.muted) this.#outRate.add(count);
+  }
+
+  #onRoleChange(c: RoleChange): void {
+    this.#sender.term = c.term;
+    if (c.role === 'primary') {
+      this.#sender.mute(false);
+      const before = this.#sender.nextSeq - c.replayFrom;
+      this.#replayMissing += this.#sender.replayFrom(c.replayFrom);
+      this.#replayed += Math.max(0, before);
+    } else {
+      this.#sender.mute(true);
+    }
+    this.#health?.publishIfChanged();
+  }
+
+  #everyHeartbeat(): void {
+    this.#sender.sendPosition(this.#lineStale ? Flag.feedStale : 0);
+  }
+
+  /** A dead line makes this handler useless as primary: it asks its peer to take over. */
+  #checkLine(): void {
+    const stale = this.#o.clock.monotonic() - this.#lineActivityAt > this.#o.cfg.stale_after_ms;
+    if (stale === this.#lineStale) return;
+    this.#lineStale = stale;
+    this.#pair.member.setYielding(stale);
+    this.#o.log.warn({ stale }, 'provider line staleness changed');
+    this.#health?.publishIfChanged();
+  }
+
+  #healthBody(): HealthBody {
+    const m = this.#pair.member;
+    const peer = this.#pair.peerSummary();
+    const peerLost = !peer || peer.age_ms > this.#o.cfg.pairing.heartbeat_ms * this.#o.cfg.pairing.missed_heartbeats;
+    const r = this.#receiver;
+    return {
+      component: this.id,
+      kind: 'feed_handler',
+      pair: this.#o.cfg.feed_handlers.pair,
+      role: m.role,
+      state: this.#lineStale ? 'stale' : peerLost ? 'degraded' : 'ok',
+      reason: this.#lineStale ? 'provider line silent' : peerLost ? 'pair peer heartbeats lost' : null,
+      term: m.term,
+      seq: r.expected - 1,
+      rates: { in_per_s: this.#in.perSecond(), out_per_s: this.#outRate.perSecond() },
+      latency_us: this.#latency.roll(),
+      gaps: { detected: r.counters.gapsDetected, recovered: r.gapsRecovered, unrecoverable: r.counters.gapsUnrecoverable, unrecoverable_records: r.counters.unrecoverableRecords },
+      duplicates: r.counters.duplicateRecords,
+      stale_symbols: 0,
+      stale_sample: [],
+      feeds: { [this.#o.cfg.provider.id]: { last_update_us: this.#lastUpdateUs, seq: r.expected - 1 } },
+      failovers: m.failovers,
+      role_since_mono_us: this.#pair.roleSinceMonoUs(),
+      peer,
+      counters: {
+        replayed: this.#replayed,
+        replay_missing: this.#replayMissing,
+        ring_evicted: this.#sender.ring.evictedRecords,
+        naks_received: this.#sender.counters.naksReceived,
+        retransmitted: this.#sender.counters.retransmittedDatagrams,
+        injected_drops: this.#sender.counters.injectedDrops,
+        split_brains: m.splitBrainsSeen,
+        held_dropped: r.counters.heldDropped,
+        malformed: this.#io?.counters.malformed ?? 0,
+        send_errors: this.#io?.counters.sendErrors ?? 0,
+      },
+    };
+  }
+}
+
+function encodeNak(from: number, to: number): Buffer {
+  return encodeRange(PacketType.nak, 0, 0, from, to);
+}

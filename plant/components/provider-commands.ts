@@ -1,0 +1,43 @@
+/** Commands the provider takes on its control port (JSON datagrams), validated before use. */
+export type ProviderCommand =
+  | { cmd: 'burst'; factor: number; ms: number }
+  | { cmd: 'rate'; rate: number }
+  | { cmd: 'pause' }
+  | { cmd: 'resume' }
+  | { cmd: 'outage'; line?: string; ms: number }
+  | { cmd: 'gap'; line?: string; count: number };
+
+export function parseProviderCommand(msg: Record<string, unknown>, lineNames: string[]): ProviderCommand | string {
+  const n = (k: string, min: number): number | string => {
+    const v = msg[k];
+    return typeof v === 'number' && Number.isFinite(v) && v >= min ? v : `${k} must be a number >= ${min}`;
+  };
+  const line = msg['line'];
+  if (line !== undefined && (typeof line !== 'string' || !lineNames.includes(line))) return `line must be one of ${lineNames.join(', ')}`;
+  const lineField = typeof line === 'string' ? { line } : {};
+  switch (msg['cmd']) {
+    case 'burst': {
+      const factor = n('factor', 1);
+      const ms = n('ms', 0);
+      return typeof factor === 'string' ? factor : typeof ms === 'string' ? ms : { cmd: 'burst', factor, ms };
+    }
+    case 'rate': {
+      const rate = n('rate', 0);
+      return typeof rate === 'string' ? rate : { cmd: 'rate', rate };
+    }
+    case 'pause':
+      return { cmd: 'pause' };
+    case 'resume':
+      return { cmd: 'resume' };
+    case 'outage': {
+      const ms = n('ms', 0);
+      return typeof ms === 'string' ? ms : { cmd: 'outage', ms, ...lineField };
+    }
+    case 'gap': {
+      const count = n('count', 1);
+      return typeof count === 'string' ? count : { cmd: 'gap', count: Math.floor(count), ...lineField };
+    }
+    default:
+      return 'cmd must be one of burst, rate, pause, resume, outage, gap';
+  }
+}

@@ -1,0 +1,81 @@
+/** What every plant process shares: its socket, its demultiplexer, and a clean exit with a summary. */
+import type { Socket, RemoteInfo } from 'node:dgram';
+import type { Logger } from '../../lib/log.js';
+import { bindUdp, socketOut, type DatagramOut, type Endpoint } from '../net/udp.js';
+import { isBinaryPacket, readHeader, type PacketHeader } from '../wire/packet.js';
+
+export interface Component {
+  readonly id: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Counts for the one-line JSON printed on SIGTERM. */
+  summary(): Record<string, unknown>;
+}
+
+export interface Handlers {
+  packet: (h: PacketHeader, buf: Buffer, from: Endpoint) => void;
+  json: (msg: Record<string, unknown>, from: Endpoint) => void;
+}
+
+export interface OpenSocket {
+  socket: Socket;
+  out: DatagramOut;
+  counters: { malformed: number; sendErrors: number };
+  close(): Promise<void>;
+}
+
+/** Binds the component's one port; binary stream packets and JSON control messages share it. */
+export async function openSocket(port: number, host: string, bufferBytes: number, handlers: Handlers, log: Logger): Promise<OpenSocket> {
+  const socket = await bindUdp(port, host, bufferBytes);
+  const counters = { malformed: 0, sendErrors: 0 };
+  socket.on('error', (err) => log.warn({ err }, 'socket error'));
+  socket.on('message', (buf: Buffer, rinfo: RemoteInfo) => {
+    const from = { host: rinfo.address, port: rinfo.port };
+    if (isBinaryPacket(buf)) {
+      const h = readHeader(buf);
+      if (h) handlers.packet(h, buf, from);
+      else counters.malformed++;
+      return;
+    }
+    const msg = parseJsonObject(buf);
+    if (msg) handlers.json(msg, from);
+    else counters.malformed++;
+  });
+  const out = socketOut(socket, () => counters.sendErrors++);
+  return { socket, out, counters, close: () => new Promise<void>((r) => socket.close(() => r())) };
+}
+
+function parseJsonObject(buf: Buffer): Record<string, unknown> | null {
+  if (buf.length > 65536 || buf[0] !== 0x7b) return null;
+  try {
+    const v: unknown = JSON.parse(buf.toString('utf8'));
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function sendJson(out: DatagramOut, msg: object, to: Endpoint): void {
+  out.send(Buffer.from(JSON.stringify(msg)), to);
+}
+
+/** Runs until SIGTERM/SIGINT, then stops the component and prints its summary as one JSON line. */
+export function runUntilSignal(component: Component, log: Logger): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    void component
+      .stop()
+      .catch((err: unknown) => log.error({ err }, 'stop failed'))
+      .finally(() => {
+        process.stdout.write(JSON.stringify({ component: component.id, signal, ...component.summary() }) + '\n', () => process.exit(0));
+      });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+export function randomEpoch(): number {
+  return (Math.random() * 0xffffffff) >>> 0 || 1;
+}

@@ -1,0 +1,237 @@
+/**
+ * A trader workstation: subscribes to its symbols at both ticker plants (so the secondary
+ * knows it too), follows whichever one is primary, repairs gaps by NAK, drops duplicates, and
+ * measures what a trader would feel: latency from the provider's timestamp, gaps recovered or
+ * lost, and which symbols are stale ("bad data is worse than no data").
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock, Timer } from '../../lib/clock.js';
+import type { Logger } from '../../lib/log.js';
+import { healthTargets, symbolNames, type PlantConfig } from '../config.js';
+import { HealthPublisher, type HealthBody } from '../health/publisher.js';
+import { endpointKey, type Endpoint } from '../net/udp.js';
+import { SequencedReceiver } from '../reliable/receiver.js';
+import { WindowedLatency } from '../stats/histogram.js';
+import { RateMeter } from '../stats/rate.js';
+import { hostMonoUs } from '../time.js';
+import { Flag, HEADER_BYTES, PacketType, encodeRange, type PacketHeader } from '../wire/packet.js';
+import { DeskView } from './desk-view.js';
+import { openSocket, sendJson, type Component, type OpenSocket } from './runtime.js';
+import type { SubscribeMessage } from './subscription.js';
+
+export interface SubscriberOptions {
+  cfg: PlantConfig;
+  id: string;
+  clock: Clock;
+  log: Logger;
+  /** Overrides the configured symbol list. */
+  symbols?: string[];
+  /** A symbol older than this is stale even while the feed is live (0: only feed staleness counts). */
+  maxSymbolAgeMs?: number;
+}
+
+interface CurrentStream {
+  epoch: number;
+  term: number;
+  source: Endpoint;
+  lastPacketAt: number;
+}
+
+export class Subscriber implements Component {
+  readonly id: string;
+  #o: SubscriberOptions;
+  #io: OpenSocket | null = null;
+  #health: HealthPublisher | null = null;
+  #timers: Timer[] = [];
+  #session = randomUUID();
+  #symbols: string[];
+  #names: string[];
+  #view: DeskView;
+  #latency = new WindowedLatency();
+  #receiver: SequencedReceiver;
+  #stream: CurrentStream | null = null;
+  #feedStale = false;
+  #lastUpdateUs = 0;
+  #in: RateMeter;
+  #counts = { stream_switches: 0, foreign_packets: 0 };
+  #gapTotals = { detected: 0, unrecoverable: 0, unrecoverable_records: 0, recovered: 0 };
+
+  constructor(o: SubscriberOptions) {
+    this.#o = o;
+    this.id = o.id;
+    const conf = o.cfg.subscribers.find((s) => s.id === o.id);
+    this.#symbols = o.symbols ?? conf?.symbols ?? ['*'];
+    this.#names = symbolNames(o.cfg);
+    const index = new Map(this.#names.map((n, i) => [n, i]));
+    const wanted = this.#symbols.includes('*') ? 'all' : this.#symbols.flatMap((s) => (index.has(s) ? [index.get(s)!] : []));
+    this.#view = new DeskView(o.cfg.symbols.count, wanted, this.#latency);
+    this.#in = new RateMeter(() => o.clock.monotonic());
+    this.#receiver = this.#newReceiver();
+  }
+
+  async start(): Promise<void> {
+    const { cfg, clock, log } = this.#o;
+    const conf = cfg.subscribers.find((s) => s.id === this.id);
+    if (!conf) throw new Error(`no subscriber ${this.id} in the plant config`);
+    this.#io = await openSocket(conf.port, cfg.host, cfg.delivery.socket_buffer_bytes, {
+      packet: (h, buf, from) => this.#onPacket(h, buf, from),
+      json: () => undefined,
+    }, log);
+    this.#health = new HealthPublisher(this.#io.out, healthTargets(cfg), cfg.health.interval_ms, clock, () => this.#healthBody());
+    this.#subscribe();
+    this.#health.start();
+    this.#timers.push(
+      clock.setInterval(() => this.#receiver.tick(), Math.max(1, Math.floor(cfg.delivery.nak_retry_ms / 3))),
+      clock.setInterval(() => this.#subscribe(), cfg.pairing.heartbeat_ms),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.#timers.forEach((t) => t.cancel());
+    this.#health?.stop();
+    await this.#io?.close();
+  }
+
+  summary(): Record<string, unknown> {
+    const gaps = this.#gaps();
+    return {
+      ...this.#view.counts,
+      position: this.#view.position,
+      gaps_detected: gaps.detected,
+      gaps_recovered: gaps.recovered,
+      gaps_unrecoverable: gaps.unrecoverable,
+      unrecoverable_records: gaps.unrecoverable_records,
+      stream_duplicates: this.#receiver.counters.duplicateRecords,
+      ...this.#counts,
+      stale_symbols: this.#stale().length,
+      latency_us: this.#latency.total.summary(),
+    };
+  }
+
+  #newReceiver(): SequencedReceiver {
+    const d = this.#o.cfg.delivery;
+    return new SequencedReceiver({
+      clock: this.#o.clock,
+      nakRetryMs: d.nak_retry_ms,
+      maxNakRetries: d.max_nak_retries,
+      maxHeldRecords: d.max_held_records,
+      sendNak: (from, to) => {
+        const s = this.#stream;
+        if (s) this.#io?.out.send(encodeRange(PacketType.nak, s.epoch, s.term, from, to), s.source);
+      },
+      deliver: (_seq, body, count, flags) => {
+        this.#in.add(count);
+        this.#lastUpdateUs = this.#o.clock.nowUs();
+        this.#view.accept(body, count, flags, hostMonoUs(), this.#o.clock.monotonic());
+      },
+    });
+  }
+
+  /** Sent to both ticker plants every heartbeat: the subscription, and the desk's position as an ack. */
+  #subscribe(): void {
+    const msg: SubscribeMessage = { t: 'sub', id: this.id, session: this.#session, symbols: this.#symbols, pos: this.#view.position };
+    const { cfg } = this.#o;
+    for (const tp of cfg.ticker_plants.members) sendJson(this.#io!.out, msg, { host: cfg.host, port: tp.port });
+  }
+
+  #onPacket(h: PacketHeader, buf: Buffer, from: Endpoint): void {
+    if (!this.#follows(h, from)) {
+      this.#counts.foreign_packets++;
+      return;
+    }
+    this.#stream!.lastPacketAt = this.#o.clock.monotonic();
+    if (h.type === PacketType.data) {
+      this.#feedStale = (h.flags & Flag.feedStale) !== 0;
+      this.#receiver.onData(h.seq, buf.subarray(HEADER_BYTES), h.count, h.flags);
+    } else if (h.type === PacketType.position) {
+      this.#feedStale = (h.flags & Flag.feedStale) !== 0;
+      this.#receiver.onPosition(h.seq);
+    } else if (h.type === PacketType.gap) {
+      this.#receiver.onGap(h.seq, h.to);
+    }
+  }
+
+  /**
+   * Which stream to follow: the current one; or a new one from a higher term (a fail-over);
+   * or any, once the current one has gone silent. A new stream restarts delivery numbering,
+   * and dedupe by symbol sequence absorbs the overlap of the re-broadcast.
+   */
+  #follows(h: PacketHeader, from: Endpoint): boolean {
+    const cur = this.#stream;
+    if (cur && cur.epoch === h.epoch && endpointKey(cur.source) === endpointKey(from)) return true;
+    if (h.type === PacketType.gap) return false;
+    const silentMs = cur ? this.#o.clock.monotonic() - cur.lastPacketAt : Infinity;
+    const takeover = !cur || h.term > cur.term || silentMs > this.#o.cfg.pairing.heartbeat_ms * 2;
+    if (!takeover) return false;
+    this.#retire();
+    this.#stream = { epoch: h.epoch, term: h.term, source: from, lastPacketAt: this.#o.clock.monotonic() };
+    this.#receiver = this.#newReceiver();
+    this.#counts.stream_switches++;
+    this.#subscribe();
+    return true;
+  }
+
+  /** Keeps the old stream's gap counts when a fail-over replaces it. */
+  #retire(): void {
+    const c = this.#receiver.counters;
+    this.#gapTotals.detected += c.gapsDetected;
+    this.#gapTotals.unrecoverable += c.gapsUnrecoverable;
+    this.#gapTotals.unrecoverable_records += c.unrecoverableRecords;
+    this.#gapTotals.recovered += this.#receiver.gapsRecovered + (this.#receiver.hasGap ? 1 : 0);
+  }
+
+  #gaps() {
+    const c = this.#receiver.counters;
+    return {
+      detected: this.#gapTotals.detected + c.gapsDetected,
+      recovered: this.#gapTotals.recovered + this.#receiver.gapsRecovered,
+      unrecoverable: this.#gapTotals.unrecoverable + c.gapsUnrecoverable,
+      unrecoverable_records: this.#gapTotals.unrecoverable_records + c.unrecoverableRecords,
+    };
+  }
+
+  /** Stale: the plant says its feed is not live, or no ticker plant has spoken for too long, or never had a value. */
+  #stale(): number[] {
+    const now = this.#o.clock.monotonic();
+    const silent = !this.#stream || now - this.#stream.lastPacketAt > this.#o.cfg.stale_after_ms;
+    if (this.#feedStale || silent) return this.#view.wantedSymbols();
+    return this.#view.staleSymbols(now, this.#o.maxSymbolAgeMs ?? 0);
+  }
+
+  #healthBody(): HealthBody {
+    const stale = this.#stale();
+    const gaps = this.#gaps();
+    const c = this.#view.counts;
+    return {
+      component: this.id,
+      kind: 'subscriber',
+      pair: null,
+      role: 'none',
+      state: stale.length > 0 ? 'stale' : gaps.unrecoverable > 0 ? 'degraded' : 'ok',
+      reason: stale.length > 0 ? (this.#feedStale ? 'ticker plant reports its feed stale' : `${stale.length} symbols without live data`) : gaps.unrecoverable > 0 ? 'unrecoverable gaps' : null,
+      term: this.#stream?.term ?? 0,
+      seq: this.#view.position,
+      rates: { in_per_s: this.#in.perSecond(), out_per_s: 0 },
+      latency_us: this.#latency.roll(),
+      gaps,
+      duplicates: c.duplicates + this.#receiver.counters.duplicateRecords,
+      stale_symbols: stale.length,
+      stale_sample: stale.slice(0, 20).map((s) => this.#names[s] ?? String(s)),
+      feeds: { [this.#o.cfg.provider.id]: { last_update_us: this.#lastUpdateUs, seq: this.#view.position } },
+      failovers: Math.max(0, this.#counts.stream_switches - 1),
+      role_since_mono_us: 0,
+      peer: null,
+      counters: {
+        updates: c.updates,
+        snapshot_records: c.snapshot_records,
+        symbol_seq_breaks: c.symbol_seq_breaks,
+        feed_seq_breaks: c.feed_seq_breaks,
+        updates_before_snapshot: c.updates_before_snapshot,
+        stream_switches: this.#counts.stream_switches,
+        foreign_packets: this.#counts.foreign_packets,
+        first_feed_seq: c.first_feed_seq,
+        last_feed_seq: c.last_feed_seq,
+      },
+    };
+  }
+}

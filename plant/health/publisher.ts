@@ -1,0 +1,60 @@
+/** Sends a component's health heartbeat every interval, and at once when its role or state changes. */
+import type { Clock, Timer } from '../../lib/clock.js';
+import type { DatagramOut, Endpoint } from '../net/udp.js';
+import { hostMonoUs } from '../time.js';
+import { encodeHealth } from './codec.js';
+import type { HealthHeartbeat } from './types.js';
+
+export type HealthBody = Omit<HealthHeartbeat, 'v' | 'hb_seq' | 'interval_ms' | 'pid' | 'time_us' | 'mono_us'>;
+
+export class HealthPublisher {
+  #timer: Timer | null = null;
+  #seq = 0;
+  #lastRole = '';
+  #lastState = '';
+  sent = 0;
+
+  constructor(
+    private readonly out: DatagramOut,
+    private readonly targets: Endpoint[],
+    private readonly intervalMs: number,
+    private readonly clock: Clock,
+    private readonly body: () => HealthBody,
+  ) {}
+
+  start(): void {
+    this.#timer = this.clock.setInterval(() => this.publish(), this.intervalMs);
+    this.publish();
+  }
+
+  stop(): void {
+    this.#timer?.cancel();
+  }
+
+  /** Publishes now if role or state moved since the last heartbeat: fail-overs are seen at once. */
+  publishIfChanged(): void {
+    const b = this.body();
+    if (b.role !== this.#lastRole || b.state !== this.#lastState) this.#send(b);
+  }
+
+  publish(): void {
+    this.#send(this.body());
+  }
+
+  #send(b: HealthBody): void {
+    this.#lastRole = b.role;
+    this.#lastState = b.state;
+    const hb: HealthHeartbeat = {
+      v: 1,
+      ...b,
+      hb_seq: ++this.#seq,
+      interval_ms: this.intervalMs,
+      pid: process.pid,
+      time_us: this.clock.nowUs(),
+      mono_us: hostMonoUs(),
+    };
+    const buf = encodeHealth(hb);
+    for (const t of this.targets) this.out.send(buf, t);
+    this.sent++;
+  }
+}

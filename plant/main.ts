@@ -1,0 +1,10 @@
+/**
+ * Standalone entry for plant processes: `node --import tsx plant/main.ts <component> [options]`
+ * (tests and the launcher use it; `floorwatch plant ...` is the same command tree).
+ */
+import { Command } from 'commander';
+import { registerPlant } from '../cli/commands/plant.js';
+
+const program = new Command('plant-main');
+registerPlant(program);
+await program.parseAsync(['plant', ...process.argv.slice(2)], { from: 'user' });

@@ -1,0 +1,141 @@
+/** Starts real plant processes on loopback with a generated config, and watches their health. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { HealthListener } from '../../plant/health/listener.js';
+import type { HealthHeartbeat } from '../../plant/health/types.js';
+import { hostMonoUs } from '../../plant/time.js';
+import { waitFor } from '../helpers/wait.js';
+
+const MAIN = fileURLToPath(new URL('../../plant/main.ts', import.meta.url));
+
+/** Distinct free UDP ports: all held open until every one is chosen, so none repeats. */
+export async function freeUdpPorts(n: number): Promise<number[]> {
+  const sockets: Socket[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = createSocket('udp4');
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    sockets.push(s);
+  }
+  const ports = sockets.map((s) => s.address().port);
+  await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  return ports;
+}
+
+export interface PlantOptions {
+  subscribers?: { id: string; symbols?: string[] }[];
+  symbols?: number;
+  rate?: number;
+  count?: number;
+  extra?: Record<string, unknown>;
+}
+
+export class PlantHarness {
+  readonly health: HealthListener;
+  readonly procs = new Map<string, RunningComponent>();
+  private constructor(
+    readonly file: string,
+    readonly config: Record<string, unknown>,
+    healthPort: number,
+  ) {
+    this.health = new HealthListener({ port: healthPort });
+  }
+
+  static async create(o: PlantOptions = {}): Promise<PlantHarness> {
+    const subs = o.subscribers ?? [{ id: 'ws-1' }, { id: 'ws-2' }];
+    const p = await freeUdpPorts(8 + subs.length);
+    const config = {
+      symbols: { count: o.symbols ?? 20 },
+      health: { targets: [`127.0.0.1:${p[0]}`] },
+      provider: {
+        rate: o.rate ?? 2000,
+        count: o.count ?? 0,
+        control_port: p[1],
+        lines: [
+          { name: 'a', port: p[2], to: 'fh-a' },
+          { name: 'b', port: p[3], to: 'fh-b' },
+        ],
+      },
+      feed_handlers: { members: [{ id: 'fh-a', rank: 0, port: p[4] }, { id: 'fh-b', rank: 1, port: p[5] }] },
+      ticker_plants: { members: [{ id: 'tp-a', rank: 0, port: p[6] }, { id: 'tp-b', rank: 1, port: p[7] }] },
+      subscribers: subs.map((s, i) => ({ id: s.id, port: p[8 + i], symbols: s.symbols ?? ['*'] })),
+      ...o.extra,
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'fw-plant-'));
+    const file = join(dir, 'plant.yaml');
+    writeFileSync(file, stringify(config));
+    const h = new PlantHarness(file, config, p[0]!);
+    await h.health.start();
+    return h;
+  }
+
+  start(name: string, args: string[]): RunningComponent {
+    const c = new RunningComponent(spawn(process.execPath, ['--import', 'tsx', MAIN, ...args, '--config', this.file], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    this.procs.set(name, c);
+    return c;
+  }
+
+  /** Starts the pairs and desks (not the provider) and waits until each pair has one primary and the desks are known. */
+  async startDistribution(extraArgs: Record<string, string[]> = {}): Promise<void> {
+    for (const id of ['tp-a', 'tp-b']) this.start(id, ['ticker-plant', '--id', id, ...(extraArgs[id] ?? [])]);
+    for (const id of ['fh-a', 'fh-b']) this.start(id, ['feed-handler', '--id', id, ...(extraArgs[id] ?? [])]);
+    const subs = this.config['subscribers'] as { id: string }[];
+    for (const s of subs) this.start(s.id, ['subscriber', '--id', s.id, ...(extraArgs[s.id] ?? [])]);
+    await waitFor('one primary in each pair and every desk subscribed', () => {
+      const tp = this.primary('tp');
+      return this.primary('fh') && tp && tp.counters['subscribers'] === subs.length && subs.every((s) => this.hb(s.id));
+    }, { timeoutMs: 20_000 });
+  }
+
+  startProvider(args: string[] = []): RunningComponent {
+    return this.start('provider', ['provider', ...args]);
+  }
+
+  hb(id: string): HealthHeartbeat | undefined {
+    const v = this.health.get(id);
+    return v && !v.lost ? v.heartbeat : undefined;
+  }
+
+  primary(pair: 'fh' | 'tp'): HealthHeartbeat | undefined {
+    const live = [`${pair}-a`, `${pair}-b`].map((id) => this.hb(id)).filter((h) => h?.role === 'primary');
+    return live.length === 1 ? live[0] : undefined;
+  }
+
+  /** SIGKILLs a component; returns the host-monotonic µs of the kill, for fail-over timing. */
+  kill(name: string): number {
+    const c = this.procs.get(name);
+    if (!c) throw new Error(`no process ${name}`);
+    const at = hostMonoUs();
+    c.proc.kill('SIGKILL');
+    return at;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.procs.values()].map((c) => c.stop().catch(() => undefined)));
+    await this.health.stop();
+  }
+}
+
+export class RunningComponent {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<void>;
+  constructor(readonly proc: ChildProcess) {
+    proc.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((r) => proc.once('exit', () => r()));
+  }
+
+  /** SIGTERM and the one-line JSON summary the component prints on the way out. */
+  async stop(): Promise<Record<string, unknown>> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
+    await this.exited;
+    const line = this.stdout.trim().split('\n').pop() ?? '';
+    if (!line.startsWith('{')) throw new Error(`no summary; stderr: ${this.stderr.slice(-2000)}`);
+    return JSON.parse(line) as Record<string, unknown>;
+  }
+}
