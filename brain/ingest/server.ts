@@ -59,10 +59,19 @@ export async function startIngestServer(
       if (n <= 0) perPeer.delete(peer);
       else perPeer.set(peer, n);
     });
-    // A socket silent in both directions this long is dead or hostile (agents send ≥ 1 msg/s).
-    socket.setTimeout(limits.idle_timeout_ms, () => socket.destroy());
     socket.on('error', () => socket.destroy());
-    injector.injectConnection(socket);
+    // Hand the socket to grpc-js only once the peer has spoken (HTTP/2 preface or TLS hello).
+    // A socket that never speaks is closed here: once an HTTP/2 session owns it, a silent
+    // socket is never closed by grpc-js, and destroying the net.Socket no longer closes it.
+    const deadline = setTimeout(() => {
+      metrics.refusedConnections.inc(1, { reason: 'silent' });
+      socket.destroy();
+    }, limits.hello_timeout_ms);
+    deadline.unref();
+    socket.once('readable', () => {
+      clearTimeout(deadline);
+      injector.injectConnection(socket);
+    });
   });
   const { host, port } = splitAddress(config.listen);
   await new Promise<void>((resolve, reject) => {
