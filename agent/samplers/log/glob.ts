@@ -1,0 +1,49 @@
+/**
+ * File globs: wildcards (* ? [...]) in the last path component only, so one directory watch
+ * covers each entry. Compiled to RE2 like every other user-supplied pattern.
+ */
+import { basename, dirname, resolve } from 'node:path';
+import RE2 from 're2';
+
+export interface FileGlob {
+  readonly source: string;
+  readonly dir: string;
+  matches(path: string): boolean;
+}
+
+export function compileGlob(glob: string): FileGlob {
+  const abs = resolve(glob);
+  const dir = dirname(abs);
+  if (/[*?[]/.test(dir)) throw new Error(`${glob}: wildcards are only allowed in the file name, not in directories`);
+  const base = basename(abs);
+  const re = new RE2(`^${globToRegex(base)}$`);
+  return {
+    source: glob,
+    dir,
+    matches: (path: string) => dirname(path) === dir && re.test(basename(path)),
+  };
+}
+
+function globToRegex(glob: string): string {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i]!;
+    if (ch === '*') out += '[^/]*';
+    else if (ch === '?') out += '[^/]';
+    else if (ch === '[') {
+      const close = glob.indexOf(']', i + 2);
+      if (close < 0) out += '\\[';
+      else {
+        const body = glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        out += `[${body}]`;
+        i = close;
+      }
+    } else out += ch.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  return out;
+}
+
+/** Names logrotate gives old generations (app.log.1, app.log.2.gz, app.log-20260101[.gz]). */
+export function looksRotated(name: string): boolean {
+  return /\.\d+(\.gz)?$|\.gz$|-\d{8,10}(\.gz)?$/.test(name);
+}

@@ -1,0 +1,199 @@
+/**
+ * The log sampler: tails files and globs, runs the rules over every line, saves offsets.
+ * Pushes rule metrics and events as lines arrive; the agent's poll adds the cumulative counters.
+ */
+import { readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import type { Timer } from '../../../lib/clock.js';
+import type { Emit, EventSampler, SamplerDeps } from '../../sampler.js';
+import type { SamplerPlugin } from '../plugin.js';
+import { logConfigSchema, type LogConfig } from './config.js';
+import { compileGlob, looksRotated, type FileGlob } from './glob.js';
+import type { LineBatch } from './lines.js';
+import { compileRules, runRules, type LogRule } from './log-rule.js';
+import { OffsetStore, type Cursor } from './offsets.js';
+import { FileTailer } from './tailer.js';
+
+export type { LogConfig } from './config.js';
+export const FILE_MEASUREMENT = 'log_file';
+
+export class LogSampler implements EventSampler {
+  readonly name = 'log';
+  readonly rules: readonly LogRule[];
+  readonly #config: LogConfig;
+  readonly #deps: SamplerDeps;
+  readonly #globs: FileGlob[];
+  readonly #store: OffsetStore;
+  readonly #tailers = new Map<string, FileTailer>();
+  readonly #trailing = new Map<string, Timer>();
+  #restored = new Map<string, Cursor[]>();
+  #watcher: FSWatcher | null = null;
+  #poll: Timer | null = null;
+  #emit: Emit | null = null;
+  #stopped = false;
+
+  /** Throws a config error (naming the rule) for a pattern RE2 refuses. */
+  constructor(config: LogConfig, deps: SamplerDeps) {
+    this.#config = config;
+    this.#deps = deps;
+    this.#globs = config.files.map(compileGlob);
+    this.rules = compileRules(config.rules, { clock: deps.clock, eventLineBytes: config.eventLineBytes });
+    this.#store = new OffsetStore(deps.stateDir, config.fsyncOffsets);
+  }
+
+  async start(emit: Emit): Promise<void> {
+    this.#emit = emit;
+    try {
+      this.#restored = this.#store.load();
+    } catch (err) {
+      emit.error(new Error(`log offsets unreadable, starting without them: ${(err as Error).message}`));
+    }
+    for (const path of this.#restored.keys()) if (this.#wanted(path)) this.#tailer(path, false);
+    this.#scan(true);
+    const dirs = [...new Set(this.#globs.map((g) => g.dir))];
+    const watcher = watch(dirs, { ignoreInitial: true, depth: 0, persistent: false });
+    watcher.on('all', (_event, path) => this.#onFsEvent(path));
+    watcher.on('error', (err) => emit.error(err instanceof Error ? err : new Error(String(err))));
+    await new Promise<void>((resolve) => watcher.once('ready', resolve));
+    this.#watcher = watcher;
+    this.#poll = this.#deps.clock.setInterval(() => this.#pollAll(), this.#config.pollMs);
+    await Promise.all([...this.#tailers.values()].map((t) => this.#check(t)));
+  }
+
+  /** Cumulative counters per file and per rule. */
+  async sample(emit: Emit): Promise<void> {
+    await Promise.all([...this.#tailers.values()].map((t) => this.#check(t)));
+    for (const t of this.#tailers.values()) {
+      const tags = { file: t.path };
+      const s = t.stats;
+      for (const [field, value] of Object.entries(s)) emit.counter(FILE_MEASUREMENT, snake(field), value, tags);
+    }
+    for (const rule of this.rules) rule.report(emit);
+  }
+
+  /**
+   * Saves every offset now, fsynced. Offsets are already saved after each batch; the agent core
+   * should call this on shutdown after flushing what was emitted (stop() calls it too).
+   */
+  checkpoint(): void {
+    for (const t of this.#tailers.values()) this.#store.set(t.path, t.cursors());
+    this.#store.save(true);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#poll?.cancel();
+    for (const t of this.#trailing.values()) t.cancel();
+    await this.#watcher?.close();
+    await Promise.all([...this.#tailers.values()].map((t) => t.close()));
+    try {
+      this.checkpoint();
+    } catch (err) {
+      this.#emit?.error(err as Error);
+    }
+  }
+
+  #wanted(path: string): boolean {
+    return !looksRotated(basename(path)) && this.#globs.some((g) => g.matches(path));
+  }
+
+  #tailer(path: string, presentAtStart: boolean): FileTailer {
+    let t = this.#tailers.get(path);
+    if (t) return t;
+    const restored = this.#restored.get(path);
+    const startAtEnd = presentAtStart && !restored && this.#config.startAt === 'end';
+    const tailer: FileTailer = new FileTailer(
+      path,
+      {
+        clock: this.#deps.clock,
+        maxLineBytes: this.#config.maxLineBytes,
+        readChunkBytes: this.#config.readChunkBytes,
+        rotateGraceMs: this.#config.rotateGraceMs,
+        onBatch: (batch) => this.#onBatch(batch),
+        onProgress: () => this.#save(tailer),
+      },
+      restored,
+      startAtEnd,
+    );
+    this.#tailers.set(path, tailer);
+    return tailer;
+  }
+
+  #scan(atStart: boolean): void {
+    for (const dir of new Set(this.#globs.map((g) => g.dir))) {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue; // not there yet: the poll looks again
+      }
+      for (const name of names) {
+        const path = join(dir, name);
+        if (this.#wanted(path)) this.#tailer(path, atStart);
+      }
+    }
+  }
+
+  #onFsEvent(path: string): void {
+    if (this.#stopped) return;
+    const target = this.#wanted(path) ? this.#tailer(path, false) : this.#ownerOfRotated(path);
+    if (!target) return;
+    void this.#check(target);
+    // chokidar 5 drops the trailing `change` of a burst: look once more after it settles.
+    this.#trailing.get(target.path)?.cancel();
+    this.#trailing.set(
+      target.path,
+      this.#deps.clock.setTimeout(() => void this.#check(target), this.#config.recheckMs),
+    );
+  }
+
+  /** app.log.1 changing means the writer still appends to the renamed file: check app.log. */
+  #ownerOfRotated(path: string): FileTailer | undefined {
+    const dir = dirname(path);
+    const name = basename(path);
+    for (const t of this.#tailers.values()) {
+      if (dirname(t.path) === dir && name.startsWith(basename(t.path))) return t;
+    }
+    return undefined;
+  }
+
+  #pollAll(): void {
+    if (this.#stopped) return;
+    this.#scan(false);
+    for (const t of this.#tailers.values()) void this.#check(t);
+  }
+
+  async #check(t: FileTailer): Promise<void> {
+    try {
+      await t.check();
+    } catch (err) {
+      this.#emit?.error(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  #onBatch(batch: LineBatch): void {
+    if (this.#emit) runRules(this.rules, batch, this.#emit);
+  }
+
+  /** Saves right after each batch that moved a cursor: a kill re-reads at most that batch. */
+  #save(t: FileTailer): void {
+    try {
+      this.#store.set(t.path, t.cursors());
+      this.#store.save();
+    } catch (err) {
+      this.#emit?.error(err as Error);
+    }
+  }
+}
+
+function snake(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+export const logPlugin: SamplerPlugin<LogConfig> = {
+  name: 'log',
+  schema: logConfigSchema,
+  create: (config, deps) => (config.enabled ? [new LogSampler(config, deps)] : []),
+};

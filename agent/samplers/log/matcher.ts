@@ -1,0 +1,85 @@
+/**
+ * One user pattern, compiled for RE2 only (linear time: no user pattern can hang the agent),
+ * plus the literal prefilter that lets most lines be rejected by Buffer.indexOf.
+ */
+import RE2 from 're2';
+import { FloorwatchError } from '../../../lib/errors.js';
+import { analysePattern } from './literal.js';
+import type { LineBatch } from './lines.js';
+
+export class Matcher {
+  readonly re: RE2;
+  /** Any one of these must occur in a matching line; null = every line is a candidate. */
+  readonly literals: Buffer[] | null;
+  /** Finding the literal is the match (pattern is fixed text, case-sensitive). */
+  readonly literalIsMatch: boolean;
+  readonly captureNames: string[];
+  #marks = new Uint8Array(0);
+
+  constructor(re: RE2, literals: Buffer[] | null, literalIsMatch: boolean) {
+    this.re = re;
+    this.literals = literals;
+    this.literalIsMatch = literalIsMatch;
+    this.captureNames = namedGroups(re.source);
+  }
+
+  /** Marks the lines of the batch that may match; the returned array is reused per call. */
+  candidates(batch: LineBatch): Uint8Array {
+    if (this.#marks.length < batch.count) this.#marks = new Uint8Array(Math.max(batch.count, 1024));
+    const marks = this.#marks;
+    if (!this.literals) {
+      marks.fill(1, 0, batch.count);
+      return marks;
+    }
+    marks.fill(0, 0, batch.count);
+    if (batch.count === 0) return marks;
+    for (const lit of this.literals) markLiteral(batch, lit, marks);
+    return marks;
+  }
+}
+
+function markLiteral(batch: LineBatch, lit: Buffer, marks: Uint8Array): void {
+  const { buf, starts, ends, count } = batch;
+  const base = starts[0]!;
+  // One view over the whole batch: indexOf then skips non-matching lines at memchr speed.
+  const region = buf.subarray(base, ends[count - 1]!);
+  let li = 0;
+  let pos = region.indexOf(lit, 0);
+  while (pos >= 0) {
+    const at = base + pos;
+    while (li < count && ends[li]! < at + lit.length) li++;
+    if (li >= count) return;
+    if (at >= starts[li]!) {
+      marks[li] = 1;
+      pos = region.indexOf(lit, ends[li]! - base);
+    } else {
+      pos = region.indexOf(lit, starts[li]! - base);
+    }
+  }
+}
+
+function namedGroups(source: string): string[] {
+  const names: string[] = [];
+  for (const m of source.matchAll(/\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>/g)) names.push(m[1]!);
+  return names;
+}
+
+/** Compiles a user pattern; a refusal is a config error naming the rule and the field. */
+export function compileMatcher(rule: string, field: string, pattern: string, ignoreCase: boolean, literal?: string): Matcher {
+  let re: RE2;
+  try {
+    re = new RE2(pattern, ignoreCase ? 'i' : '');
+  } catch (err) {
+    throw new FloorwatchError(
+      'FW_ERR_CONFIG_INVALID',
+      `log rule "${rule}": ${field}: RE2 refuses /${pattern}/: ${(err as Error).message}` +
+        ' (RE2 has no backreferences or lookaround: they cannot run in linear time)',
+    );
+  }
+  if (literal !== undefined) {
+    return new Matcher(re, literal === '' || ignoreCase ? null : [Buffer.from(literal)], false);
+  }
+  const found = ignoreCase ? { literals: null, pure: null } : analysePattern(pattern);
+  const lits = found.literals?.filter((l) => l.length > 0).map((l) => Buffer.from(l)) ?? null;
+  return new Matcher(re, lits && lits.length > 0 ? lits : null, found.pure !== null);
+}
