@@ -237,6 +237,11 @@ export class DiskQueue {
   #deleteFinishedSegments(): void {
     const live = new Set<Segment>();
     for (let i = this.#head; i < this.#records.length; i++) live.add(this.#records[i]!.segment);
+    if (live.size === 0 && this.#active) {
+      // Everything is acknowledged: the active segment can go too (meta keeps the seq).
+      closeSync(this.#active.fd);
+      this.#active = undefined;
+    }
     const done = this.#segments.filter((s) => !live.has(s) && s !== this.#active?.segment);
     if (done.length === 0) return;
     this.#writeMeta();
