@@ -105,8 +105,8 @@ class CountRule extends LogRule {
     for (let i = 0; i < batch.count; i++) {
       if (marks[i] === 0) continue;
       if (this.#needGroups) {
-        const r = re.exec(buf.subarray(starts[i]!, ends[i]!));
-        if (r) this.countMatch(batch.file, r.groups);
+        const groups = this.#m.captures(buf.subarray(starts[i]!, ends[i]!));
+        if (groups) this.countMatch(batch.file, groups);
       } else if (this.#m.literalIsMatch || re.test(buf.subarray(starts[i]!, ends[i]!))) {
         this.countMatch(batch.file, undefined);
       }
@@ -128,9 +128,8 @@ class MetricRule extends LogRule {
     const { buf, starts, ends } = batch;
     for (let i = 0; i < batch.count; i++) {
       if (marks[i] === 0) continue;
-      const r = this.#m.re.exec(buf.subarray(starts[i]!, ends[i]!));
-      if (!r) continue;
-      const groups = r.groups ?? {};
+      const groups = this.#m.captures(buf.subarray(starts[i]!, ends[i]!));
+      if (!groups) continue;
       this.countMatch(batch.file, groups);
       const timeUs = this.lineTimeUs(groups, batch, this.config.timestamp);
       const tags = this.#tags(batch.file, groups);
@@ -165,9 +164,8 @@ class EventRule extends LogRule {
     for (let i = 0; i < batch.count; i++) {
       if (marks[i] === 0) continue;
       const line = buf.subarray(starts[i]!, ends[i]!);
-      const r = this.#m.re.exec(line);
-      if (!r) continue;
-      const groups = r.groups ?? {};
+      const groups = this.#m.captures(line);
+      if (!groups) continue;
       this.countMatch(batch.file, groups);
       if (!this.#take()) {
         this.#dropped++;
@@ -219,10 +217,10 @@ class RoundTripRule extends LogRule {
       if (reqMarks[i] === 0 && respMarks[i] === 0) continue;
       const line = buf.subarray(starts[i]!, ends[i]!);
       if (reqMarks[i] !== 0) {
-        const r = this.#req.re.exec(line);
-        const key = r?.groups?.[this.config.key];
-        if (r && key) {
-          this.#pending.add(key.toString('latin1'), this.lineTimeUs(r.groups, batch, this.config.timestamp), nowMs);
+        const groups = this.#req.captures(line);
+        const key = groups?.[this.config.key];
+        if (groups && key) {
+          this.#pending.add(key.toString('latin1'), this.lineTimeUs(groups, batch, this.config.timestamp), nowMs);
           continue;
         }
       }
@@ -230,21 +228,21 @@ class RoundTripRule extends LogRule {
     }
   }
   #response(line: Buffer, batch: LineBatch, emit: Emit, nowMs: number): void {
-    const r = this.#resp.re.exec(line);
-    const key = r?.groups?.[this.config.key];
-    if (!r || !key) return;
+    const groups = this.#resp.captures(line);
+    const key = groups?.[this.config.key];
+    if (!groups || !key) return;
     const startUs = this.#pending.take(key.toString('latin1'), nowMs);
     if (startUs === undefined) {
       this.#unmatched++;
       return;
     }
-    this.countMatch(batch.file, r.groups);
+    this.countMatch(batch.file, groups);
     this.#pairs++;
     if (batch.backlog && !this.config.timestamp) {
       this.#backlogSkipped++; // both lines read now: their arrival times say nothing about the round trip
       return;
     }
-    const endUs = this.lineTimeUs(r.groups, batch, this.config.timestamp);
+    const endUs = this.lineTimeUs(groups, batch, this.config.timestamp);
     emit.gauge(RULE_MEASUREMENT, 'rtt_us', endUs - startUs, { rule: this.name, file: batch.file }, endUs);
   }
   override report(emit: Emit): void {
