@@ -59,6 +59,7 @@ export class Batcher {
       counter: (m, f, v, tags, t) => this.#sample(m, f, v, tags, t, 1),
       event: (kind, input) => this.#event(kind, input),
       error: (err) => this.#error(sampler, err),
+      sync: () => this.flush(),
     };
   }
 

@@ -31,6 +31,12 @@ export interface Emit {
   event(kind: string, input?: EventInput): void;
   /** A non-fatal problem of this sampler (counted, logged once per distinct message). */
   error(err: Error): void;
+  /**
+   * Makes everything emitted so far durable (sealed into the agent's disk queue). A sampler that
+   * persists a source position (a log offset) calls this first, so a SIGKILL between the two
+   * can repeat lines but never lose them.
+   */
+  sync?(): void;
 }
 
 export interface Sampler {

@@ -29,7 +29,9 @@ export interface ForwarderOptions {
 
 interface Chunk {
   generation: number;
-  lines: string[];
+  /** Line protocol, '\n'-terminated lines, exactly as spooled (never split on the happy path). */
+  body: string;
+  lines: number;
   next: SpoolPosition;
   done: boolean;
 }
@@ -45,6 +47,7 @@ export class Forwarder {
   #pollTimer: Timer | undefined;
   #failures = 0;
   #stopped = false;
+  #kickQueued = false;
   #lastError = '';
   forwardedLines = 0;
   rejectedLines = 0;
@@ -77,18 +80,25 @@ export class Forwarder {
     this.#retryTimer?.cancel();
   }
 
-  /** New data was spooled (or a timer fired): start writes while the window allows. */
+  /** New data was spooled: start writes soon, once per turn of the event loop however many appends. */
   kick(): void {
+    if (this.#kickQueued) return;
+    this.#kickQueued = true;
+    setImmediate(() => {
+      this.#kickQueued = false;
+      this.#fill();
+    });
+  }
+
+  /** Starts writes while the window allows. */
+  #fill(): void {
     if (this.#stopped || this.#retryTimer) return;
     while (this.#inflight.length < this.#o.maxInflight) {
       const { records, next } = this.#o.spool.read(this.#readPos, this.#o.batchLines);
       if (records.length === 0) return;
-      const lines: string[] = [];
-      for (const r of records) {
-        const text = r.payload.toString('utf8');
-        for (const line of text.split('\n')) if (line) lines.push(line);
-      }
-      const chunk: Chunk = { generation: this.#generation, lines, next, done: false };
+      const body = Buffer.concat(records.map((r) => r.payload)).toString('utf8');
+      const lines = records.reduce((n, r) => n + r.lines, 0);
+      const chunk: Chunk = { generation: this.#generation, body, lines, next, done: false };
       this.#readPos = next;
       this.#inflight.push(chunk);
       void this.#write(chunk);
@@ -96,11 +106,12 @@ export class Forwarder {
   }
 
   async #write(chunk: Chunk): Promise<void> {
-    const result = await this.#o.sink.write(chunk.lines.join('\n') + '\n', chunk.lines.length);
-    if (result.ok) return this.#completed(chunk, chunk.lines.length, 0);
+    const result = await this.#o.sink.write(chunk.body, chunk.lines);
+    if (result.ok) return this.#completed(chunk, chunk.lines, 0);
     let error = result.error;
     if (!result.retryable) {
-      const isolated = await writeIsolatingBadLines(this.#o.sink, chunk.lines, this.#o.deadLetter, { firstResult: result });
+      const lines = chunk.body.split('\n').filter((l) => l !== '');
+      const isolated = await writeIsolatingBadLines(this.#o.sink, lines, this.#o.deadLetter, { firstResult: result });
       if (isolated.pending.length === 0) return this.#completed(chunk, isolated.written, isolated.rejected);
       error = isolated.failure?.error ?? error;
     }

@@ -180,6 +180,7 @@ export class LogSampler implements EventSampler {
   /** Saves right after each batch that moved a cursor: a kill re-reads at most that batch. */
   #save(t: FileTailer): void {
     try {
+      this.#emit?.sync?.(); // what these offsets cover must be in the disk queue first
       this.#store.set(t.path, t.cursors());
       this.#store.save();
     } catch (err) {
