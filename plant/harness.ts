@@ -1,4 +1,7 @@
-/** Starts real plant processes on loopback with a generated config, and watches their health. */
+/**
+ * Starts real plant processes on loopback with a generated config and watches their health:
+ * shared by the process tests (test/plant) and the benchmark (bench/plant.bench.ts).
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -6,12 +9,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { HealthListener } from '../../plant/health/listener.js';
-import type { HealthHeartbeat } from '../../plant/health/types.js';
-import { hostMonoUs } from '../../plant/time.js';
-import { waitFor } from '../helpers/wait.js';
+import { HealthListener } from './health/listener.js';
+import type { HealthHeartbeat } from './health/types.js';
+import { hostMonoUs } from './time.js';
 
-const MAIN = fileURLToPath(new URL('../../plant/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL(`./main.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
+
+/** Polls until probe yields a value or the deadline passes (never sleep-and-hope). */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | null, opts: { timeoutMs?: number } = {}): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false && v !== null) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 /** Distinct free UDP ports: all held open until every one is chosen, so none repeats. */
 export async function freeUdpPorts(n: number): Promise<number[]> {
@@ -74,13 +87,13 @@ export class PlantHarness {
   }
 
   start(name: string, args: string[]): RunningComponent {
-    const c = new RunningComponent(spawn(process.execPath, ['--import', 'tsx', MAIN, ...args, '--config', this.file], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const c = new RunningComponent(spawn(process.execPath, [...(MAIN.endsWith('.ts') ? ['--import', 'tsx'] : []), MAIN, ...args, '--config', this.file], { stdio: ['ignore', 'pipe', 'pipe'] }));
     this.procs.set(name, c);
     return c;
   }
 
   /** Starts the pairs and desks (not the provider) and waits until each pair has one primary and the desks are known. */
-  async startDistribution(extraArgs: Record<string, string[]> = {}): Promise<void> {
+  async startDistribution(extraArgs: Record<string, string[]> = {}, timeoutMs = 20_000): Promise<void> {
     for (const id of ['tp-a', 'tp-b']) this.start(id, ['ticker-plant', '--id', id, ...(extraArgs[id] ?? [])]);
     for (const id of ['fh-a', 'fh-b']) this.start(id, ['feed-handler', '--id', id, ...(extraArgs[id] ?? [])]);
     const subs = this.config['subscribers'] as { id: string }[];
@@ -88,7 +101,7 @@ export class PlantHarness {
     await waitFor('one primary in each pair and every desk subscribed', () => {
       const tp = this.primary('tp');
       return this.primary('fh') && tp && tp.counters['subscribers'] === subs.length && subs.every((s) => this.hb(s.id));
-    }, { timeoutMs: 20_000 });
+    }, { timeoutMs });
   }
 
   startProvider(args: string[] = []): RunningComponent {

@@ -163,7 +163,9 @@ export class FeedHandler implements Component {
 
   /** A dead line makes this handler useless as primary: it asks its peer to take over. */
   #checkLine(): void {
-    const stale = this.#o.clock.monotonic() - this.#lineActivityAt > this.#o.cfg.stale_after_ms;
+    // A line that never carried data is "not started", not dead: yielding then would only flap
+    // the lead at plant start-up, before the provider connects.
+    const stale = this.#provider !== null && this.#o.clock.monotonic() - this.#lineActivityAt > this.#o.cfg.stale_after_ms;
     if (stale === this.#lineStale) return;
     this.#lineStale = stale;
     this.#pair.member.setYielding(stale);

@@ -53,7 +53,7 @@ export class Subscriber implements Component {
   #feedStale = false;
   #lastUpdateUs = 0;
   #in: RateMeter;
-  #counts = { stream_switches: 0, foreign_packets: 0 };
+  #counts = { stream_switches: 0, foreign_packets: 0, midway_joins: 0 };
   #gapTotals = { detected: 0, unrecoverable: 0, unrecoverable_records: 0, recovered: 0 };
 
   constructor(o: SubscriberOptions) {
@@ -158,15 +158,24 @@ export class Subscriber implements Component {
    */
   #follows(h: PacketHeader, from: Endpoint): boolean {
     const cur = this.#stream;
-    if (cur && cur.epoch === h.epoch && endpointKey(cur.source) === endpointKey(from)) return true;
+    const sameSource = cur !== null && endpointKey(cur.source) === endpointKey(from);
+    if (cur && cur.epoch === h.epoch && sameSource) return true;
     if (h.type === PacketType.gap) return false;
     const silentMs = cur ? this.#o.clock.monotonic() - cur.lastPacketAt : Infinity;
-    const takeover = !cur || h.term > cur.term || silentMs > this.#o.cfg.pairing.heartbeat_ms * 2;
+    // A plant serves one stream per desk: a new epoch from the same source replaces the old one.
+    const takeover = !cur || sameSource || h.term > cur.term || silentMs > this.#o.cfg.pairing.heartbeat_ms * 2;
     if (!takeover) return false;
     this.#retire();
     this.#stream = { epoch: h.epoch, term: h.term, source: from, lastPacketAt: this.#o.clock.monotonic() };
     this.#receiver = this.#newReceiver();
     this.#counts.stream_switches++;
+    if (h.seq > 1) {
+      // Joined a stream midway (e.g. back to a plant that kept its lead): do not NAK its past;
+      // a new session makes that plant open a fresh stream from this desk's position instead.
+      this.#receiver.reset(h.seq);
+      this.#session = randomUUID();
+      this.#counts.midway_joins++;
+    }
     this.#subscribe();
     return true;
   }
@@ -229,6 +238,7 @@ export class Subscriber implements Component {
         updates_before_snapshot: c.updates_before_snapshot,
         stream_switches: this.#counts.stream_switches,
         foreign_packets: this.#counts.foreign_packets,
+        midway_joins: this.#counts.midway_joins,
         first_feed_seq: c.first_feed_seq,
         last_feed_seq: c.last_feed_seq,
       },

@@ -14,7 +14,7 @@ export interface PairHeartbeat {
   id: string;
   rank: number;
   role: Role;
-  /** Raised by every takeover; the higher term wins a split brain. */
+  /** Raised by every takeover; desks follow the stream of the higher term. */
   term: number;
   startedUs: number;
   sentUs: number;
@@ -182,10 +182,13 @@ export class PairMember {
   }
 }
 
-/** The split-brain order: higher term, then lower rank, then earlier start, then lower id. */
+/**
+ * The split-brain order: earlier start, then lower rank, then lower id. Start time first
+ * because a member that just (re)started and took the lead without hearing its peer — a
+ * starved boot, a partition — holds the thinner cache and ring; the long-running one keeps it.
+ */
 export function outranks(a: PairHeartbeat, b: PairHeartbeat): boolean {
-  if (a.term !== b.term) return a.term > b.term;
-  if (a.rank !== b.rank) return a.rank < b.rank;
   if (a.startedUs !== b.startedUs) return a.startedUs < b.startedUs;
+  if (a.rank !== b.rank) return a.rank < b.rank;
   return a.id < b.id;
 }

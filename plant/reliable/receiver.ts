@@ -93,7 +93,7 @@ export class SequencedReceiver {
       this.counters.duplicateRecords += count;
       return;
     }
-    if (seq > this.#known) this.#newHole(this.#known, seq - 1);
+    const holeFrom = this.#known;
     this.#known = Math.max(this.#known, end);
     if (seq <= this.#expected) {
       this.#deliverFrom(seq, body, count, flags);
@@ -102,6 +102,7 @@ export class SequencedReceiver {
       this.#hold({ seq, count, body, flags });
     }
     this.#settle();
+    if (seq > holeFrom) this.#newHole(holeFrom, seq - 1);
   }
 
   /** The sender says [from, to] is gone: skip it, count it, move on. */

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { waitFor } from '../helpers/wait.js';
-import { PlantHarness } from './plant-harness.js';
+import { PlantHarness } from '../../plant/harness.js';
 
 const COUNT = 5000;
 

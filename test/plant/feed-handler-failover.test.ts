@@ -1,6 +1,6 @@
 import t from 'tap';
 import { waitFor } from '../helpers/wait.js';
-import { PlantHarness } from './plant-harness.js';
+import { PlantHarness } from '../../plant/harness.js';
 
 const COUNT = 6000;
 
@@ -8,11 +8,11 @@ t.test('SIGKILL of the primary feed handler mid-stream: the secondary takes over
   const plant = await PlantHarness.create({ rate: 2000, count: COUNT });
   t.teardown(() => plant.stopAll());
   await plant.startDistribution();
-  const oldPrimary = plant.primary('fh')!.component;
-  const survivor = oldPrimary === 'fh-a' ? 'fh-b' : 'fh-a';
   plant.startProvider();
 
   await waitFor('the desks to be mid-stream', () => (plant.hb('ws-1')?.seq ?? 0) > COUNT / 3);
+  const oldPrimary = plant.primary('fh')!.component;
+  const survivor = oldPrimary === 'fh-a' ? 'fh-b' : 'fh-a';
   const killedAt = plant.kill(oldPrimary);
   const took = await waitFor('the secondary to take over', () => {
     const hb = plant.hb(survivor);

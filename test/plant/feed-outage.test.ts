@@ -1,6 +1,6 @@
 import t from 'tap';
 import { waitFor } from '../helpers/wait.js';
-import { PlantHarness } from './plant-harness.js';
+import { PlantHarness } from '../../plant/harness.js';
 
 t.test('both feed handlers down: desks report their symbols stale and the ticker plants say the feed is stale', async (t) => {
   const plant = await PlantHarness.create({ rate: 1000, extra: { stale_after_ms: 500 } });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { waitFor } from '../helpers/wait.js';
-import { PlantHarness } from './plant-harness.js';
+import { PlantHarness } from '../../plant/harness.js';
 
 t.test('a desk that joins late gets the current value of every symbol it asked for before any update', async (t) => {
   const asked = ['SYM02', 'SYM05', 'SYM09', 'SYM13', 'SYM20'];

@@ -1,0 +1,123 @@
+/**
+ * Plant benchmark: updates/s through provider → feed handler → ticker plant → 10 desks on this
+ * machine with end-to-end latency percentiles, then the distribution of fail-over times over
+ * 20 SIGKILLs of the primary feed handler and 20 of the primary ticker plant.
+ * Run: node --import tsx bench/plant.bench.ts [--rates 50000,100000] [--seconds 5] [--kills 20]
+ */
+import { cpus } from 'node:os';
+import { PlantHarness, waitFor } from '../plant/harness.js';
+
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] ?? dflt) : dflt;
+};
+const RATES = arg('rates', '50000,100000').split(',').filter(Boolean).map(Number);
+const SECONDS = Number(arg('seconds', '5'));
+const KILLS = Number(arg('kills', '20'));
+const DESKS = 10;
+
+interface Row {
+  rate: number;
+  perDesk: number;
+  complete: string;
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  unrecoverable: number;
+}
+
+async function throughput(rate: number): Promise<Row> {
+  const count = rate * SECONDS;
+  const plant = await PlantHarness.create({
+    rate,
+    count,
+    symbols: 500,
+    subscribers: Array.from({ length: DESKS }, (_, i) => ({ id: `ws-${i + 1}` })),
+    extra: { stale_after_ms: 2000 },
+  });
+  try {
+    await plant.startDistribution({}, 60_000);
+    plant.startProvider();
+    const firstAt = await waitFor('first update at a desk', () => ((plant.hb('ws-1')?.seq ?? 0) > 0 ? Date.now() : undefined), { timeoutMs: 30_000 });
+    const ids = Array.from({ length: DESKS }, (_, i) => `ws-${i + 1}`);
+    // Done when every desk holds the last update, or has stopped moving for 3 s.
+    let last = '';
+    let still = Date.now();
+    let doneAt = 0;
+    await waitFor('desks to finish', () => {
+      const seqs = ids.map((id) => plant.hb(id)?.seq ?? 0);
+      if (seqs.every((s) => s === count)) return (doneAt = Date.now());
+      const key = seqs.join(',');
+      if (key !== last) [last, still] = [key, Date.now()];
+      return Date.now() - still > 3000;
+    }, { timeoutMs: SECONDS * 1000 * 6 + 30_000 });
+    // Health heartbeats are 100 ms apart: the measured span is accurate to about ±0.1 s.
+    const spanS = ((doneAt || Date.now()) - firstAt) / 1000;
+    const sums = await Promise.all(ids.map((id) => plant.procs.get(id)!.stop()));
+    const lat = sums.map((s) => s['latency_us'] as Record<string, number>);
+    const updates = sums.map((s) => s['updates'] as number);
+    const worst = (k: string) => Math.max(...lat.map((l) => l[k] ?? 0));
+    return {
+      rate,
+      perDesk: Math.round(Math.min(...updates) / Math.max(spanS, 0.001)),
+      complete: `${updates.filter((u) => u === count).length}/${DESKS}`,
+      p50: worst('p50'),
+      p99: worst('p99'),
+      p999: worst('p999'),
+      max: worst('max'),
+      unrecoverable: sums.reduce((a, s) => a + (s['unrecoverable_records'] as number), 0),
+    };
+  } finally {
+    await plant.stopAll();
+  }
+}
+
+async function failovers(pair: 'fh' | 'tp'): Promise<number[]> {
+  const plant = await PlantHarness.create({ rate: 2000, subscribers: [{ id: 'ws-1' }] });
+  const times: number[] = [];
+  try {
+    await plant.startDistribution({}, 60_000);
+    plant.startProvider();
+    for (let i = 0; i < KILLS; i++) {
+      const victim = plant.primary(pair)!.component;
+      const survivor = victim.endsWith('-a') ? `${pair}-b` : `${pair}-a`;
+      await waitFor('survivor heard as secondary', () => plant.hb(survivor)?.role === 'secondary', { timeoutMs: 20_000 });
+      // A random phase against the heartbeat schedule, as a real crash would have.
+      await new Promise((r) => setTimeout(r, Math.random() * 100));
+      const killedAt = plant.kill(victim);
+      const hb = await waitFor('takeover', () => {
+        const h = plant.hb(survivor);
+        return h?.role === 'primary' ? h : undefined;
+      });
+      times.push((hb.role_since_mono_us - killedAt) / 1000);
+      await plant.procs.get(victim)!.exited;
+      plant.start(victim, [pair === 'fh' ? 'feed-handler' : 'ticker-plant', '--id', victim]);
+      await waitFor('victim back as secondary', () => plant.hb(victim)?.role === 'secondary' && (plant.hb(victim)?.hb_seq ?? 0) > 1, { timeoutMs: 20_000 });
+    }
+    const desk = await plant.procs.get('ws-1')!.stop();
+    process.stdout.write(`  desk across ${KILLS} ${pair} kills: feed_seq_breaks=${String(desk['feed_seq_breaks'])} symbol_seq_breaks=${String(desk['symbol_seq_breaks'])} unrecoverable=${String(desk['unrecoverable_records'])} updates=${String(desk['updates'])} last=${String(desk['last_feed_seq'])}\n`);
+  } finally {
+    await plant.stopAll();
+  }
+  return times;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+};
+
+process.stdout.write(`plant benchmark: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${DESKS} desks, ${SECONDS} s per rate\n\n`);
+process.stdout.write('offered/s  delivered/s/desk  complete  p50_us  p99_us  p99.9_us  max_us  unrecoverable\n');
+for (const rate of RATES) {
+  const r = await throughput(rate);
+  process.stdout.write(`${String(r.rate).padStart(9)}  ${String(r.perDesk).padStart(16)}  ${r.complete.padStart(8)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.p999).padStart(8)}  ${String(r.max).padStart(6)}  ${String(r.unrecoverable).padStart(13)}\n`);
+}
+process.stdout.write(`\nfail-over time after SIGKILL of the primary (heartbeat 100 ms, takeover after 3 missed), ${KILLS} kills each:\n`);
+for (const pair of ['fh', 'tp'] as const) {
+  const t = await failovers(pair);
+  process.stdout.write(`${pair}: min=${Math.min(...t).toFixed(1)} p50=${pct(t, 50).toFixed(1)} p90=${pct(t, 90).toFixed(1)} max=${Math.max(...t).toFixed(1)} ms; over 300 ms: ${t.filter((x) => x > 300).length}/${t.length}\n`);
+  process.stdout.write(`  all: ${t.map((x) => x.toFixed(0)).join(' ')}\n`);
+}
+process.exit(0);
