@@ -77,7 +77,9 @@ t.test('a cmdline watch matches with RE2 and sums the CPU and RSS of its process
     const emit = new RecordingEmit();
     sampler.sample(emit);
     const cpu = emit.fieldValues('process_watch', 'cpu_percent')[0] ?? 0;
-    return cpu > 30 ? emit : undefined;
+    // Both children must have touched their buffers too, or RSS is read mid-start.
+    const rss = emit.fieldValues('process_watch', 'rss_bytes')[0] ?? 0;
+    return cpu > 30 && rss > 64 * 1024 * 1024 ? emit : undefined;
   }, { everyMs: 250 });
   t.ok((busy.fieldValues('process_watch', 'rss_bytes')[0] ?? 0) > 64 * 1024 * 1024, 'RSS is the sum of both 32 MiB buffers and more');
   t.match(busy.points[0], { tags: { watch: 'spinners' } });
