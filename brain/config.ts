@@ -34,6 +34,8 @@ export interface BrainConfig {
   };
   spool: { enabled: boolean; max_bytes: number; fsync: boolean; segment_bytes: number };
   liveness: { silent_after_ms: number; check_every_ms: number };
+  /** Where the plant's health heartbeats arrive (docs/heartbeat-protocol.md); absent = not watched. */
+  plant?: { health_listen: string; missed_heartbeats: number };
   /** A YAML file with the agents' pushable config (interval_ms, samplers), pushed on connect. */
   agent_config?: string;
 }
@@ -113,6 +115,12 @@ export const brainSchema = {
       properties: { silent_after_ms: int(100, 3000), check_every_ms: int(10, 100) },
     },
     agent_config: str,
+    plant: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['health_listen'],
+      properties: { health_listen: { type: 'string', pattern: '^[^\\s]+:\\d+$' }, missed_heartbeats: int(1, 3, 100) },
+    },
   },
 };
 

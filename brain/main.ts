@@ -14,6 +14,7 @@ import { AgentRegistry } from './ingest/agents.js';
 import { ingestMetrics } from './ingest/metrics.js';
 import { certIdentities, splitAddress, startIngestServer } from './ingest/server.js';
 import { IngestSession } from './ingest/session.js';
+import { watchPlantHealth } from './ingest/plant-health.js';
 import { EventLog } from './state/event-log.js';
 import { SeriesTable } from './state/series-table.js';
 import { DeadLetterFile } from './store/dead-letter-file.js';
@@ -26,6 +27,8 @@ import { Spool } from './store/spool.js';
 export interface BrainHandle {
   readonly grpcPort: number;
   readonly httpPort: number;
+  /** UDP port receiving plant health heartbeats, when configured. */
+  readonly plantHealthPort: number | undefined;
   readonly agents: AgentRegistry;
   readonly series: SeriesTable;
   readonly events: EventLog;
@@ -53,7 +56,7 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
     : undefined;
   let recoveredLines = 0;
   spool?.recover((r) => {
-    agents.recovered(r.agentId, r.seq);
+    if (r.agentId) agents.recovered(r.agentId, r.seq); // '' = the brain's own lines (plant health)
     recoveredLines += r.lines;
   });
   const sink = createSink(config, log, clock);
@@ -91,6 +94,17 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
       agentConfig: () => agentConfig,
     });
   });
+  const plant = config.plant
+    ? await watchPlantHealth({
+        ...splitAddress(config.plant.health_listen),
+        missedHeartbeats: config.plant.missed_heartbeats,
+        clock,
+        log,
+        series,
+        events,
+        store: spool ? (lines, text) => void spool.append('', 0, lines, text).then(() => forwarder?.kick()) : undefined,
+      })
+    : undefined;
   forwarder?.start();
   agents.startLiveness(config.liveness.check_every_ms);
   const startedMs = clock.now();
@@ -123,6 +137,7 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
   return {
     grpcPort: ingest.port,
     httpPort,
+    plantHealthPort: plant?.port,
     agents,
     series,
     events,
@@ -130,6 +145,7 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
     stop: () =>
       (stopping ??= (async () => {
         agents.stop();
+        plant?.stop();
         await ingest.close();
         forwarder?.stop();
         await sink?.close();
