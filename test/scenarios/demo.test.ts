@@ -1,0 +1,63 @@
+/**
+ * The README's first command: `floorwatch demo` brings up brain, plant (under wrappers),
+ * agents and workstations, serves its API, and leaves nothing running after Ctrl-C.
+ * Runs the built CLI (npm test builds first), as `npm start` does.
+ */
+import t from 'tap';
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { getJson } from '../helpers/floorwatch.js';
+import { waitFor } from '../helpers/wait.js';
+
+const cli = 'dist/cli/floorwatch.js';
+if (!existsSync(cli)) t.skip('build first (npm test does)');
+
+function descendants(pid: number): number[] {
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' });
+  const children = new Map<number, number[]>();
+  for (const line of out.trim().split('\n')) {
+    const [p, pp] = line.trim().split(/\s+/).map(Number) as [number, number];
+    children.set(pp, [...(children.get(pp) ?? []), p]);
+  }
+  const all: number[] = [];
+  const walk = (p: number) => (children.get(p) ?? []).forEach((c) => (all.push(c), walk(c)));
+  walk(pid);
+  return all;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+t.test('floorwatch demo runs a floor, answers on its API, and stops cleanly on Ctrl-C', async (t) => {
+  const demo = spawn(process.execPath, [cli, 'demo'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: string[] = [];
+  createInterface({ input: demo.stdout! }).on('line', (l) => out.push(l));
+  const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
+  t.teardown(() => demo.kill('SIGKILL'));
+  await waitFor('the demo banner', () => out.some((l) => l.includes('demo floor is running')), { timeoutMs: 30_000 });
+  const health = await waitFor('seven agents connected', async () => {
+    const h = await getJson<{ agents_connected: number; samples_ingested: number }>('http://127.0.0.1:7080/api/health');
+    return h.agents_connected === 7 && h.samples_ingested > 0 ? h : undefined;
+  }, { timeoutMs: 30_000 });
+  t.equal(health.agents_connected, 7, 'plant host + 6 workstations');
+  const plant = await waitFor('the brain to see both pairs with one primary each', async () => {
+    const s = await getJson<{ tags: Record<string, string>; value: number }[]>('http://127.0.0.1:7080/api/series?measurement=plant&field=primary');
+    const primaries = s.filter((x) => x.value === 1).map((x) => x.tags['pair']).sort();
+    return primaries.join(',') === 'fh,tp' && s.length >= 7 ? s : undefined;
+  }, { timeoutMs: 30_000 });
+  t.ok(plant.length >= 7, 'every plant component reports health');
+  const started = descendants(demo.pid!);
+  t.ok(started.length >= 14, `wrappers and plant processes running (${started.length})`);
+  demo.kill('SIGINT');
+  t.equal(await exited, 0, 'demo exits 0 on Ctrl-C');
+  t.ok(out.some((l) => l.includes('nothing left running')));
+  await waitFor('every process the demo started to be gone', () => started.every((p) => !alive(p)), { timeoutMs: 10_000 });
+  t.pass('no process left behind');
+});
