@@ -14,6 +14,7 @@ const arg = (name: string, dflt: string) => {
 const RATES = arg('rates', '50000,100000').split(',').filter(Boolean).map(Number);
 const SECONDS = Number(arg('seconds', '5'));
 const KILLS = Number(arg('kills', '20'));
+const PAIRS = arg('pairs', 'fh,tp').split(',').filter((x): x is 'fh' | 'tp' => x === 'fh' || x === 'tp');
 const DESKS = 10;
 
 interface Row {
@@ -96,6 +97,7 @@ async function failovers(pair: 'fh' | 'tp'): Promise<number[]> {
       await waitFor('victim back as secondary', () => plant.hb(victim)?.role === 'secondary' && (plant.hb(victim)?.hb_seq ?? 0) > 1, { timeoutMs: 20_000 });
     }
     const desk = await plant.procs.get('ws-1')!.stop();
+    for (const id of [`${pair}-a`, `${pair}-b`]) process.stdout.write(`  ${id}: ${JSON.stringify(await plant.procs.get(id)!.stop())}\n`);
     process.stdout.write(`  desk across ${KILLS} ${pair} kills: feed_seq_breaks=${String(desk['feed_seq_breaks'])} symbol_seq_breaks=${String(desk['symbol_seq_breaks'])} unrecoverable=${String(desk['unrecoverable_records'])} updates=${String(desk['updates'])} last=${String(desk['last_feed_seq'])}\n`);
   } finally {
     await plant.stopAll();
@@ -115,7 +117,7 @@ for (const rate of RATES) {
   process.stdout.write(`${String(r.rate).padStart(9)}  ${String(r.perDesk).padStart(16)}  ${r.complete.padStart(8)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.p999).padStart(8)}  ${String(r.max).padStart(6)}  ${String(r.unrecoverable).padStart(13)}\n`);
 }
 process.stdout.write(`\nfail-over time after SIGKILL of the primary (heartbeat 100 ms, takeover after 3 missed), ${KILLS} kills each:\n`);
-for (const pair of ['fh', 'tp'] as const) {
+for (const pair of PAIRS) {
   const t = await failovers(pair);
   process.stdout.write(`${pair}: min=${Math.min(...t).toFixed(1)} p50=${pct(t, 50).toFixed(1)} p90=${pct(t, 90).toFixed(1)} max=${Math.max(...t).toFixed(1)} ms; over 300 ms: ${t.filter((x) => x > 300).length}/${t.length}\n`);
   process.stdout.write(`  all: ${t.map((x) => x.toFixed(0)).join(' ')}\n`);

@@ -26,6 +26,8 @@ export interface PlantConfig {
     nak_retry_ms: number;
     max_nak_retries: number;
     max_held_records: number;
+    max_nak_records: number;
+    join_backlog_records: number;
     drop_fraction: number;
     socket_buffer_bytes: number;
     session_timeout_ms: number;
@@ -84,7 +86,10 @@ export const plantSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { heartbeat_ms: { ...int(5, 100), maximum: 10000 }, missed_heartbeats: { ...int(1, 3), maximum: 100 } },
+      // Pair heartbeats run on their own, faster schedule than health heartbeats: takeover comes
+      // missed_heartbeats × heartbeat_ms (4 × 25 = 100 ms) after the last one heard, i.e. well
+      // inside 3 health intervals (300 ms) even when a crash falls just after a heartbeat.
+      properties: { heartbeat_ms: { ...int(5, 25), maximum: 10000 }, missed_heartbeats: { ...int(1, 4), maximum: 100 } },
     },
     stale_after_ms: int(10, 1000),
     delivery: {
@@ -97,6 +102,8 @@ export const plantSchema = {
         nak_retry_ms: int(1, 15),
         max_nak_retries: int(1, 40),
         max_held_records: int(64, 262144),
+        max_nak_records: int(1, 2048),
+        join_backlog_records: int(0, 20000),
         drop_fraction: { type: 'number', minimum: 0, maximum: 0.9, default: 0 },
         socket_buffer_bytes: int(65536, 4194304),
         session_timeout_ms: int(100, 5000),

@@ -118,6 +118,14 @@ export class PlantHarness {
     return live.length === 1 ? live[0] : undefined;
   }
 
+  /** Sends a command to the provider's control port (as `plant ctl` does). */
+  async ctl(cmd: Record<string, unknown>): Promise<void> {
+    const port = (this.config['provider'] as { control_port: number }).control_port;
+    const s = createSocket('udp4');
+    await new Promise<void>((r, j) => s.send(JSON.stringify(cmd), port, '127.0.0.1', (err) => (err ? j(err) : r())));
+    s.close();
+  }
+
   /** SIGKILLs a component; returns the host-monotonic µs of the kill, for fail-over timing. */
   kill(name: string): number {
     const c = this.procs.get(name);

@@ -14,6 +14,11 @@ export interface DeskCounts {
   symbol_seq_breaks: number;
   feed_seq_breaks: number;
   updates_before_snapshot: number;
+  /**
+   * Updates this desk will never see, from per-symbol sequence jumps (a resync's current value
+   * included): the end-to-end loss count, whatever hop lost them.
+   */
+  lost_updates: number;
   unexpected_symbols: number;
   first_feed_seq: number;
   last_feed_seq: number;
@@ -27,6 +32,7 @@ export class DeskView {
     symbol_seq_breaks: 0,
     feed_seq_breaks: 0,
     updates_before_snapshot: 0,
+    lost_updates: 0,
     unexpected_symbols: 0,
     first_feed_seq: 0,
     last_feed_seq: 0,
@@ -68,7 +74,10 @@ export class DeskView {
         continue;
       }
       if (last === 0 && !snapshot) this.counts.updates_before_snapshot++;
-      if (last !== 0 && symSeq !== last + 1 && !snapshot) this.counts.symbol_seq_breaks++;
+      if (last !== 0 && symSeq !== last + 1) {
+        if (!snapshot) this.counts.symbol_seq_breaks++;
+        this.counts.lost_updates += symSeq - last - 1;
+      }
       this.#lastSymbolSeq[sym] = symSeq;
       this.#lastUpdateMs[sym] = nowMs;
       const feedSeq = recordFeedSeq(body, off);

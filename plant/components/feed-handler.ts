@@ -59,6 +59,8 @@ export class FeedHandler implements Component {
       nakRetryMs: d.nak_retry_ms,
       maxNakRetries: d.max_nak_retries,
       maxHeldRecords: d.max_held_records,
+      maxNakRecords: d.max_nak_records,
+      joinBacklog: d.join_backlog_records,
       sendNak: (from, to) => this.#nakProvider(from, to),
       deliver: (seq, body, count) => this.#relay(seq, body, count),
     });
@@ -93,7 +95,7 @@ export class FeedHandler implements Component {
     this.#health.start();
     this.#timers.push(
       clock.setInterval(() => this.#receiver.tick(), Math.max(1, Math.floor(cfg.delivery.nak_retry_ms / 3))),
-      clock.setInterval(() => this.#everyHeartbeat(), cfg.pairing.heartbeat_ms),
+      clock.setInterval(() => this.#everyHeartbeat(), cfg.health.interval_ms),
       clock.setInterval(() => this.#checkLine(), Math.max(5, Math.floor(cfg.stale_after_ms / 10))),
     );
   }

@@ -34,6 +34,7 @@ export function linkPair(opts: {
     heartbeatMs: cfg.pairing.heartbeat_ms,
     missedHeartbeats: cfg.pairing.missed_heartbeats,
     startedUs: clock.nowUs(),
+    defer: (fn) => setImmediate(fn),
     position: opts.position,
     send: (hb) => {
       if (peer) sendJson(opts.out(), hb, { host: cfg.host, port: peer.port });

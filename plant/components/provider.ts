@@ -79,7 +79,7 @@ export class Provider implements Component {
     if (open.ms > 0) this.#burst(open.factor, open.ms);
     this.#health = new HealthPublisher(this.#lines[0]!.io.out, healthTargets(cfg), cfg.health.interval_ms, clock, () => this.#healthBody());
     this.#health.start();
-    this.#timers.push(clock.setInterval(() => this.#sendPositions(), cfg.pairing.heartbeat_ms));
+    this.#timers.push(clock.setInterval(() => this.#sendPositions(), cfg.health.interval_ms));
     this.#lastTick = clock.monotonic();
     this.#scheduleTick();
   }

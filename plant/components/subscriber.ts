@@ -35,6 +35,11 @@ interface CurrentStream {
   term: number;
   source: Endpoint;
   lastPacketAt: number;
+  /**
+   * Joined midway: nothing of it is accepted (its records may lie beyond a hole this desk
+   * never saw); the desk has asked that plant for a fresh stream from its position instead.
+   */
+  awaitingFresh: boolean;
 }
 
 export class Subscriber implements Component {
@@ -82,7 +87,7 @@ export class Subscriber implements Component {
     this.#health.start();
     this.#timers.push(
       clock.setInterval(() => this.#receiver.tick(), Math.max(1, Math.floor(cfg.delivery.nak_retry_ms / 3))),
-      clock.setInterval(() => this.#subscribe(), cfg.pairing.heartbeat_ms),
+      clock.setInterval(() => this.#subscribe(), cfg.health.interval_ms),
     );
   }
 
@@ -115,6 +120,7 @@ export class Subscriber implements Component {
       nakRetryMs: d.nak_retry_ms,
       maxNakRetries: d.max_nak_retries,
       maxHeldRecords: d.max_held_records,
+      maxNakRecords: d.max_nak_records,
       sendNak: (from, to) => {
         const s = this.#stream;
         if (s) this.#io?.out.send(encodeRange(PacketType.nak, s.epoch, s.term, from, to), s.source);
@@ -140,6 +146,7 @@ export class Subscriber implements Component {
       return;
     }
     this.#stream!.lastPacketAt = this.#o.clock.monotonic();
+    if (this.#stream!.awaitingFresh) return;
     if (h.type === PacketType.data) {
       this.#feedStale = (h.flags & Flag.feedStale) !== 0;
       this.#receiver.onData(h.seq, buf.subarray(HEADER_BYTES), h.count, h.flags);
@@ -163,16 +170,19 @@ export class Subscriber implements Component {
     if (h.type === PacketType.gap) return false;
     const silentMs = cur ? this.#o.clock.monotonic() - cur.lastPacketAt : Infinity;
     // A plant serves one stream per desk: a new epoch from the same source replaces the old one.
-    const takeover = !cur || sameSource || h.term > cur.term || silentMs > this.#o.cfg.pairing.heartbeat_ms * 2;
+    const takeover = !cur || sameSource || h.term > cur.term || silentMs > this.#o.cfg.health.interval_ms * 2;
     if (!takeover) return false;
     this.#retire();
-    this.#stream = { epoch: h.epoch, term: h.term, source: from, lastPacketAt: this.#o.clock.monotonic() };
+    const midway = h.seq > 1;
+    this.#stream = { epoch: h.epoch, term: h.term, source: from, lastPacketAt: this.#o.clock.monotonic(), awaitingFresh: midway };
     this.#receiver = this.#newReceiver();
     this.#counts.stream_switches++;
-    if (h.seq > 1) {
-      // Joined a stream midway (e.g. back to a plant that kept its lead): do not NAK its past;
-      // a new session makes that plant open a fresh stream from this desk's position instead.
-      this.#receiver.reset(h.seq);
+    if (midway) {
+      // Joined a stream midway (e.g. back to a plant that kept its lead, or the first datagram
+      // of a new stream was lost). Its past is not this desk's to NAK, and accepting its
+      // present could step over updates this desk never got (silently, as a jump in its
+      // position). So accept nothing from it: a new session makes that plant open a fresh
+      // stream from this desk's acknowledged position, which replaces this one (same source).
       this.#session = randomUUID();
       this.#counts.midway_joins++;
     }
@@ -189,13 +199,21 @@ export class Subscriber implements Component {
     this.#gapTotals.recovered += this.#receiver.gapsRecovered + (this.#receiver.hasGap ? 1 : 0);
   }
 
+  /**
+   * Losses by two independent measures, reporting the larger: the stream's own gaps given up,
+   * and per-symbol sequence jumps (updates lost at any hop, e.g. by an upstream plant that gave
+   * up a hole, which this desk's stream cannot see). A loss is never silent.
+   */
   #gaps() {
     const c = this.#receiver.counters;
+    const v = this.#view.counts;
+    const streamRecords = this.#gapTotals.unrecoverable_records + c.unrecoverableRecords;
+    const streamEvents = this.#gapTotals.unrecoverable + c.gapsUnrecoverable;
     return {
       detected: this.#gapTotals.detected + c.gapsDetected,
       recovered: this.#gapTotals.recovered + this.#receiver.gapsRecovered,
-      unrecoverable: this.#gapTotals.unrecoverable + c.gapsUnrecoverable,
-      unrecoverable_records: this.#gapTotals.unrecoverable_records + c.unrecoverableRecords,
+      unrecoverable: Math.max(streamEvents, v.lost_updates > streamRecords ? v.symbol_seq_breaks || 1 : 0),
+      unrecoverable_records: Math.max(streamRecords, v.lost_updates),
     };
   }
 
@@ -236,6 +254,7 @@ export class Subscriber implements Component {
         symbol_seq_breaks: c.symbol_seq_breaks,
         feed_seq_breaks: c.feed_seq_breaks,
         updates_before_snapshot: c.updates_before_snapshot,
+        lost_updates: c.lost_updates,
         stream_switches: this.#counts.stream_switches,
         foreign_packets: this.#counts.foreign_packets,
         midway_joins: this.#counts.midway_joins,

@@ -70,6 +70,8 @@ export class TickerPlant implements Component {
       nakRetryMs: d.nak_retry_ms,
       maxNakRetries: d.max_nak_retries,
       maxHeldRecords: d.max_held_records,
+      maxNakRecords: d.max_nak_records,
+      joinBacklog: d.join_backlog_records,
       sendNak: (from, to) => {
         if (this.#feedSource) this.#io?.out.send(encodeRange(PacketType.nak, 0, 0, from, to), this.#feedSource);
       },
@@ -105,7 +107,7 @@ export class TickerPlant implements Component {
     this.#health.start();
     this.#timers.push(
       clock.setInterval(() => this.#receiver.tick(), Math.max(1, Math.floor(cfg.delivery.nak_retry_ms / 3))),
-      clock.setInterval(() => this.#everyHeartbeat(), cfg.pairing.heartbeat_ms),
+      clock.setInterval(() => this.#everyHeartbeat(), cfg.health.interval_ms),
     );
   }
 

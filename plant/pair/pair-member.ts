@@ -46,6 +46,13 @@ export interface PairMemberOptions {
   send: (hb: PairHeartbeat) => void;
   position: () => number;
   onRoleChange: (change: RoleChange) => void;
+  /**
+   * Runs the takeover check once more after pending input has been read (the process passes
+   * setImmediate). A secondary whose event loop stalled wakes with its deadline due *and* the
+   * primary's heartbeats waiting in the socket: timers run before I/O, so without this second
+   * look it would take over from a live primary. Default: check at once (fake-clock tests).
+   */
+  defer?: (fn: () => void) => void;
   /** Called on every primary heartbeat a secondary hears: the replay buffer may be trimmed to here. */
   onPrimaryHeartbeat?: (position: number) => void;
 }
@@ -58,6 +65,7 @@ export class PairMember {
   #opts: PairMemberOptions;
   #interval: Timer | null = null;
   #deadline: Timer | null = null;
+  #deadlineGen = 0;
   #lastPeer: PairHeartbeat | null = null;
   #lastPeerAt: number | null = null;
   #lastPrimaryAt: number | null = null;
@@ -83,6 +91,7 @@ export class PairMember {
   stop(): void {
     this.#interval?.cancel();
     this.#deadline?.cancel();
+    this.#deadlineGen++;
   }
 
   /** The member's input is dead (or back): a primary hands over to a healthy secondary. */
@@ -127,8 +136,12 @@ export class PairMember {
 
   #armDeadline(): void {
     this.#deadline?.cancel();
+    const gen = ++this.#deadlineGen;
     const ms = this.#opts.heartbeatMs * this.#opts.missedHeartbeats;
-    this.#deadline = this.#opts.clock.setTimeout(() => this.#onDeadline(), ms);
+    this.#deadline = this.#opts.clock.setTimeout(() => {
+      if (this.#opts.defer) this.#opts.defer(() => gen === this.#deadlineGen && this.#onDeadline());
+      else this.#onDeadline();
+    }, ms);
   }
 
   #onDeadline(): void {
@@ -153,7 +166,10 @@ export class PairMember {
   #become(role: Role, reason: RoleChangeReason, replayFrom: number): void {
     this.role = role;
     if (role === 'secondary') this.#armDeadline();
-    else this.#deadline?.cancel();
+    else {
+      this.#deadline?.cancel();
+      this.#deadlineGen++;
+    }
     this.#opts.onRoleChange({ role, reason, term: this.term, replayFrom, lastPrimaryHeartbeatAt: this.#lastPrimaryAt });
     this.#sendHeartbeat();
   }

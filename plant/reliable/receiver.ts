@@ -16,6 +16,18 @@ export interface ReceiverOptions {
   /** Bound on records held out of order; beyond it early datagrams are dropped (and counted). */
   maxHeldRecords: number;
   sendNak: (from: number, to: number) => void;
+  /**
+   * Largest range one NAK asks for (default 2048 records). A hole is repaired a window at a
+   * time, so a receiver far behind (a member that just restarted) pulls its backlog at a pace
+   * its socket buffer can take, instead of asking for the sender's whole ring in one burst.
+   */
+  maxNakRecords?: number;
+  /**
+   * A receiver that has delivered nothing yet and first hears of seq S joins at
+   * S - joinBacklog: it asks for that much history, not for everything since seq 1. What it
+   * never asked for is counted as `joinSkipped`, not as a loss (it was not running then).
+   */
+  joinBacklog?: number;
   /** In-order, de-duplicated runs of records: `body` holds `count` records starting at `seq`. */
   deliver: (seq: number, body: Buffer, count: number, flags: number) => void;
 }
@@ -29,6 +41,8 @@ export interface ReceiverCounters {
   unrecoverableRecords: number;
   naksSent: number;
   heldDropped: number;
+  /** Records before the join point of a receiver that started mid-stream (never owed to it). */
+  joinSkipped: number;
 }
 
 interface Held {
@@ -48,21 +62,28 @@ export class SequencedReceiver {
     unrecoverableRecords: 0,
     naksSent: 0,
     heldDropped: 0,
+    joinSkipped: 0,
   };
   #opts: ReceiverOptions;
   #expected: number;
   /** One past the highest seq known to exist (seen in data or announced by a position). */
   #known: number;
+  /** Early datagrams sorted by seq; #held[#heldHead] is the first (a queue without O(n) shifts). */
   #held: Held[] = [];
+  #heldHead = 0;
   #heldRecords = 0;
+  #joined: boolean;
   #stuckAt = -1;
   #nakRounds = 0;
   #lastNakAt = -Infinity;
+  /** Highest seq asked for so far: the repair window moves on from here as the hole fills. */
+  #requestedTo = 0;
 
   constructor(opts: ReceiverOptions) {
     this.#opts = opts;
     this.#expected = opts.firstSeq ?? 1;
     this.#known = this.#expected;
+    this.#joined = opts.joinBacklog === undefined;
   }
 
   get expected(): number {
@@ -81,13 +102,16 @@ export class SequencedReceiver {
     this.#expected = firstSeq;
     this.#known = firstSeq;
     this.#held = [];
+    this.#heldHead = 0;
     this.#heldRecords = 0;
     this.#nakRounds = 0;
     this.#stuckAt = -1;
+    this.#requestedTo = 0;
   }
 
   onData(seq: number, body: Buffer, count: number, flags: number): void {
     this.counters.datagrams++;
+    if (!this.#joined) this.#join(seq);
     const end = seq + count;
     if (end <= this.#expected) {
       this.counters.duplicateRecords += count;
@@ -101,8 +125,9 @@ export class SequencedReceiver {
     } else {
       this.#hold({ seq, count, body, flags });
     }
-    this.#settle();
+    const progressed = this.#settle();
     if (seq > holeFrom) this.#newHole(holeFrom, seq - 1);
+    else if (progressed && this.hasGap && this.#requestedTo < this.#expected + this.#window() / 2) this.#nakWindow(false);
   }
 
   /** The sender says [from, to] is gone: skip it, count it, move on. */
@@ -110,7 +135,7 @@ export class SequencedReceiver {
     // A GAP for a later hole waits: the earlier one is answered first and that one is re-NAKed.
     if (to < this.#expected || from > this.#expected) return;
     const skipTo = to + 1;
-    const firstHeld = this.#held[0]?.seq ?? Infinity;
+    const firstHeld = this.#held[this.#heldHead]?.seq ?? Infinity;
     const lost = Math.max(0, Math.min(skipTo, firstHeld, this.#known) - this.#expected);
     this.counters.gapsUnrecoverable++;
     this.counters.unrecoverableRecords += lost;
@@ -122,6 +147,7 @@ export class SequencedReceiver {
 
   /** The sender's next seq: a lost tail becomes a visible hole. */
   onPosition(nextSeq: number): void {
+    if (!this.#joined) this.#join(nextSeq);
     if (nextSeq > this.#known) {
       this.#newHole(this.#known, nextSeq - 1);
       this.#known = nextSeq;
@@ -140,34 +166,59 @@ export class SequencedReceiver {
     this.#nakMissing();
   }
 
+  /** First contact of a receiver started mid-stream: ask for a bounded backlog, not all history. */
+  #join(seq: number): void {
+    this.#joined = true;
+    const at = Math.max(this.#expected, seq - (this.#opts.joinBacklog ?? 0));
+    this.counters.joinSkipped += at - this.#expected;
+    this.#expected = at;
+    this.#known = Math.max(this.#known, at);
+    this.#stuckAt = at;
+  }
+
   #newHole(from: number, to: number): void {
     this.counters.gapsDetected++;
-    this.#nak(from, to);
+    // Only the first window of a large hole: the rest is asked for as the repair makes progress.
+    if (from < this.#expected + this.#window()) this.#nak(from, to);
+  }
+
+  #window(): number {
+    return this.#opts.maxNakRecords ?? 2048;
   }
 
   #nak(from: number, to: number): void {
+    const last = Math.min(to, this.#expected + this.#window() - 1);
+    if (last < from) return;
     this.counters.naksSent++;
     this.#lastNakAt = this.#opts.clock.monotonic();
-    this.#opts.sendNak(from, to);
+    this.#requestedTo = Math.max(this.#requestedTo, last);
+    this.#opts.sendNak(from, last);
   }
 
   /** One NAK per missing range between held datagrams, bounded so a storm stays small. */
   #nakMissing(): void {
     this.#nakRounds++;
-    let cursor = this.#expected;
+    this.#nakWindow(true);
+  }
+
+  /** NAKs the missing ranges in the repair window (all of it on a retry, only the new part as the window moves). */
+  #nakWindow(retry: boolean): void {
+    let cursor = retry ? this.#expected : Math.max(this.#expected, this.#requestedTo + 1);
     let sent = 0;
-    for (const h of this.#held) {
+    const horizon = this.#expected + this.#window();
+    for (let i = this.#heldHead; i < this.#held.length && cursor < horizon; i++) {
+      const h = this.#held[i]!;
       if (h.seq > cursor && sent < 32) {
         this.#nak(cursor, h.seq - 1);
         sent++;
       }
       cursor = Math.max(cursor, h.seq + h.count);
     }
-    if (cursor < this.#known && sent < 32) this.#nak(cursor, this.#known - 1);
+    if (cursor < this.#known && cursor < horizon && sent < 32) this.#nak(cursor, this.#known - 1);
   }
 
   #giveUp(): void {
-    const until = this.#held[0]?.seq ?? this.#known;
+    const until = this.#held[this.#heldHead]?.seq ?? this.#known;
     this.counters.gapsUnrecoverable++;
     this.counters.unrecoverableRecords += until - this.#expected;
     this.#expected = until;
@@ -181,18 +232,34 @@ export class SequencedReceiver {
       this.counters.heldDropped += h.count;
       return;
     }
-    let i = this.#held.length;
-    while (i > 0 && this.#held[i - 1]!.seq > h.seq) i--;
-    this.#held.splice(i, 0, h);
+    // Binary search: a repair inserts near the front of a long queue of live data.
+    let lo = this.#heldHead;
+    let hi = this.#held.length;
+    if (hi === lo || this.#held[hi - 1]!.seq <= h.seq) lo = hi;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#held[mid]!.seq > h.seq) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo === this.#heldHead && this.#heldHead > 0) this.#held[--this.#heldHead] = h;
+    else this.#held.splice(lo, 0, h);
     this.#heldRecords += h.count;
   }
 
   #drain(): void {
-    while (this.#held.length > 0 && this.#held[0]!.seq <= this.#expected) {
-      const h = this.#held.shift()!;
+    while (this.#heldHead < this.#held.length && this.#held[this.#heldHead]!.seq <= this.#expected) {
+      const h = this.#held[this.#heldHead]!;
+      this.#held[this.#heldHead++] = undefined as unknown as Held;
       this.#heldRecords -= h.count;
       if (h.seq + h.count > this.#expected) this.#deliverFrom(h.seq, h.body, h.count, h.flags);
       else this.counters.duplicateRecords += h.count;
+    }
+    if (this.#heldHead === this.#held.length) {
+      this.#held = [];
+      this.#heldHead = 0;
+    } else if (this.#heldHead > 1024 && this.#heldHead * 2 > this.#held.length) {
+      this.#held = this.#held.slice(this.#heldHead);
+      this.#heldHead = 0;
     }
   }
 
@@ -206,10 +273,12 @@ export class SequencedReceiver {
   }
 
   /** Progress resets the retry budget: the limit is on rounds that achieved nothing. */
-  #settle(): void {
+  #settle(): boolean {
     if (this.#expected !== this.#stuckAt) {
       this.#stuckAt = this.#expected;
       this.#nakRounds = 0;
+      return true;
     }
+    return false;
   }
 }

@@ -14,8 +14,9 @@ t.test('no file runs a whole small plant from embedded defaults', async (t) => {
   const cfg = loadPlantConfig();
   t.equal(cfg.feed_handlers.members.length, 2);
   t.equal(cfg.ticker_plants.members.length, 2);
-  t.equal(cfg.pairing.heartbeat_ms, 100);
-  t.equal(cfg.pairing.missed_heartbeats, 3);
+  t.equal(cfg.pairing.heartbeat_ms, 25);
+  t.equal(cfg.pairing.missed_heartbeats, 4);
+  t.ok(cfg.pairing.heartbeat_ms * cfg.pairing.missed_heartbeats <= cfg.health.interval_ms, 'the takeover deadline is one health interval, leaving two for detection slack and scheduling');
   t.equal(symbolNames(cfg)[0], 'SYM01');
 });
 
