@@ -237,8 +237,9 @@ export class DiskQueue {
   #deleteFinishedSegments(): void {
     const live = new Set<Segment>();
     for (let i = this.#head; i < this.#records.length; i++) live.add(this.#records[i]!.segment);
-    if (live.size === 0 && this.#active) {
-      // Everything is acknowledged: the active segment can go too (meta keeps the seq).
+    if (live.size === 0 && this.#active && this.#active.segment.bytes >= this.#segmentBytes / 2) {
+      // Everything is acknowledged and the active segment is well used: let it go too (meta
+      // keeps the seq). A small one is kept, or a 1 s agent would rewrite files every second.
       closeSync(this.#active.fd);
       this.#active = undefined;
     }

@@ -96,7 +96,7 @@ export const logConfigSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    enabled: { type: 'boolean', default: false },
+    enabled: { type: 'boolean', default: true },
     files: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
     startAt: { enum: ['beginning', 'end'], default: 'end' },
     maxLineBytes: { type: 'integer', minimum: 256, maximum: 16777216, default: 65536 },

@@ -122,7 +122,7 @@ export const processPlugin: SamplerPlugin<ProcessConfig> = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      enabled: { type: 'boolean', default: false },
+      enabled: { type: 'boolean', default: true },
       watches: {
         type: 'array',
         maxItems: 256,

@@ -29,7 +29,7 @@ export const syntheticPlugin: SamplerPlugin<SyntheticConfig> = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      enabled: { type: 'boolean', default: false },
+      enabled: { type: 'boolean', default: true },
       series: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
     },
   },
