@@ -20,6 +20,13 @@ export const errorCatalogue = {
   FW_ERR_AUTH_IDENTITY: { grpc: GrpcStatus.PERMISSION_DENIED, text: 'agent id does not match the client certificate' },
   FW_ERR_BRAIN_OVERLOADED: { grpc: GrpcStatus.UNAVAILABLE, text: 'brain is shedding load' },
   FW_ERR_STORE_WRITE: { grpc: GrpcStatus.UNAVAILABLE, text: 'time-series store write failed' },
+  // paging
+  FW_ERR_PAGING_REJECTED: { grpc: GrpcStatus.INVALID_ARGUMENT, text: 'the paging gateway refused the notification for good' },
+  FW_ERR_PAGING_GATEWAY: { grpc: GrpcStatus.UNAVAILABLE, text: 'the paging gateway failed; a retry may succeed' },
+  FW_ERR_PAGING_TIMEOUT: { grpc: GrpcStatus.DEADLINE_EXCEEDED, text: 'the paging gateway did not answer in time' },
+  FW_ERR_PAGING_UNREACHABLE: { grpc: GrpcStatus.UNAVAILABLE, text: 'the paging gateway cannot be reached' },
+  FW_ERR_PAGING_NO_ADDRESS: { grpc: GrpcStatus.FAILED_PRECONDITION, text: 'the recipient has no address on this channel' },
+  FW_ERR_PAGING_OUTBOX_FULL: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, text: 'the notification outbox is full' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;
