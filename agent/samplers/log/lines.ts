@@ -14,6 +14,8 @@ export interface LineBatch {
   arrivalUs: number;
   /** Lines read from a backlog (after a restart or rotation), not as they were written. */
   backlog: boolean;
+  /** Every line is 7-bit ASCII; set by runRules (one `isAscii` over the batch). */
+  ascii?: boolean;
 }
 
 export interface SplitState {

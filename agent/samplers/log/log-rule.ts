@@ -3,13 +3,14 @@
  * time), or raise events. Each rule scans a whole batch of lines with its literal prefilter first
  * and runs RE2 on the Buffer of a candidate line only.
  */
+import { isAscii } from 'node:buffer';
 import type { Clock } from '../../../lib/clock.js';
 import { FloorwatchError } from '../../../lib/errors.js';
 import type { Emit, Tags } from '../../sampler.js';
 import type { RuleConfig, TimestampConfig } from './config.js';
 import { compileGlob } from './glob.js';
 import type { LineBatch } from './lines.js';
-import { compileMatcher, type Matcher } from './matcher.js';
+import { captureText, compileMatcher, type Capture, type Groups, type Matcher } from './matcher.js';
 import { PendingTable } from './pending.js';
 import { SeriesCounts } from './series.js';
 import { parseTimestampUs } from './timestamp.js';
@@ -21,8 +22,6 @@ export interface RuleEnv {
   clock: Clock;
   eventLineBytes: number;
 }
-
-type Groups = Record<string, Buffer | undefined>;
 
 export abstract class LogRule {
   readonly name: string;
@@ -69,7 +68,7 @@ export abstract class LogRule {
       this.counts.add(file, () => ({ rule: this.name, file }));
       return;
     }
-    const values = tagNames.map((t) => groups[t]?.toString('utf8').slice(0, 128) ?? '');
+    const values = tagNames.map((t) => tagValue(groups[t]));
     this.counts.add(`${file}\0${values.join('\0')}`, () => {
       const tags: Tags = { rule: this.name, file };
       tagNames.forEach((t, i) => (tags[t] = values[i]!));
@@ -81,7 +80,7 @@ export abstract class LogRule {
   protected lineTimeUs(groups: Groups | undefined, batch: LineBatch, ts: TimestampConfig | undefined): number {
     if (!ts || !groups) return batch.arrivalUs;
     const raw = groups[ts.capture];
-    const us = raw ? parseTimestampUs(raw.toString('latin1'), ts.format, ts.utcOffsetMinutes) : undefined;
+    const us = raw !== undefined ? parseTimestampUs(captureText(raw, 'latin1'), ts.format, ts.utcOffsetMinutes) : undefined;
     if (us === undefined) {
       this.badTimestamps++;
       return batch.arrivalUs;
@@ -102,10 +101,11 @@ class CountRule extends LogRule {
     const marks = this.#m.candidates(batch);
     const { buf, starts, ends } = batch;
     const re = this.#m.re;
+    const ascii = batch.ascii === true;
     for (let i = 0; i < batch.count; i++) {
       if (marks[i] === 0) continue;
       if (this.#needGroups) {
-        const groups = this.#m.captures(buf.subarray(starts[i]!, ends[i]!));
+        const groups = this.#m.captures(buf.subarray(starts[i]!, ends[i]!), ascii);
         if (groups) this.countMatch(batch.file, groups);
       } else if (this.#m.literalIsMatch || re.test(buf.subarray(starts[i]!, ends[i]!))) {
         this.countMatch(batch.file, undefined);
@@ -126,23 +126,24 @@ class MetricRule extends LogRule {
   process(batch: LineBatch, emit: Emit): void {
     const marks = this.#m.candidates(batch);
     const { buf, starts, ends } = batch;
+    const ascii = batch.ascii === true;
     for (let i = 0; i < batch.count; i++) {
       if (marks[i] === 0) continue;
-      const groups = this.#m.captures(buf.subarray(starts[i]!, ends[i]!));
+      const groups = this.#m.captures(buf.subarray(starts[i]!, ends[i]!), ascii);
       if (!groups) continue;
       this.countMatch(batch.file, groups);
       const timeUs = this.lineTimeUs(groups, batch, this.config.timestamp);
       const tags = this.#tags(batch.file, groups);
       for (const f of this.#fields) {
         const raw = groups[f];
-        const value = raw ? Number(raw.toString('latin1')) : NaN;
+        const value = raw !== undefined ? Number(captureText(raw, 'latin1')) : NaN;
         if (Number.isFinite(value)) emit.gauge(RULE_MEASUREMENT, f, value, tags, timeUs);
       }
     }
   }
   #tags(file: string, groups: Groups): Tags {
     const tags: Tags = { rule: this.name, file };
-    for (const t of this.config.tags) tags[t] = groups[t]?.toString('utf8').slice(0, 128) ?? '';
+    for (const t of this.config.tags) tags[t] = tagValue(groups[t]);
     return tags;
   }
 }
@@ -161,10 +162,11 @@ class EventRule extends LogRule {
   process(batch: LineBatch, emit: Emit): void {
     const marks = this.#m.candidates(batch);
     const { buf, starts, ends } = batch;
+    const ascii = batch.ascii === true;
     for (let i = 0; i < batch.count; i++) {
       if (marks[i] === 0) continue;
       const line = buf.subarray(starts[i]!, ends[i]!);
-      const groups = this.#m.captures(line);
+      const groups = this.#m.captures(line, ascii);
       if (!groups) continue;
       this.countMatch(batch.file, groups);
       if (!this.#take()) {
@@ -172,7 +174,7 @@ class EventRule extends LogRule {
         continue;
       }
       const attrs: Record<string, string> = { line: line.subarray(0, this.env.eventLineBytes).toString('utf8') };
-      for (const [k, v] of Object.entries(groups)) if (v) attrs[k] = v.subarray(0, 1024).toString('utf8');
+      for (const [k, v] of Object.entries(groups)) if (v !== undefined) attrs[k] = typeof v === 'string' ? v.slice(0, 1024) : v.subarray(0, 1024).toString('utf8');
       emit.event(MATCH_EVENT, {
         tags: { rule: this.name, file: batch.file },
         attrs,
@@ -217,10 +219,10 @@ class RoundTripRule extends LogRule {
       if (reqMarks[i] === 0 && respMarks[i] === 0) continue;
       const line = buf.subarray(starts[i]!, ends[i]!);
       if (reqMarks[i] !== 0) {
-        const groups = this.#req.captures(line);
+        const groups = this.#req.captures(line, batch.ascii === true);
         const key = groups?.[this.config.key];
-        if (groups && key) {
-          this.#pending.add(key.toString('latin1'), this.lineTimeUs(groups, batch, this.config.timestamp), nowMs);
+        if (groups && key !== undefined) {
+          this.#pending.add(captureText(key, 'latin1'), this.lineTimeUs(groups, batch, this.config.timestamp), nowMs);
           continue;
         }
       }
@@ -228,10 +230,10 @@ class RoundTripRule extends LogRule {
     }
   }
   #response(line: Buffer, batch: LineBatch, emit: Emit, nowMs: number): void {
-    const groups = this.#resp.captures(line);
+    const groups = this.#resp.captures(line, batch.ascii === true);
     const key = groups?.[this.config.key];
-    if (!groups || !key) return;
-    const startUs = this.#pending.take(key.toString('latin1'), nowMs);
+    if (!groups || key === undefined) return;
+    const startUs = this.#pending.take(captureText(key, 'latin1'), nowMs);
     if (startUs === undefined) {
       this.#unmatched++;
       return;
@@ -260,6 +262,10 @@ class RoundTripRule extends LogRule {
       rtt_backlog_skipped: this.#backlogSkipped,
     };
   }
+}
+
+function tagValue(v: Capture | undefined): string {
+  return v === undefined ? '' : captureText(v, 'utf8').slice(0, 128);
 }
 
 function ruleError(rule: string, problem: string): FloorwatchError {
@@ -312,5 +318,7 @@ export function compileRules(configs: RuleConfig[], env: RuleEnv): LogRule[] {
 /** Runs every rule that applies to the batch's file. */
 export function runRules(rules: readonly LogRule[], batch: LineBatch, emit: Emit): void {
   if (batch.count === 0) return;
+  // One pass over the batch (SIMD) lets the capture fast path skip its per-line check.
+  batch.ascii ??= isAscii(batch.buf.subarray(batch.starts[0]!, batch.ends[batch.count - 1]!));
   for (const rule of rules) if (rule.appliesTo(batch.file)) rule.process(batch, emit);
 }

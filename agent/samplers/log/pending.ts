@@ -11,6 +11,7 @@ export class PendingTable {
   readonly #max: number;
   readonly #timeoutMs: number;
   readonly #map = new Map<string, Pending>();
+  #checkedMs = NaN;
   /** Evicted because the table was full. */
   evicted = 0;
   /** Never answered within the timeout. */
@@ -49,6 +50,9 @@ export class PendingTable {
   }
 
   expire(nowMs: number): void {
+    // Within one millisecond nothing new can expire (a batch calls this once per request).
+    if (nowMs === this.#checkedMs) return;
+    this.#checkedMs = nowMs;
     for (const [key, p] of this.#map) {
       if (nowMs - p.insertedMs <= this.#timeoutMs) return;
       this.#map.delete(key);
