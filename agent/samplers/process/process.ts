@@ -25,6 +25,15 @@ export interface ProcessConfig {
   watches: ProcessWatchConfig[];
 }
 
+interface Identity {
+  watches: number[];
+  firstSeenMs: number;
+  checkedMs: number;
+}
+
+const YOUNG_MS = 5_000;
+const RECHECK_MS = 30_000;
+
 interface Watch {
   config: ProcessWatchConfig;
   pattern: RE2 | undefined;
@@ -44,6 +53,11 @@ export class ProcessWatchSampler implements Sampler {
   readonly #procRoot: string;
   readonly #clock: Clock;
   readonly #needsCmdline: boolean;
+  /**
+   * pid → the watches it matched. Unmatched processes are then skipped without reading their
+   * stat (a scan of 100+ processes every second was the agent's largest cost).
+   */
+  readonly #identity = new Map<number, Identity>();
 
   constructor(config: ProcessConfig, deps: Pick<SamplerDeps, 'clock' | 'procRoot'>) {
     this.#procRoot = deps.procRoot;
@@ -60,28 +74,58 @@ export class ProcessWatchSampler implements Sampler {
       emit.error(err as Error);
       return;
     }
-    const matches = this.#scan(pids);
     const nowMs = this.#clock.monotonic();
+    const matches = this.#scan(pids, nowMs);
     const timeUs = this.#clock.nowUs();
     this.#watches.forEach((watch, i) => this.#report(watch, matches[i]!, nowMs, timeUs, emit));
   }
 
-  #scan(pids: number[]): ScanMatch[] {
+  #scan(pids: number[], nowMs: number): ScanMatch[] {
     const matches: ScanMatch[] = this.#watches.map(() => ({ pids: [], ticks: new Map(), rssBytes: 0 }));
+    const seen = new Set<number>();
     for (const pid of pids) {
+      seen.add(pid);
+      let known = this.#identity.get(pid);
+      if (!known || this.#stale(known, nowMs)) {
+        known = this.#identify(pid, known?.firstSeenMs ?? nowMs, nowMs);
+        if (!known) continue;
+        this.#identity.set(pid, known);
+      }
+      // Unmatched processes cost one readdir entry per scan: their stat is never read again.
+      if (known.watches.length === 0) continue;
       const stat = readStat(this.#procRoot, pid);
       if (!stat) continue;
-      const cmdline = this.#needsCmdline ? readCmdline(this.#procRoot, pid) : undefined;
-      this.#watches.forEach((watch, i) => {
-        const hit = watch.pattern ? cmdline !== undefined && cmdline !== '' && watch.pattern.test(cmdline) : watch.config.comm === stat.comm;
-        if (!hit) return;
+      const rss = readRssBytes(this.#procRoot, pid) ?? 0;
+      for (const i of known.watches) {
         const match = matches[i]!;
         match.pids.push(pid);
         match.ticks.set(`${pid}:${stat.startTicks}`, stat.cpuTicks);
-        match.rssBytes += readRssBytes(this.#procRoot, pid) ?? 0;
-      });
+        match.rssBytes += rss;
+      }
     }
+    for (const pid of this.#identity.keys()) if (!seen.has(pid)) this.#identity.delete(pid);
     return matches;
+  }
+
+  /**
+   * A young process may still exec or rename itself (comm changes, same pid), so it is looked
+   * at on every scan for its first seconds; an old one only every RECHECK_MS.
+   */
+  #stale(known: Identity, nowMs: number): boolean {
+    return nowMs - known.firstSeenMs < YOUNG_MS || nowMs - known.checkedMs >= RECHECK_MS;
+  }
+
+  /** Which watches a pid matches: comm and cmdline are read only here. */
+  #identify(pid: number, firstSeenMs: number, nowMs: number): Identity | undefined {
+    const stat = readStat(this.#procRoot, pid);
+    if (!stat) return undefined;
+    const cmdline = this.#needsCmdline ? readCmdline(this.#procRoot, pid) : undefined;
+    const watches: number[] = [];
+    this.#watches.forEach((watch, i) => {
+      const hit = watch.pattern ? cmdline !== undefined && cmdline !== '' && watch.pattern.test(cmdline) : watch.config.comm === stat.comm;
+      if (hit) watches.push(i);
+    });
+    return { watches, firstSeenMs, checkedMs: nowMs };
   }
 
   #report(watch: Watch, match: ScanMatch, nowMs: number, timeUs: number, emit: Emit): void {
