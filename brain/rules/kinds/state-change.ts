@@ -1,0 +1,76 @@
+/**
+ * state-change: an event that is itself the fault (a link down, a bond fail-over, a plant role
+ * change, a process exit) fires at once, with no `for`. It stays firing until its `resolve`
+ * event (link up, heartbeat back) and at least `hold` after the last occurrence; without a
+ * `resolve` event it resolves `hold` after the last occurrence.
+ */
+import { labelsKey, type Labels } from '../labels.js';
+import type { Observation, RuleEvent, RuleQuery } from '../rule.js';
+import { BaseRule, type RuleMeta } from './base.js';
+import { eventLabels, selects, type EventSelector } from './event-selector.js';
+
+export interface StateChangeSpec {
+  readonly on: EventSelector;
+  readonly resolve: EventSelector | undefined;
+  readonly holdMs: number;
+  readonly by: readonly string[] | undefined;
+}
+
+interface Occurrence {
+  labels: Labels;
+  lastOnMs: number;
+  resolvedMs: number | undefined;
+  count: number;
+}
+
+const MAX_OCCURRENCES = 10_000;
+
+export class StateChangeRule extends BaseRule {
+  override readonly eventKinds: readonly string[];
+  readonly #spec: StateChangeSpec;
+  readonly #occurrences = new Map<string, Occurrence>();
+  dropped = 0;
+
+  constructor(meta: RuleMeta, spec: StateChangeSpec) {
+    super(meta);
+    this.#spec = spec;
+    this.eventKinds = spec.resolve && spec.resolve.kind !== spec.on.kind ? [spec.on.kind, spec.resolve.kind] : [spec.on.kind];
+  }
+
+  override observe(e: RuleEvent): boolean {
+    const labels = eventLabels(e, this.#spec.by);
+    const key = labelsKey(labels);
+    if (selects(this.#spec.on, e)) {
+      const o = this.#occurrences.get(key);
+      if (o) {
+        o.lastOnMs = e.atMs;
+        o.resolvedMs = undefined;
+        o.count++;
+      } else if (this.#occurrences.size < MAX_OCCURRENCES) {
+        this.#occurrences.set(key, { labels, lastOnMs: e.atMs, resolvedMs: undefined, count: 1 });
+      } else {
+        this.dropped++;
+        return false;
+      }
+      return true;
+    }
+    if (this.#spec.resolve && selects(this.#spec.resolve, e)) {
+      const o = this.#occurrences.get(key);
+      if (o) o.resolvedMs = e.atMs;
+      return o !== undefined;
+    }
+    return false;
+  }
+
+  eval(now: number, _q: RuleQuery): Observation[] {
+    const out: Observation[] = [];
+    for (const [key, o] of this.#occurrences) {
+      const held = now - o.lastOnMs < this.#spec.holdMs;
+      const unresolved = this.#spec.resolve !== undefined && o.resolvedMs === undefined;
+      const active = held || unresolved;
+      out.push({ labels: o.labels, value: o.count, active, cleared: !active });
+      if (!active) this.#occurrences.delete(key);
+    }
+    return out;
+  }
+}

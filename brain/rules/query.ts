@@ -1,0 +1,58 @@
+/**
+ * The rules' read side over the brain's state: series from the SeriesTable (indexed by
+ * measurement and field, rebuilt only when the table grows) and events from the EventLog with
+ * the sending agent's identity and labels merged into their tags, so a rule can match
+ * `host`, `desk` or `colour` on an event as on a series.
+ */
+import type { BrainEvent } from '../state/event-log.js';
+import type { BrainSeries, SeriesTable } from '../state/series-table.js';
+import type { Labels } from './labels.js';
+import type { RuleEvent, RuleQuery, SeriesSample } from './rule.js';
+
+/** The agent's labels as a series carries them (agent, host, floor, desk, colour, role). */
+export type AgentLabels = (agentId: string) => Labels | undefined;
+
+/** For the brain's AgentRegistry: `agentLabelsFrom(agents)`. */
+export function agentLabelsFrom(agents: { get(id: string): { host: string; labels: Record<string, string> } | undefined }): AgentLabels {
+  return (id) => {
+    const a = agents.get(id);
+    return a ? { ...a.labels, agent: id, ...(a.host ? { host: a.host } : {}) } : undefined;
+  };
+}
+
+export class TableQuery implements RuleQuery {
+  readonly #table: SeriesTable;
+  #index = new Map<string, BrainSeries[]>();
+  #indexedSize = -1;
+
+  constructor(table: SeriesTable) {
+    this.#table = table;
+  }
+
+  *series(measurement: string, field: string): Iterable<SeriesSample> {
+    if (this.#indexedSize !== this.#table.size) this.#reindex();
+    for (const s of this.#index.get(`${measurement}\u0000${field}`) ?? []) {
+      yield { labels: s.tags, value: s.last, atMs: s.lastUs / 1000 };
+    }
+  }
+
+  #reindex(): void {
+    const index = new Map<string, BrainSeries[]>();
+    for (const s of this.#table.select()) {
+      const key = `${s.measurement}\u0000${s.field}`;
+      const list = index.get(key);
+      if (list) list.push(s);
+      else index.set(key, [s]);
+    }
+    this.#index = index;
+    this.#indexedSize = this.#table.size;
+  }
+}
+
+/** A brain event as rules see it; times are the brain's receipt time, the clock rules run on. */
+export function toRuleEvent(e: BrainEvent, agentLabels: AgentLabels | undefined): RuleEvent {
+  const fromAgent = e.agentId ? agentLabels?.(e.agentId) : undefined;
+  const labels: Record<string, string> = { ...(fromAgent ?? {}), ...e.tags };
+  if (e.agentId && !labels['agent'] && e.source === 'agent') labels['agent'] = e.agentId;
+  return { kind: e.kind, atMs: e.receivedUs / 1000, labels, attrs: e.attrs, values: e.values, severity: e.severity };
+}
