@@ -20,7 +20,11 @@ const server = createServer((req, res) => {
   });
 });
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+t.teardown(() => new Promise<void>((r) => {
+  // fetch keeps connections alive; without this close() waits for their idle timeout.
+  server.closeAllConnections();
+  server.close(() => r());
+}));
 const address = server.address();
 const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
 const signal = new AbortController().signal;
