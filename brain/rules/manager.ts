@@ -63,6 +63,7 @@ export class RuleManager {
   #unsubscribe: (() => void) | undefined;
   #watcher: FSWatcher | undefined;
   #reloadTimer: Timer | undefined;
+  #watchReady: Promise<void> = Promise.resolve();
   reloadFailures = 0;
   lastReloadError: FloorwatchError | undefined;
 
@@ -90,10 +91,17 @@ export class RuleManager {
     this.#unsubscribe = this.#o.events.subscribe((e) => this.#onEvent(toRuleEvent(e, this.#o.agentLabels)));
     if (this.#o.schedule ?? true) for (const g of this.#groups.values()) g.start(this.#o.clock, this.#ctx);
     if (this.#o.watch ?? true) {
-      this.#watcher = watch(this.#o.dir, { ignoreInitial: true, depth: 0 });
+      const watcher = watch(this.#o.dir, { ignoreInitial: true, depth: 0 });
+      this.#watcher = watcher;
+      this.#watchReady = new Promise((resolve) => watcher.once('ready', () => resolve()));
       this.#watcher.on('all', () => this.#reloadSoon());
       this.#watcher.on('error', (err) => this.#o.log?.warn({ err }, 'rules directory watch failed'));
     }
+  }
+
+  /** Resolves once the directory watch is set up (edits before that may be missed). */
+  watching(): Promise<void> {
+    return this.#watchReady;
   }
 
   async stop(): Promise<void> {
