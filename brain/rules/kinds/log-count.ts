@@ -42,7 +42,10 @@ export class LogCountRule extends BaseRule {
     const key = labelsKey(labels);
     let a = this.#arrivals.get(key);
     if (!a) {
-      if (this.#arrivals.size >= MAX_SETS) return (this.dropped++, false);
+      if (this.#arrivals.size >= MAX_SETS) {
+        this.dropped++;
+        return false;
+      }
       a = { labels, times: [] };
       this.#arrivals.set(key, a);
     }
