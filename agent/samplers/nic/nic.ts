@@ -9,6 +9,7 @@ import type { SamplerPlugin } from '../plugin.js';
 import { BondReader, listBonds, type BondState } from './bond.js';
 import { nameFilter } from './glob.js';
 import { errnoOf } from './kept-file.js';
+import { LinkMonitor } from './link-monitor.js';
 import { RateTracker } from './rate.js';
 import { SysClassNetInterface, listInterfaces, operStatusCode, type LinkState } from './sys-class-net.js';
 
@@ -19,6 +20,8 @@ export interface NicConfig {
   include: string[];
   exclude: string[];
   watch_interval_ms: number;
+  /** netlink: woken by the kernel on a link change (default); poll: every watch_interval_ms. */
+  link_watch: 'netlink' | 'poll';
   bonds: boolean;
 }
 
@@ -37,6 +40,7 @@ export class NicSampler implements EventSampler {
   readonly #bondStates = new Map<string, { state: BondState; activeChanges: number }>();
   readonly #rates = new RateTracker();
   #watch: Timer | undefined;
+  #monitor: LinkMonitor | undefined;
 
   constructor(config: NicConfig, deps: SamplerDeps) {
     this.#config = config;
@@ -56,10 +60,29 @@ export class NicSampler implements EventSampler {
   start(emit: Emit): void {
     this.#discover(emit);
     this.#checkLinks(emit);
-    this.#watch = this.#deps.clock.setInterval(() => this.#checkLinks(emit), this.#config.watch_interval_ms);
+    // netlink only describes the real /sys: fixture trees (tests, bonds here) are polled.
+    if (this.#config.link_watch === 'netlink' && this.#deps.sysRoot === '/sys') {
+      this.#monitor = new LinkMonitor(
+        this.#deps.clock,
+        () => this.#checkLinks(emit),
+        (reason) => {
+          emit.error(new Error(`${reason}; polling links every ${this.#config.watch_interval_ms} ms meanwhile`));
+          this.#poll(emit);
+        },
+      );
+      this.#monitor.start();
+    } else {
+      this.#poll(emit);
+    }
+  }
+
+  #poll(emit: Emit): void {
+    this.#watch ??= this.#deps.clock.setInterval(() => this.#checkLinks(emit), this.#config.watch_interval_ms);
   }
 
   stop(): void {
+    this.#monitor?.stop();
+    this.#monitor = undefined;
     this.#watch?.cancel();
     this.#watch = undefined;
     for (const name of [...this.#ifaces.keys()]) this.#forgetInterface(name);
@@ -247,6 +270,7 @@ export const nicPlugin: SamplerPlugin<NicConfig> = {
       include: { type: 'array', items: { type: 'string', minLength: 1 }, maxItems: 256, default: ['*'] },
       exclude: { type: 'array', items: { type: 'string', minLength: 1 }, maxItems: 256, default: ['lo'] },
       watch_interval_ms: { type: 'integer', minimum: 10, maximum: 1000, default: 50 },
+      link_watch: { enum: ['netlink', 'poll'], default: 'netlink' },
       bonds: { type: 'boolean', default: true },
     },
   },
