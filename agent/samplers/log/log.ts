@@ -4,7 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import { DirWatcher } from './dir-watcher.js';
 import type { Timer } from '../../../lib/clock.js';
 import type { Emit, EventSampler, SamplerDeps } from '../../sampler.js';
 import type { SamplerPlugin } from '../plugin.js';
@@ -28,7 +28,7 @@ export class LogSampler implements EventSampler {
   readonly #tailers = new Map<string, FileTailer>();
   readonly #trailing = new Map<string, Timer>();
   #restored = new Map<string, Cursor[]>();
-  #watcher: FSWatcher | null = null;
+  #watcher: DirWatcher | null = null;
   #poll: Timer | null = null;
   #emit: Emit | null = null;
   #stopped = false;
@@ -52,11 +52,8 @@ export class LogSampler implements EventSampler {
     for (const path of this.#restored.keys()) if (this.#wanted(path)) this.#tailer(path, false);
     this.#scan(true);
     const dirs = [...new Set(this.#globs.map((g) => g.dir))];
-    const watcher = watch(dirs, { ignoreInitial: true, depth: 0, persistent: false });
-    watcher.on('all', (_event, path) => this.#onFsEvent(path));
-    watcher.on('error', (err) => emit.error(err instanceof Error ? err : new Error(String(err))));
-    await new Promise<void>((resolve) => watcher.once('ready', resolve));
-    this.#watcher = watcher;
+    this.#watcher = new DirWatcher(dirs, (path) => this.#onFsEvent(path), (err) => emit.error(err));
+    this.#watcher.ensure();
     this.#poll = this.#deps.clock.setInterval(() => this.#pollAll(), this.#config.pollMs);
     await Promise.all([...this.#tailers.values()].map((t) => this.#check(t)));
   }
@@ -86,13 +83,14 @@ export class LogSampler implements EventSampler {
     this.#stopped = true;
     this.#poll?.cancel();
     for (const t of this.#trailing.values()) t.cancel();
-    await this.#watcher?.close();
+    this.#watcher?.close();
     await Promise.all([...this.#tailers.values()].map((t) => t.close()));
     try {
       this.checkpoint();
     } catch (err) {
       this.#emit?.error(err as Error);
     }
+    this.#store.close();
   }
 
   #wanted(path: string): boolean {
@@ -141,7 +139,7 @@ export class LogSampler implements EventSampler {
     const target = this.#wanted(path) ? this.#tailer(path, false) : this.#ownerOfRotated(path);
     if (!target) return;
     void this.#check(target);
-    // chokidar 5 drops the trailing `change` of a burst: look once more after it settles.
+    // Look once more after a burst settles: a writer may still be mid-line at the first event.
     this.#trailing.get(target.path)?.cancel();
     this.#trailing.set(
       target.path,
@@ -161,6 +159,7 @@ export class LogSampler implements EventSampler {
 
   #pollAll(): void {
     if (this.#stopped) return;
+    this.#watcher?.ensure();
     this.#scan(false);
     for (const t of this.#tailers.values()) void this.#check(t);
   }

@@ -1,9 +1,13 @@
 /**
- * Where each tailed file stands, saved under the agent's state directory. Written atomically
- * (temp file, then rename), and only with offsets of lines already handed to emit.
+ * Where each tailed file stands, saved under the agent's state directory, only with offsets of
+ * lines already handed to emit. Saved after every read, so it must be cheap: two slot files,
+ * kept open, written in place alternately, each with a generation and a checksum. A torn or
+ * half-written slot (power loss) fails its checksum and the other slot, one save older, wins.
+ * (Temp file + rename cost ~0.5 ms a save; an in-place write ~20 µs.)
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { Identity } from './fingerprint.js';
 
 export interface Cursor {
@@ -16,33 +20,38 @@ export interface Cursor {
 
 interface StateFile {
   version: 1;
+  generation: number;
   files: Record<string, Cursor[]>;
 }
 
 export class OffsetStore {
   readonly path: string;
   readonly #fsync: boolean;
+  readonly #slots: [string, string];
+  #fds: [number, number] | undefined;
   #files: Record<string, Cursor[]> = {};
+  #generation = 0;
   saves = 0;
 
   constructor(stateDir: string, fsync: boolean) {
     mkdirSync(stateDir, { recursive: true });
-    this.path = join(stateDir, 'log-offsets.json');
+    this.path = join(stateDir, 'log-offsets');
+    this.#slots = [`${this.path}.a`, `${this.path}.b`];
     this.#fsync = fsync;
   }
 
-  /** Saved cursors by tailed path; a missing file is an empty state, a corrupt one an error. */
+  /** Saved cursors by tailed path; missing slots are an empty state, two corrupt ones an error. */
   load(): Map<string, Cursor[]> {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch {
+    const states = this.#slots.map(readSlot);
+    const valid = states.filter((s): s is StateFile => s !== undefined && s !== 'corrupt');
+    if (valid.length === 0) {
+      if (states.includes('corrupt')) throw new Error(`${this.path}.a/.b: both slots are corrupt`);
       return new Map();
     }
-    const parsed = JSON.parse(text) as StateFile;
-    if (parsed.version !== 1 || typeof parsed.files !== 'object') throw new Error(`${this.path}: unknown format`);
-    this.#files = parsed.files;
-    return new Map(Object.entries(parsed.files));
+    const newest = valid.reduce((a, b) => (b.generation > a.generation ? b : a));
+    this.#files = newest.files;
+    this.#generation = newest.generation;
+    return new Map(Object.entries(newest.files));
   }
 
   set(path: string, cursors: Cursor[]): void {
@@ -50,15 +59,44 @@ export class OffsetStore {
   }
 
   save(forceFsync = false): void {
-    const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, JSON.stringify({ version: 1, files: this.#files } satisfies StateFile));
-      if (this.#fsync || forceFsync) fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
+    this.#fds ??= [openSlot(this.#slots[0]), openSlot(this.#slots[1])];
+    this.#generation++;
+    const body = JSON.stringify({ version: 1, generation: this.#generation, files: this.#files } satisfies StateFile);
+    const text = Buffer.from(`${crc32(body).toString(16).padStart(8, '0')} ${body}\n`);
+    const fd = this.#fds[this.#generation % 2]!;
+    writeSync(fd, text, 0, text.length, 0);
+    ftruncateSync(fd, text.length);
+    if (this.#fsync || forceFsync) fsyncSync(fd);
     this.saves++;
+  }
+
+  close(): void {
+    if (this.#fds) for (const fd of this.#fds) closeSync(fd);
+    this.#fds = undefined;
+  }
+}
+
+/** Opened for in-place writes at offset 0 ('a' would force every write to the end). */
+function openSlot(file: string): number {
+  closeSync(openSync(file, 'a'));
+  return openSync(file, 'r+');
+}
+
+function readSlot(file: string): StateFile | 'corrupt' | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (text === '') return undefined;
+  const space = text.indexOf(' ');
+  const body = text.slice(space + 1).replace(/\n$/, '');
+  if (space !== 8 || parseInt(text.slice(0, 8), 16) !== crc32(body)) return 'corrupt';
+  try {
+    const parsed = JSON.parse(body) as StateFile;
+    return parsed.version === 1 && typeof parsed.files === 'object' ? parsed : 'corrupt';
+  } catch {
+    return 'corrupt';
   }
 }
