@@ -33,6 +33,8 @@ export class Batcher {
   #values: number[] = [];
   #times: number[] = [];
   #events: IEvent[] = [];
+  /** Callbacks waiting for what was emitted before them to be in the disk queue. */
+  #afterSeal: (() => void)[] = [];
   #eventTimer: Timer | undefined;
   #flushTimer: Timer | undefined;
   readonly errors = new Map<string, number>();
@@ -59,11 +61,24 @@ export class Batcher {
       counter: (m, f, v, tags, t) => this.#sample(m, f, v, tags, t, 1),
       event: (kind, input) => this.#event(kind, input),
       error: (err) => this.#error(sampler, err),
-      sync: () => this.flush(),
+      whenDurable: (fn) => this.#afterSeal.push(fn),
     };
   }
 
   flush(): void {
+    this.#seal();
+    const waiting = this.#afterSeal;
+    this.#afterSeal = [];
+    for (const fn of waiting) {
+      try {
+        fn();
+      } catch (err) {
+        this.#o.log.error({ err: (err as Error).message }, 'after-seal callback failed');
+      }
+    }
+  }
+
+  #seal(): void {
     const samples = this.#series.length;
     if (samples === 0 && this.#events.length === 0) return;
     const q = this.#o.queue;

@@ -32,11 +32,11 @@ export interface Emit {
   /** A non-fatal problem of this sampler (counted, logged once per distinct message). */
   error(err: Error): void;
   /**
-   * Makes everything emitted so far durable (sealed into the agent's disk queue). A sampler that
-   * persists a source position (a log offset) calls this first, so a SIGKILL between the two
-   * can repeat lines but never lose them.
+   * Runs `fn` once everything emitted so far is durable (sealed into the agent's disk queue, at
+   * the next batch). A sampler that persists a source position (a log offset) saves it there,
+   * so a SIGKILL can neither lose what the position covers nor repeat it. Absent: run at once.
    */
-  sync?(): void;
+  whenDurable?(fn: () => void): void;
 }
 
 export interface Sampler {

@@ -59,7 +59,15 @@ export function floorwatch(args: string[], opts: { env?: Record<string, string> 
     stderr,
     exited,
     line: (pred, timeoutMs = 20_000) =>
-      waitFor(`a stdout line from floorwatch ${args[0]}`, () => lines.find((l) => pred(l as Record<string, unknown>)) as never, { timeoutMs }).catch((err: Error) => {
+      waitFor(
+        `a stdout line from floorwatch ${args[0]}`,
+        () => {
+          const found = lines.find((l) => pred(l as Record<string, unknown>));
+          if (!found && (child.exitCode !== null || child.signalCode !== null)) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before printing it`);
+          return found as never;
+        },
+        { timeoutMs },
+      ).catch((err: Error) => {
         throw new Error(`${err.message}\nstderr:\n${stderr.slice(-20).join('\n')}`);
       }),
     kill: (signal = 'SIGTERM') => {

@@ -29,6 +29,8 @@ export class LogSampler implements EventSampler {
   readonly #trailing = new Map<string, Timer>();
   #restored = new Map<string, Cursor[]>();
   #watcher: DirWatcher | null = null;
+  readonly #unsaved = new Map<string, Cursor[]>();
+  #saveQueued = false;
   #poll: Timer | null = null;
   #emit: Emit | null = null;
   #stopped = false;
@@ -176,15 +178,26 @@ export class LogSampler implements EventSampler {
     if (this.#emit) runRules(this.rules, batch, this.#emit);
   }
 
-  /** Saves right after each batch that moved a cursor: a kill re-reads at most that batch. */
+  /**
+   * After each read that moved a cursor, its position is saved once the lines it covers are in
+   * the agent's disk queue (at the next batch): a SIGKILL neither loses nor repeats a line.
+   */
   #save(t: FileTailer): void {
-    try {
-      this.#emit?.sync?.(); // what these offsets cover must be in the disk queue first
-      this.#store.set(t.path, t.cursors());
-      this.#store.save();
-    } catch (err) {
-      this.#emit?.error(err as Error);
-    }
+    this.#unsaved.set(t.path, t.cursors());
+    if (this.#saveQueued) return;
+    this.#saveQueued = true;
+    const save = () => {
+      this.#saveQueued = false;
+      try {
+        for (const [path, cursors] of this.#unsaved) this.#store.set(path, cursors);
+        this.#unsaved.clear();
+        this.#store.save();
+      } catch (err) {
+        this.#emit?.error(err as Error);
+      }
+    };
+    if (this.#emit?.whenDurable) this.#emit.whenDurable(save);
+    else save();
   }
 }
 
