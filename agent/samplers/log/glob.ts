@@ -17,10 +17,20 @@ export function compileGlob(glob: string): FileGlob {
   if (/[*?[]/.test(dir)) throw new Error(`${glob}: wildcards are only allowed in the file name, not in directories`);
   const base = basename(abs);
   const re = new RE2(`^${globToRegex(base)}$`);
+  // Every file event asks again about the same few paths; RE2 on a JS string costs µs a call.
+  const known = new Map<string, boolean>();
   return {
     source: glob,
     dir,
-    matches: (path: string) => dirname(path) === dir && re.test(basename(path)),
+    matches: (path: string) => {
+      let hit = known.get(path);
+      if (hit === undefined) {
+        hit = dirname(path) === dir && re.test(basename(path));
+        if (known.size >= 4096) known.clear();
+        known.set(path, hit);
+      }
+      return hit;
+    },
   };
 }
 
