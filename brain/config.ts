@@ -34,6 +34,8 @@ export interface BrainConfig {
   };
   spool: { enabled: boolean; max_bytes: number; fsync: boolean; segment_bytes: number };
   liveness: { silent_after_ms: number; check_every_ms: number };
+  /** Rule files (every *.yaml in `dir`, hot-reloaded) and the trading-day calendar. */
+  rules: { dir: string; calendar?: string; enabled: boolean };
   /** Where the plant's health heartbeats arrive (docs/heartbeat-protocol.md); absent = not watched. */
   plant?: { health_listen: string; missed_heartbeats: number };
   /** A YAML file with the agents' pushable config (interval_ms, samplers), pushed on connect. */
@@ -115,6 +117,16 @@ export const brainSchema = {
       properties: { silent_after_ms: int(100, 3000), check_every_ms: int(10, 100) },
     },
     agent_config: str,
+    rules: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        dir: { ...str, default: '<packaged>/rules' },
+        calendar: { ...str, default: '<packaged>/rules/calendar/trading-day.yaml' },
+      },
+    },
     plant: {
       type: 'object',
       additionalProperties: false,

@@ -22,6 +22,12 @@ import { Forwarder } from './store/forwarder.js';
 import { InfluxV1Sink } from './store/influx-v1.js';
 import { InfluxV2Sink } from './store/influx-v2.js';
 import type { Sink } from './store/sink.js';
+import { packageRoot } from '../lib/paths.js';
+import { loadCalendarFile } from './calendar/load.js';
+import { BodReadiness, componentsUpIn, publishTo } from './calendar/readiness.js';
+import { RuleManager } from './rules/manager.js';
+import { agentLabelsFrom } from './rules/query.js';
+import { severityLevel } from './rules/rule.js';
 import { Spool } from './store/spool.js';
 
 export interface BrainHandle {
@@ -105,6 +111,7 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
         store: spool ? (lines, text) => void spool.append('', 0, lines, text).then(() => forwarder?.kick()) : undefined,
       })
     : undefined;
+  const rules = config.rules.enabled ? startRules(config, { clock, log, series, events, agents, metrics }) : undefined;
   forwarder?.start();
   agents.startLiveness(config.liveness.check_every_ms);
   const startedMs = clock.now();
@@ -146,6 +153,8 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
       (stopping ??= (async () => {
         agents.stop();
         plant?.stop();
+        for (const r of rules?.readiness ?? []) r.stop();
+        await rules?.manager.stop();
         await ingest.close();
         forwarder?.stop();
         await sink?.close();
@@ -155,6 +164,45 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
         api.closeAllConnections();
       })()),
   };
+}
+
+/** The rules engine and BOD readiness checks; alert changes become brain events for now. */
+function startRules(
+  config: BrainConfig,
+  d: { clock: Clock; log: Logger; series: SeriesTable; events: EventLog; agents: AgentRegistry; metrics: MetricsRegistry },
+): { manager: RuleManager; readiness: BodReadiness[] } {
+  const packaged = (p: string) => p.replace('<packaged>', packageRoot());
+  const cal = config.rules.calendar ? loadCalendarFile(packaged(config.rules.calendar)) : undefined;
+  const manager = new RuleManager({
+    dir: packaged(config.rules.dir),
+    clock: d.clock,
+    series: d.series,
+    events: d.events,
+    agentLabels: agentLabelsFrom(d.agents),
+    ...(cal ? { calendar: cal.calendar, muters: cal.muters } : {}),
+    log: d.log.child({ component: 'rules' }),
+    metrics: d.metrics,
+    onAlert: (change) =>
+      d.events.publish({
+        timeUs: change.atMs * 1000,
+        kind: `alert.${change.state}`,
+        source: 'brain',
+        agentId: change.labels['agent'] ?? '',
+        tags: { ...change.labels, rule: change.rule },
+        attrs: { ...change.annotations, severity: change.severity, trigger: change.trigger, ...(change.muted ? { muted: change.muted.reason } : {}) },
+        values: { value: change.value, active_at_ms: change.activeAt },
+        severity: severityLevel[change.severity],
+      }),
+  });
+  manager.start();
+  const readiness = [...(cal?.calendar.markets.values() ?? [])]
+    .filter((m) => m.readiness)
+    .map((m) => {
+      const r = new BodReadiness({ clock: d.clock, calendar: cal!.calendar, market: m.name, isUp: componentsUpIn(d.series, d.clock, 5_000), publish: publishTo(d.events, d.clock) });
+      r.start();
+      return r;
+    });
+  return { manager, readiness };
 }
 
 function createSink(config: BrainConfig, log: Logger, clock: Clock): Sink | undefined {
