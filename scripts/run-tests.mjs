@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 const debianPackages = (process.env.FLOORWATCH_TEST_PACKAGES ??
-  'influxdb victoria-metrics logrotate iproute2 procps openssl').split(/\s+/).filter(Boolean);
+  'influxdb victoria-metrics logrotate iproute2 procps openssl hylafax-server').split(/\s+/).filter(Boolean);
 
 function missingPackages() {
   return debianPackages.filter((p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true);
