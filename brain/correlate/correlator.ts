@@ -265,7 +265,10 @@ export class Correlator {
     const colourRoot = inc.roots.find((r) => r.alertname === COLOUR_ALERT);
     if (colourRoot) {
       const colour = colourRoot.labels['colour'] ?? '?';
-      colourRoot.text = colourFact(colour, inc.symptoms.filter((s) => s.alertname === 'AgentSilent').length, this.#topo.hostsOfColour(colour).length).text;
+      const fact = colourFact(colour, inc.symptoms.filter((s) => s.alertname === 'AgentSilent').length, this.#topo.hostsOfColour(colour).length);
+      colourRoot.text = fact.text;
+      const t = this.#tracked.get(colourRoot.key);
+      if (t) t.fact = fact;
     }
     const facts = (refs: AlertRef[]) => refs.map((r) => this.#tracked.get(r.key)?.fact ?? this.#factOf(r));
     const a = assess(facts(inc.roots), facts(inc.symptoms), inc.roots.map((r) => r.severity), this.#topo);

@@ -124,6 +124,9 @@ export function explains(cause: Fact, sym: Fact, topo: Topology): boolean {
 /** Whether two causes take legs of the same pair: they are one incident (redundancy lost). */
 export function sharesPair(a: Fact, b: Fact, topo: Topology): boolean {
   if (a.rank < 1 || b.rank < 1) return false;
-  const pairs = new Set(legsOf(a, topo).map((c) => c.pair).filter((p) => p !== undefined));
-  return legsOf(b, topo).some((c) => c.pair !== undefined && pairs.has(c.pair));
+  // Different legs of one pair: the same leg twice (a late NIC under a lost heartbeat) is not redundancy lost.
+  const legsA = legsOf(a, topo);
+  const namesA = new Set(legsA.map((c) => c.name));
+  const pairs = new Set(legsA.map((c) => c.pair).filter((p) => p !== undefined));
+  return legsOf(b, topo).some((c) => c.pair !== undefined && pairs.has(c.pair) && !namesA.has(c.name));
 }
