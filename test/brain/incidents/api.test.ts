@@ -1,0 +1,62 @@
+import t from 'tap';
+import { IncidentApi, type IncidentError } from '../../../brain/incidents/api.js';
+import { clear, fire, floor, killed, L } from '../correlate/replay.js';
+
+const fhA = L.proc('fh-host-a', 'fh-a');
+
+function setup() {
+  const f = floor({ resolveGraceMs: 1_000 });
+  f.replay([killed(0, 'fh-host-a', 'fh-a'), fire(1, 'ProcessExited', fhA), fire(300, 'PlantHeartbeatLost', L.plant('fh-a', 'feed_handler', 'fh'))]);
+  return { f, api: new IncidentApi({ store: f.store, clock: f.clock }) };
+}
+
+t.test('list, ack with a note, note and silence go into the incident and its timeline', async (t) => {
+  const { f, api } = setup();
+  const [row] = api.list({ status: 'active' });
+  t.equal(row?.title, 'feed handler fh-a exited (signal 9)');
+  t.equal(row?.symptoms, 1);
+  api.ack(row!.id, 'dave', 'on it');
+  api.note(row!.id, 'dave', 'restarted fh-a by hand');
+  api.silence(row!.id, 'dave', 'restarting', f.clock.now() + 60_000);
+  const inc = api.get(row!.id);
+  t.equal(inc.status, 'acknowledged');
+  t.same(inc.timeline.slice(-3).map((e) => [e.kind, e.by]), [['ack', 'dave'], ['note', 'dave'], ['silence', 'dave']]);
+  t.match(api.list()[0]?.pagesSuppressed, /silenced by dave/);
+  t.match(api.report(row!.id), /## Root cause\n\n- feed handler fh-a exited \(signal 9\)/);
+});
+
+t.test('the report on resolution gives cause, impact, duration and timeline', async (t) => {
+  const { f, api } = setup();
+  const id = api.list()[0]!.id;
+  api.ack(id, 'erin');
+  f.replay([clear(90_000, 'ProcessExited', fhA), clear(90_100, 'PlantHeartbeatLost', L.plant('fh-a', 'feed_handler', 'fh'))]);
+  const inc = api.get(id);
+  t.equal(inc.status, 'resolved');
+  const report = api.report(id);
+  t.match(report, /- Duration: 1m 30s/);
+  t.match(report, /- Acknowledged: .* by erin/);
+  t.match(report, /## Impact\n\n- Pair fh: 1 of 2 legs down/);
+  t.match(report, /## Symptoms attached \(1\)\n\n- fh-a heartbeat lost|feed handler fh-a heartbeat lost/);
+  t.match(report, /resolved: root cause and every symptom resolved/);
+});
+
+t.test('unknown ids, changes to a resolved incident and empty fields are errors with codes', async (t) => {
+  const { f, api } = setup();
+  const id = api.list()[0]!.id;
+  const code = (fn: () => unknown) => {
+    try {
+      fn();
+      return 'no error';
+    } catch (err) {
+      return (err as IncidentError).code;
+    }
+  };
+  t.equal(code(() => api.get('INC-9999')), 'FW_ERR_INCIDENT_NOT_FOUND');
+  t.equal(code(() => api.ack(id, '')), 'FW_ERR_INCIDENT_BAD_REQUEST');
+  t.equal(code(() => api.silence(id, 'x', 'y', f.clock.now() - 1)), 'FW_ERR_INCIDENT_BAD_REQUEST');
+  f.replay([clear(1_000, 'ProcessExited', fhA)]);
+  f.clock.advance(1_000);
+  t.equal(api.get(id).status, 'resolved', 'resolved after the grace although the heartbeat alert is still firing');
+  t.equal(code(() => api.ack(id, 'x')), 'FW_ERR_INCIDENT_RESOLVED');
+  t.equal(code(() => api.note(id, 'x', 'post-mortem booked')), 'no error', 'notes are still allowed on a resolved incident');
+});
