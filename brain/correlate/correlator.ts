@@ -12,10 +12,11 @@
 import type { Clock, Timer } from '../../lib/clock.js';
 import type { EventLog, BrainEvent } from '../state/event-log.js';
 import type { IncidentStore } from '../incidents/incident-store.js';
-import { pushTimeline, worse, type AlertRef, type Incident } from '../incidents/incident.js';
+import { pushTimeline, type AlertRef, type Incident } from '../incidents/incident.js';
 import type { Topology } from '../topology/topology.js';
 import { alertFromEvent, alertKey, type CorrelatorAlert } from './alert-input.js';
 import { assess } from './assess.js';
+import { COLOUR_ALERT, Placement, refIn, type Tracked } from './placement.js';
 import { classify, colourFact, explains, sharesPair, type Fact } from './facts.js';
 import { ExitDetails } from './exit-details.js';
 
@@ -35,13 +36,7 @@ export interface CorrelatorOptions {
   readonly resolveGraceMs?: number;
 }
 
-interface Tracked {
-  incidentId: string;
-  role: 'root' | 'symptom';
-  fact: Fact;
-}
-
-export const COLOUR_ALERT = 'SharedInfrastructureSilent';
+export { COLOUR_ALERT } from './placement.js';
 
 export class Correlator {
   readonly #clock: Clock;
@@ -49,7 +44,8 @@ export class Correlator {
   readonly #store: IncidentStore;
   readonly #o: Required<Omit<CorrelatorOptions, 'clock' | 'topology' | 'store'>>;
   /** Alert key → where it sits, for alerts of active incidents. */
-  readonly #tracked = new Map<string, Tracked>();
+  readonly #p: Placement;
+  readonly #tracked: Map<string, Tracked>;
   readonly #grace = new Map<string, Timer>();
   readonly #exits = new ExitDetails();
   /** Alerts taken and ignored (a resolve for an alert no active incident holds). */
@@ -67,9 +63,11 @@ export class Correlator {
       colourMinFraction: opts.colourMinFraction ?? 0.5,
       resolveGraceMs: opts.resolveGraceMs ?? 60_000,
     };
+    this.#p = new Placement({ store: opts.store, topology: opts.topology, clock: opts.clock, rootChanged: (id) => this.#cancelGrace(id) });
+    this.#tracked = this.#p.tracked;
     for (const inc of this.#store.list({ status: 'active' })) {
-      for (const r of inc.roots) this.#tracked.set(r.key, { incidentId: inc.id, role: 'root', fact: this.#factOf(r) });
-      for (const s of inc.symptoms) this.#tracked.set(s.key, { incidentId: inc.id, role: 'symptom', fact: this.#factOf(s) });
+      for (const r of inc.roots) this.#tracked.set(r.key, { incidentId: inc.id, role: 'root', fact: this.#p.factOf(r) });
+      for (const s of inc.symptoms) this.#tracked.set(s.key, { incidentId: inc.id, role: 'symptom', fact: this.#p.factOf(s) });
       this.#checkResolved(inc.id);
     }
   }
@@ -122,18 +120,18 @@ export class Correlator {
     const ref: AlertRef = { key, alertname: a.alertname, labels: { ...a.labels }, text: fact.text, state: 'firing', severity: a.severity, firedAt: a.atMs, ...(a.muted ? { muted: a.muted } : {}) };
 
     const cause = this.#explainer(fact);
-    if (cause) return this.#attach(cause, ref, fact, 'symptom');
+    if (cause) return this.#p.attach(cause, ref, fact, 'symptom');
     // A cause that arrives after its symptoms (within the settle window) takes over their incident.
     const recent = this.#recentExplainedBy(fact);
     const first = recent[0];
     if (first) {
-      this.#reroot(first.id, [ref], [fact], `arrived ${a.atMs - first.openedAt} ms after its symptom`);
+      this.#p.reroot(first.id, [ref], [fact], `arrived ${a.atMs - first.openedAt} ms after its symptom`);
       return this.#absorbRecent(first.id, fact);
     }
     // The other leg of a pair that already lost one: the same incident, now without redundancy.
-    const co = this.#active().find((inc) => this.#roots(inc.id).some((r) => sharesPair(r, fact, this.#topo)));
+    const co = this.#active().find((inc) => this.#p.roots(inc.id).some((r) => sharesPair(r, fact, this.#topo)));
     if (co) {
-      this.#attach(co.id, ref, fact, 'root');
+      this.#p.attach(co.id, ref, fact, 'root');
       return this.#absorbRecent(co.id, fact);
     }
     if (fact.kind === 'host-silent' && fact.colour && this.#colourBurst(fact, ref)) return;
@@ -169,7 +167,7 @@ export class Correlator {
   #explainer(f: Fact): string | undefined {
     let best: { id: string; rank: number } | undefined;
     for (const inc of this.#active()) {
-      for (const r of this.#roots(inc.id)) if (explains(r, f, this.#topo) && (!best || r.rank > best.rank)) best = { id: inc.id, rank: r.rank };
+      for (const r of this.#p.roots(inc.id)) if (explains(r, f, this.#topo) && (!best || r.rank > best.rank)) best = { id: inc.id, rank: r.rank };
     }
     return best?.id;
   }
@@ -179,65 +177,13 @@ export class Correlator {
     const since = this.#clock.now() - windowMs;
     return this.#active()
       .filter((inc) => inc.openedAt >= since && inc.roots.length > 0)
-      .filter((inc) => this.#roots(inc.id).every((r) => explains(f, r, this.#topo)))
+      .filter((inc) => this.#p.roots(inc.id).every((r) => explains(f, r, this.#topo)))
       .sort((x, y) => x.openedAt - y.openedAt || x.id.localeCompare(y.id));
   }
 
   /** After `f` became a root of `into`, incidents of its recent symptoms merge into it. */
   #absorbRecent(into: string, f: Fact): void {
-    for (const j of this.#recentExplainedBy(f)) if (j.id !== into) this.#merge(j.id, into);
-  }
-
-  #attach(id: string, ref: AlertRef, fact: Fact, role: 'root' | 'symptom'): void {
-    this.#tracked.set(ref.key, { incidentId: id, role, fact });
-    this.#store.change(id, (inc) => {
-      (role === 'root' ? inc.roots : inc.symptoms).push(ref);
-      if (role === 'root') inc.causeKeys.push(fact.causeKey);
-      pushTimeline(inc, { at: this.#clock.now(), kind: role, text: role === 'root' ? `another cause: ${ref.text}` : `symptom attached: ${ref.text}` });
-      this.#reassess(inc);
-    });
-    if (role === 'root') this.#cancelGrace(id);
-  }
-
-  /** `roots` become the incident's root; its old roots are demoted to symptoms (re-parented). */
-  #reroot(id: string, roots: AlertRef[], facts: Fact[], why: string): void {
-    this.#store.change(id, (inc) => {
-      for (const old of inc.roots) {
-        inc.symptoms.unshift(old);
-        const t = this.#tracked.get(old.key);
-        if (t) t.role = 'symptom';
-      }
-      inc.roots = roots;
-      inc.causeKeys = facts.map((f) => f.causeKey);
-      roots.forEach((r, i) => this.#tracked.set(r.key, { incidentId: id, role: 'root', fact: facts[i]! }));
-      pushTimeline(inc, { at: this.#clock.now(), kind: 'root', text: `root cause: ${roots.map((r) => r.text).join('; ')} (${why}); earlier alerts re-parented as symptoms` });
-      this.#reassess(inc);
-    });
-    this.#cancelGrace(id);
-  }
-
-  /** Incident `from` was a symptom of `into`: its alerts move, and it closes as merged. */
-  #merge(from: string, into: string): void {
-    const j = this.#store.get(from);
-    if (!j) return;
-    const moved = [...j.roots, ...j.symptoms];
-    for (const r of moved) this.#tracked.set(r.key, { incidentId: into, role: 'symptom', fact: this.#tracked.get(r.key)?.fact ?? this.#factOf(r) });
-    this.#store.change(into, (inc) => {
-      inc.symptoms.push(...moved);
-      if (j.ackedBy && !inc.ackedBy) Object.assign(inc, { status: 'acknowledged', ackedBy: j.ackedBy, ackedAt: j.ackedAt });
-      pushTimeline(inc, { at: this.#clock.now(), kind: 'merged', text: `${from} (${j.title}) merged in as a symptom of this cause` });
-      this.#reassess(inc);
-    });
-    this.#store.change(
-      from,
-      (inc) => {
-        const at = this.#clock.now();
-        Object.assign(inc, { mergedInto: into, status: 'resolved', resolvedAt: at });
-        pushTimeline(inc, { at, kind: 'merged', text: `merged into ${into}: its cause arrived late` });
-      },
-      'merged',
-    );
-    this.#cancelGrace(from);
+    for (const j of this.#recentExplainedBy(f)) if (j.id !== into) this.#p.merge(j.id, into);
   }
 
   /** Many hosts of one colour silent at once: one shared-infrastructure incident naming the colour. */
@@ -254,27 +200,10 @@ export class Correlator {
     const ids = [...new Set(recent.map(([, t]) => t.incidentId))].sort();
     const host = ids[0];
     if (!host) return false;
-    this.#reroot(host, [rootRef], [root], `${count} ${colour} hosts silent within ${this.#o.colourWindowMs} ms`);
-    for (const id of ids.slice(1)) this.#merge(id, host);
-    this.#attach(host, ref, f, 'symptom');
+    this.#p.reroot(host, [rootRef], [root], `${count} ${colour} hosts silent within ${this.#o.colourWindowMs} ms`);
+    for (const id of ids.slice(1)) this.#p.merge(id, host);
+    this.#p.attach(host, ref, f, 'symptom');
     return true;
-  }
-
-  /** Severity (worst seen), impact and title from the incident's current roots and symptoms. */
-  #reassess(inc: Incident): void {
-    const colourRoot = inc.roots.find((r) => r.alertname === COLOUR_ALERT);
-    if (colourRoot) {
-      const colour = colourRoot.labels['colour'] ?? '?';
-      const fact = colourFact(colour, inc.symptoms.filter((s) => s.alertname === 'AgentSilent').length, this.#topo.hostsOfColour(colour).length);
-      colourRoot.text = fact.text;
-      const t = this.#tracked.get(colourRoot.key);
-      if (t) t.fact = fact;
-    }
-    const facts = (refs: AlertRef[]) => refs.map((r) => this.#tracked.get(r.key)?.fact ?? this.#factOf(r));
-    const a = assess(facts(inc.roots), facts(inc.symptoms), inc.roots.map((r) => r.severity), this.#topo);
-    const severity = worse(inc.severity, a.severity);
-    if (severity !== inc.severity) pushTimeline(inc, { at: this.#clock.now(), kind: 'severity', text: `severity ${inc.severity} → ${severity}` });
-    Object.assign(inc, { severity, impact: a.impact, title: a.title });
   }
 
   #checkResolved(id: string): void {
@@ -304,7 +233,7 @@ export class Correlator {
       this.#store.change(t.incidentId, (inc) => {
         ref.text = `${ref.text} (${detail})`;
         t.fact = { ...t.fact, text: ref.text };
-        this.#reassess(inc);
+        this.#p.reassess(inc);
       });
     }
   }
@@ -313,16 +242,5 @@ export class Correlator {
     return this.#store.list({ status: 'active' });
   }
 
-  #roots(id: string): Fact[] {
-    return (this.#store.get(id)?.roots ?? []).map((r) => this.#tracked.get(r.key)?.fact ?? this.#factOf(r));
-  }
 
-  #factOf(r: AlertRef): Fact {
-    if (r.alertname === COLOUR_ALERT) return colourFact(r.labels['colour'] ?? '?', 0, 0);
-    return { ...classify(r.alertname, r.labels, this.#topo), text: r.text };
-  }
-}
-
-function refIn(inc: Incident | undefined, key: string): AlertRef | undefined {
-  return inc?.roots.find((r) => r.key === key) ?? inc?.symptoms.find((s) => s.key === key);
 }
