@@ -13,7 +13,7 @@ import type { Clock, Timer } from '../../lib/clock.js';
 import type { EventLog, BrainEvent } from '../state/event-log.js';
 import type { IncidentStore } from '../incidents/incident-store.js';
 import { pushTimeline, type AlertRef, type Incident } from '../incidents/incident.js';
-import type { Topology } from '../topology/topology.js';
+import type { AnnouncedAgent, Topology } from '../topology/topology.js';
 import { alertFromEvent, alertKey, type CorrelatorAlert } from './alert-input.js';
 import { assess } from './assess.js';
 import { COLOUR_ALERT, Placement, refIn, type Tracked } from './placement.js';
@@ -24,6 +24,8 @@ export interface CorrelatorOptions {
   readonly clock: Clock;
   readonly topology: Topology;
   readonly store: IncidentStore;
+  /** The AgentRegistry: an alert's agent is announced to the topology (host, colour) before it is classified. */
+  readonly agents?: { get(id: string): AnnouncedAgent | undefined };
   /** A cause arriving this long after its symptom still becomes its root. Default 200 ms. */
   readonly settleMs?: number;
   /** Silent hosts of one colour within this window count as one burst. Default 5 s. */
@@ -42,7 +44,8 @@ export class Correlator {
   readonly #clock: Clock;
   readonly #topo: Topology;
   readonly #store: IncidentStore;
-  readonly #o: Required<Omit<CorrelatorOptions, 'clock' | 'topology' | 'store'>>;
+  readonly #o: Required<Omit<CorrelatorOptions, 'clock' | 'topology' | 'store' | 'agents'>>;
+  readonly #agents: CorrelatorOptions['agents'];
   /** Alert key → where it sits, for alerts of active incidents. */
   readonly #p: Placement;
   readonly #tracked: Map<string, Tracked>;
@@ -56,6 +59,7 @@ export class Correlator {
     this.#clock = opts.clock;
     this.#topo = opts.topology;
     this.#store = opts.store;
+    this.#agents = opts.agents;
     this.#o = {
       settleMs: opts.settleMs ?? 200,
       colourWindowMs: opts.colourWindowMs ?? 5_000,
@@ -89,6 +93,8 @@ export class Correlator {
 
   onAlert(a: CorrelatorAlert): void {
     this.taken++;
+    const agent = a.labels['agent'] ? this.#agents?.get(a.labels['agent']) : undefined;
+    if (agent) this.#topo.announce(agent);
     if (a.state === 'firing') this.#fire(a);
     else this.#resolve(a);
   }
