@@ -110,14 +110,14 @@ export class Correlator {
     const known = this.#tracked.get(key);
     if (known) {
       // The same cause again (a re-fire, or the rules engine re-firing after a brain restart).
-      this.#store.change(known.incidentId, (inc) => {
-        const ref = refIn(inc, key);
-        if (ref && ref.state === 'resolved') {
+      const ref = refIn(this.#store.get(known.incidentId), key);
+      if (ref?.state === 'resolved') {
+        this.#store.change(known.incidentId, (inc) => {
           ref.state = 'firing';
           delete ref.resolvedAt;
           pushTimeline(inc, { at: this.#clock.now(), kind: 'alert', text: `${ref.text}: firing again` });
-        }
-      });
+        });
+      }
       if (known.role === 'root') this.#cancelGrace(known.incidentId);
       return;
     }
