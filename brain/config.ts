@@ -36,6 +36,8 @@ export interface BrainConfig {
   liveness: { silent_after_ms: number; check_every_ms: number };
   /** Rule files (every *.yaml in `dir`, hot-reloaded) and the trading-day calendar. */
   rules: { dir: string; calendar?: string; enabled: boolean };
+  /** Hosts, plant components, pairs and dependencies (docs/examples/topology.yaml). */
+  topology?: string;
   /** Where the plant's health heartbeats arrive (docs/heartbeat-protocol.md); absent = not watched. */
   plant?: { health_listen: string; missed_heartbeats: number };
   /** A YAML file with the agents' pushable config (interval_ms, samplers), pushed on connect. */
@@ -117,6 +119,7 @@ export const brainSchema = {
       properties: { silent_after_ms: int(100, 3000), check_every_ms: int(10, 100) },
     },
     agent_config: str,
+    topology: str,
     rules: {
       type: 'object',
       additionalProperties: false,

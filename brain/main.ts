@@ -23,6 +23,11 @@ import { InfluxV1Sink } from './store/influx-v1.js';
 import { InfluxV2Sink } from './store/influx-v2.js';
 import type { Sink } from './store/sink.js';
 import { packageRoot } from '../lib/paths.js';
+import { Correlator } from './correlate/correlator.js';
+import { IncidentApi } from './incidents/api.js';
+import { IncidentStore } from './incidents/incident-store.js';
+import { loadTopologyFile } from './topology/topology-file.js';
+import { Topology } from './topology/topology.js';
 import { loadCalendarFile } from './calendar/load.js';
 import { BodReadiness, componentsUpIn, publishTo } from './calendar/readiness.js';
 import { RuleManager } from './rules/manager.js';
@@ -39,6 +44,7 @@ export interface BrainHandle {
   readonly series: SeriesTable;
   readonly events: EventLog;
   readonly metrics: MetricsRegistry;
+  readonly incidents: IncidentApi;
   stop(): Promise<void>;
 }
 
@@ -111,6 +117,12 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
         store: spool ? (lines, text) => void spool.append('', 0, lines, text).then(() => forwarder?.kick()) : undefined,
       })
     : undefined;
+  // Correlation listens before the rules, so a process exit reaches it before its alert does.
+  const topology = new Topology(config.topology ? loadTopologyFile(config.topology) : undefined);
+  const incidents = new IncidentStore({ file: join(stateDir, 'incidents.jsonl'), clock });
+  const correlator = new Correlator({ clock, topology, store: incidents, agents });
+  const detachCorrelator = correlator.attach(events);
+  const incidentApi = new IncidentApi({ store: incidents, clock });
   const rules = config.rules.enabled ? startRules(config, { clock, log, series, events, agents, metrics }) : undefined;
   forwarder?.start();
   agents.startLiveness(config.liveness.check_every_ms);
@@ -122,6 +134,7 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
     series,
     events,
     metrics,
+    incidents: incidentApi,
     startedMs,
     now: () => clock.now(),
     store: () => ({
@@ -149,12 +162,16 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
     series,
     events,
     metrics,
+    incidents: incidentApi,
     stop: () =>
       (stopping ??= (async () => {
         agents.stop();
         plant?.stop();
         for (const r of rules?.readiness ?? []) r.stop();
         await rules?.manager.stop();
+        detachCorrelator();
+        correlator.stop();
+        incidents.close();
         await ingest.close();
         forwarder?.stop();
         await sink?.close();

@@ -9,6 +9,7 @@ import { VERSION } from '../lib/version.js';
 import { registerAgent } from './commands/agent.js';
 import { registerBrain } from './commands/brain.js';
 import { registerDemo } from './commands/demo.js';
+import { registerIncidents } from './commands/incidents.js';
 import { ConfigError, FloorwatchError } from '../lib/errors.js';
 
 const program = new Command()
@@ -20,6 +21,7 @@ const program = new Command()
 registerBrain(program);
 registerAgent(program);
 registerDemo(program);
+registerIncidents(program);
 for (const extra of ['run', 'plant']) {
   try {
     const mod = (await import(`./commands/${extra}.js`)) as Record<string, (p: Command) => void>;

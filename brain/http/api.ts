@@ -7,6 +7,8 @@ import type { MetricsRegistry } from '../../lib/metrics.js';
 import type { AgentRegistry } from '../ingest/agents.js';
 import type { EventLog } from '../state/event-log.js';
 import type { SeriesTable } from '../state/series-table.js';
+import type { IncidentApi } from '../incidents/api.js';
+import { incidentsRoute } from './incidents-routes.js';
 
 export interface ApiDeps {
   brainId: string;
@@ -15,6 +17,7 @@ export interface ApiDeps {
   series: SeriesTable;
   events: EventLog;
   metrics: MetricsRegistry;
+  incidents: IncidentApi;
   store: () => Record<string, unknown>;
   startedMs: number;
   now: () => number;
@@ -85,13 +88,30 @@ function sumAgents(d: ApiDeps, f: (a: ReturnType<AgentRegistry['ensure']>) => nu
 export function startApi(address: { host: string; port: number }, deps: ApiDeps): Promise<Server> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://brain');
+    if (url.pathname.startsWith('/api/incidents')) {
+      readJson(req, (err, body) => {
+        if (err) return reply(res, 400, { error: err.message });
+        try {
+          const r = incidentsRoute(deps.incidents, req.method ?? 'GET', url, body);
+          if (!r) return reply(res, 404, { error: `no such endpoint ${url.pathname}` });
+          if (r.type) {
+            res.writeHead(r.status, { 'content-type': r.type });
+            return res.end(String(r.body));
+          }
+          reply(res, r.status, r.body);
+        } catch (e) {
+          reply(res, 500, { error: (e as Error).message });
+        }
+      });
+      return;
+    }
     if (req.method !== 'GET') return reply(res, 405, { error: 'only GET is served here' });
     if (url.pathname === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       return res.end(deps.metrics.render());
     }
     const route = routes[url.pathname];
-    if (!route) return reply(res, 404, { error: `no such endpoint ${url.pathname}`, endpoints: ['/metrics', ...Object.keys(routes)] });
+    if (!route) return reply(res, 404, { error: `no such endpoint ${url.pathname}`, endpoints: ['/metrics', '/api/incidents', ...Object.keys(routes)] });
     try {
       reply(res, 200, route(url, deps));
     } catch (err) {
@@ -101,6 +121,30 @@ export function startApi(address: { host: string; port: number }, deps: ApiDeps)
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(address.port, address.host, () => resolve(server));
+  });
+}
+
+/** A JSON body of at most 64 KiB (empty: undefined). */
+function readJson(req: IncomingMessage, done: (err: Error | undefined, body?: Record<string, unknown>) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (c: Buffer) => {
+    size += c.length;
+    if (size > 65536) {
+      req.destroy();
+      return done(new Error('body larger than 64 KiB'));
+    }
+    chunks.push(c);
+  });
+  req.on('end', () => {
+    if (size === 0) return done(undefined, undefined);
+    try {
+      const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return done(new Error('body must be a JSON object'));
+      done(undefined, parsed as Record<string, unknown>);
+    } catch (err) {
+      done(new Error(`body is not JSON: ${(err as Error).message}`));
+    }
   });
 }
 

@@ -57,6 +57,12 @@ samplers:
   const alert = await waitFor('ProcessExited firing', () => brain.events.recent({ kind: 'alert.firing' }).find((e) => e.tags['alertname'] === 'ProcessExited'));
   t.match(alert.tags, { process: 'fh-a', agent: 'tp-host-a' }, 'the alert names the process and the host');
   t.equal(alert.attrs['trigger'], 'event', 'raised on the event, not at the next evaluation slot');
+  const incident = await waitFor('one incident for the process death', () => brain.incidents.list({ status: 'active' })[0]);
+  t.equal(brain.incidents.list({ status: 'active' }).length, 1, 'exactly one incident');
+  t.match(incident.title, /fh-a.*signal 9|signal 9.*fh-a/, `root cause names the process and the signal: ${incident.title}`);
+  const ack = floorwatch(['ack', incident.id, '--by', 'alice', '--note', 'restarting', '--brain', `http://127.0.0.1:${brain.httpPort}`]);
+  t.equal((await ack.exited).code, 0, '`floorwatch ack` exits 0');
+  t.equal(brain.incidents.get(incident.id).status, 'acknowledged', 'acknowledged through the CLI and the HTTP API');
 
   if (!canNetns) return;
   await run('ip', ['-n', ns, 'link', 'set', `fd${process.pid}b`, 'down']);
