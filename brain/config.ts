@@ -1,5 +1,6 @@
 /** The brain's configuration file: schema (with defaults) and loading. */
 import { loadConfigFile, parseConfigText } from '../lib/config-file.js';
+import { pagingSchema, type PagingConfig } from './notify/paging.js';
 
 export interface BrainConfig {
   brain: { id: string; state_dir: string };
@@ -36,6 +37,8 @@ export interface BrainConfig {
   liveness: { silent_after_ms: number; check_every_ms: number };
   /** Rule files (every *.yaml in `dir`, hot-reloaded) and the trading-day calendar. */
   rules: { dir: string; calendar?: string; enabled: boolean };
+  /** Pages and mails for incidents: schedule, escalation, channels (absent: no paging). */
+  paging?: PagingConfig;
   /** Hosts, plant components, pairs and dependencies (docs/examples/topology.yaml). */
   topology?: string;
   /** Where the plant's health heartbeats arrive (docs/heartbeat-protocol.md); absent = not watched. */
@@ -120,6 +123,7 @@ export const brainSchema = {
     },
     agent_config: str,
     topology: str,
+    paging: pagingSchema,
     rules: {
       type: 'object',
       additionalProperties: false,

@@ -24,6 +24,7 @@ import { InfluxV2Sink } from './store/influx-v2.js';
 import type { Sink } from './store/sink.js';
 import { packageRoot } from '../lib/paths.js';
 import { Correlator } from './correlate/correlator.js';
+import { startPaging } from './notify/paging.js';
 import { IncidentApi } from './incidents/api.js';
 import { IncidentStore } from './incidents/incident-store.js';
 import { loadTopologyFile } from './topology/topology-file.js';
@@ -123,6 +124,7 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
   const correlator = new Correlator({ clock, topology, store: incidents, agents });
   const detachCorrelator = correlator.attach(events);
   const incidentApi = new IncidentApi({ store: incidents, clock });
+  const paging = config.paging ? startPaging({ config: config.paging, clock, log: log.child({ component: 'paging' }), incidents, stateDir }) : undefined;
   const rules = config.rules.enabled ? startRules(config, { clock, log, series, events, agents, metrics }) : undefined;
   forwarder?.start();
   agents.startLiveness(config.liveness.check_every_ms);
@@ -171,6 +173,7 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
         await rules?.manager.stop();
         detachCorrelator();
         correlator.stop();
+        await paging?.stop();
         incidents.close();
         await ingest.close();
         forwarder?.stop();
