@@ -32,6 +32,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseBrainConfig } from '../brain/config.js';
 import { startBrain } from '../brain/main.js';
 import type { BrainEvent } from '../brain/state/event-log.js';
+import type { AlertRef } from '../brain/incidents/incident.js';
 import { systemClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/log.js';
 
@@ -172,6 +173,9 @@ interface Sample {
   /** Prometheus breakdown, µs: fault → alert active (startsAt, ms precision), active → webhook. */
   promRule: number;
   promNotify: number;
+  /** µs from the fault to the incident carrying this alert (its timeline entry: opened, or the alert re-firing), ms stamps. */
+  inc?: number;
+  incKind?: string;
   /** The fault command's own duration (NIC: the `ip` exec), µs. */
   faultCmdUs?: number;
 }
@@ -196,6 +200,19 @@ async function main(): Promise<void> {
     }
   });
   const findEvent = (kind: string, pred: (e: BrainEvent) => boolean, afterUs = 0) => seen.find((e) => e.kind === kind && e.receivedUs >= afterUs && pred(e));
+  // The correlator turns the alert into an incident (opened, or the alert joining/re-firing in one);
+  // read back its timeline entry (ms stamps, taken before the journal write is durable).
+  const incidentFor = (alert: BrainEvent, faultUs: number): { atUs: number; kind: string } | undefined => {
+    const name = alert.tags['alertname'];
+    const matches = (r: AlertRef) => r.alertname === name && Object.entries(r.labels).every(([k, v]) => alert.tags[k] === undefined || alert.tags[k] === v);
+    for (const s of brain.incidents.list({ status: 'active', limit: 1000 })) {
+      const inc = brain.incidents.get(s.id);
+      if (![...inc.roots, ...inc.symptoms].some(matches)) continue;
+      const entry = inc.timeline.find((t) => t.at >= Math.floor(faultUs / 1000) && ['opened', 'root', 'symptom', 'alert', 'merged'].includes(t.kind));
+      if (entry) return { atUs: entry.at * 1000, kind: entry.kind };
+    }
+    return undefined;
+  };
 
   // --- veth pair, one end in a namespace -------------------------------------------------------
   const doNic = ONLY.has('b');
@@ -355,11 +372,14 @@ scrape_configs:
     if (!hk) misses[kind].push(`run ${i}: Prometheus webhook not seen within ${DETECT_TIMEOUT_MS / 1000} s`);
     if (!fa || !hk) return;
     const e = edge(faultUs);
+    const inc = await waitFor(`${kind}${i} incident`, () => incidentFor(fa, faultUs), 2000).catch(() => undefined);
+    if (!inc) misses[kind].push(`run ${i}: no incident carrying the alert within 2 s of it`);
     results[kind].push({
       fw: fa.receivedUs - faultUs,
       prom: hk.atUs - faultUs,
       ...(e ? { fwEdge: e.timeUs - faultUs, fwShip: e.receivedUs - e.timeUs, fwRules: fa.receivedUs - e.receivedUs } : {}),
       promRule: hk.startsAtMs * 1000 - faultUs,
+      ...(inc ? { inc: inc.atUs - faultUs, incKind: inc.kind } : {}),
       promNotify: hk.atUs - hk.startsAtMs * 1000,
     });
   };
@@ -484,13 +504,14 @@ scrape_configs:
     console.log(`| ${titles[k]} | ${xs.length} | ${stat(fw)} | ${stat(pr)} | ${r50.toFixed(1)}× | ${r99.toFixed(1)}× | < ${targets[k]} ms and ≥ 4×: ${meets ? 'met' : 'MISSED'} |`);
   }
   console.log('\nWhere the time goes (each cell p50 / p99 / max, ms; stages come from event stamps, so they need not add up to the totals at p99):\n');
-  console.log('| fault | fw: fault → edge event stamped | edge → brain (ship) | brain event → alert (rules) | Prom: fault → alert active (eval) | active → webhook (AM) |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| fault | fw: fault → edge event stamped | edge → brain (ship) | brain event → alert (rules) | fault → incident (timeline, ms stamps) | Prom: fault → alert active (eval) | active → webhook (AM) |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const k of ['a', 'b', 'c'] as const) {
     const xs = results[k];
     if (!xs.length) continue;
     const col = (f: (s: Sample) => number | undefined) => stat(xs.map(f).filter((v): v is number => v !== undefined), ' / ');
-    console.log(`| ${titles[k]} | ${col((s) => s.fwEdge)} | ${col((s) => s.fwShip)} | ${col((s) => s.fwRules)} | ${col((s) => s.promRule)} | ${col((s) => s.promNotify)} |`);
+    const kinds = [...new Set(xs.map((s) => s.incKind).filter(Boolean))].join('/');
+    console.log(`| ${titles[k]} | ${col((s) => s.fwEdge)} | ${col((s) => s.fwShip)} | ${col((s) => s.fwRules)} | ${col((s) => s.inc)}${kinds ? ` (${kinds})` : ''} | ${col((s) => s.promRule)} | ${col((s) => s.promNotify)} |`);
   }
   const ipx = results.b.map((s) => s.faultCmdUs).filter((v): v is number => v !== undefined);
   if (ipx.length) console.log(`\n(b) the fault is timed from just before \`ip -n NS link set PEER down\` is spawned; that command took ${stat(ipx)} ms (p50 | p99 | max), counted against both systems.`);
