@@ -48,6 +48,9 @@ function fields(hb: HealthHeartbeat): Record<string, number> {
 export async function watchPlantHealth(o: PlantHealthOptions): Promise<{ port: number; stop(): void }> {
   const listener = new HealthListener({ port: o.port, host: o.host, clock: o.clock, missedHeartbeats: o.missedHeartbeats });
   const lastState = new Map<string, HealthHeartbeat['state']>();
+  // A pair's first primary (start of day) is an election, not a fail-over: only a takeover
+  // after some member of the pair was already primary is reported as a role change.
+  const pairsWithPrimary = new Set<string>();
   const tagsOf = (hb: HealthHeartbeat) => ({ component: hb.component, kind: hb.kind, ...(hb.pair ? { pair: hb.pair } : {}) });
   const event = (kind: string, hb: HealthHeartbeat, severity: number, attrs: Record<string, string> = {}, values: Record<string, number> = {}) =>
     o.events.publish({ timeUs: o.clock.nowUs(), kind, source: 'brain', agentId: '', tags: tagsOf(hb), attrs: { role: hb.role, state: hb.state, ...attrs }, values, severity });
@@ -75,7 +78,20 @@ export async function watchPlantHealth(o: PlantHealthOptions): Promise<{ port: n
   });
   listener.on('lost', (_id, last) => event('plant.heartbeat_lost', last, 3, {}, { last_seq: last.seq }));
   listener.on('recovered', (_id, hb) => event('plant.heartbeat_back', hb, 0));
-  listener.on('role_change', (_id, from, to, hb) => event('plant.role_change', hb, to === 'primary' ? 3 : 1, { from, to }, { failovers: hb.failovers }));
+  listener.on('role_change', (_id, from, to, hb) => {
+    const pair = hb.pair ?? hb.component;
+    if (to === 'primary' && !pairsWithPrimary.has(pair)) {
+      pairsWithPrimary.add(pair);
+      return void event('plant.role_elected', hb, 0, { from, to });
+    }
+    event('plant.role_change', hb, to === 'primary' ? 3 : 1, { from, to }, { failovers: hb.failovers });
+  });
+  const lastRole = new Map<string, HealthHeartbeat['role']>();
+  listener.on('heartbeat', (hb) => {
+    // Runs before the listener's role_change for the same heartbeat: only a steady primary counts.
+    if (hb.role === 'primary' && lastRole.get(hb.component) === 'primary') pairsWithPrimary.add(hb.pair ?? hb.component);
+    lastRole.set(hb.component, hb.role);
+  });
   listener.on('malformed', (error, from) => o.log.debug({ from, error }, 'malformed plant heartbeat dropped'));
   const port = await listener.start();
   o.log.info({ port }, 'watching plant health heartbeats');

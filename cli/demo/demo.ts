@@ -6,7 +6,7 @@
  * Ctrl-C stops everything it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { parseAgentConfig } from '../../agent/config.js';
@@ -28,11 +28,27 @@ const PLANT_COMPONENTS: [string, string[]][] = [
   ['provider', ['provider']],
 ];
 
+const DEMO_TOPOLOGY = `hosts:
+  plant-host: { floor: ldn-1, desk: infra, colour: red, role: plant }
+components:
+  provider: { kind: provider, host: plant-host }
+  fh-a: { kind: feed_handler, host: plant-host, pair: fh, depends_on: [provider] }
+  fh-b: { kind: feed_handler, host: plant-host, pair: fh, depends_on: [provider] }
+  tp-a: { kind: ticker_plant, host: plant-host, pair: tp, depends_on: [fh-a, fh-b] }
+  tp-b: { kind: ticker_plant, host: plant-host, pair: tp, depends_on: [fh-a, fh-b] }
+  ws-1: { kind: subscriber, host: plant-host, depends_on: [tp-a, tp-b] }
+  ws-2: { kind: subscriber, host: plant-host, depends_on: [tp-a, tp-b] }
+`;
+
 export async function runDemo(): Promise<void> {
   const log = createLogger({ name: 'demo', level: process.env['FLOORWATCH_LOG_LEVEL'] ?? 'error' });
   rmSync(DEMO_DIR, { recursive: true, force: true });
   mkdirSync(join(DEMO_DIR, 'logs'), { recursive: true });
   const influx = await influxAnswers('http://127.0.0.1:8086/ping');
+  // The whole plant runs on one host here; the topology tells the brain which process is which
+  // component and which components form a pair, so one fault is one incident.
+  const topology = join(DEMO_DIR, 'topology.yaml');
+  writeFileSync(topology, DEMO_TOPOLOGY);
   const brain = await startBrain(
     parseBrainConfig(
       [
@@ -40,6 +56,7 @@ export async function runDemo(): Promise<void> {
         'listen: 127.0.0.1:0',
         'http: 127.0.0.1:7080',
         'plant: {health_listen: "127.0.0.1:7390"}',
+        `topology: ${topology}`,
         influx ? 'store: {kind: influx-v1, url: "http://127.0.0.1:8086", db: floorwatch_demo}' : 'store: {kind: none}',
       ].join('\n'),
       'demo brain config',

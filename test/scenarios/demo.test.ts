@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { getJson } from '../helpers/floorwatch.js';
 import { waitFor } from '../helpers/wait.js';
@@ -53,6 +53,21 @@ t.test('floorwatch demo runs a floor, answers on its API, and stops cleanly on C
     return primaries.join(',') === 'fh,tp' && s.length >= 7 ? s : undefined;
   }, { timeoutMs: 30_000 });
   t.ok(plant.length >= 7, 'every plant component reports health');
+  // The README's drill: kill -9 the primary feed handler → one incident naming it as the cause.
+  const primary = plant.find((x) => x.tags['pair'] === 'fh' && x.value === 1)!.tags['component']!;
+  const victim = descendants(demo.pid!).find((pid) => {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.includes('plant') && argv.includes(primary) && !argv.includes('run');
+  });
+  t.ok(victim, `found the ${primary} process`);
+  process.kill(victim!, 'SIGKILL');
+  const incident = await waitFor('an incident for the killed feed handler', async () => {
+    const list = await getJson<{ title: string; severity: string; symptoms: number }[]>('http://127.0.0.1:7080/api/incidents');
+    return list.find((i) => i.title.includes(primary)) ? list : undefined;
+  }, { timeoutMs: 15_000 });
+  t.equal(incident.length, 1, 'exactly one incident');
+  t.equal(incident[0]!.title, `feed handler ${primary} exited (signal 9)`, 'the root cause names the component and the signal');
+  t.equal(incident[0]!.severity, 'major', 'one leg of the pair lost: major');
   const started = descendants(demo.pid!);
   t.ok(started.length >= 14, `wrappers and plant processes running (${started.length})`);
   demo.kill('SIGINT');
