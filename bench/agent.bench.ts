@@ -2,13 +2,13 @@
  * Agent cost on an idle host (issue #3): our agent with all four samplers at 1 s (NIC + bond
  * watch, memory/disk, process watches, a tailed log with 5 rules, plus the local socket),
  * streaming to a brain, side by side in ONE run with Debian's prometheus-node-exporter scraped
- * every second and collectd at a 1 s interval. CPU is % of one core (utime+stime from /proc),
+ * every second and collectd at a 1 s interval. CPU is % of one core (scheduler time, all threads),
  * RSS is VmRSS at the end.
  *
  *   npm run build && node dist/bench/agent.bench.js [--seconds 60] [--warmup 30]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,9 +25,21 @@ function ensure(bin: string, pkg: string): boolean {
   return existsSync(bin);
 }
 
-function cpuTicks(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(f[11]) + Number(f[12]);
+/**
+ * CPU seconds used by every thread of a process, from the scheduler's own accounting
+ * (/proc/PID/task/TID/schedstat, ns). utime+stime are sampled at 100 Hz ticks and misjudge a
+ * process that wakes briefly: at well under 1 % of a core that error dominates.
+ */
+function cpuSeconds(pid: number): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // thread ended between readdir and read
+    }
+  }
+  return ns / 1e9;
 }
 
 function rssMb(pid: number): number {
@@ -115,11 +127,11 @@ if (ensure('/usr/sbin/collectd', 'collectd-core')) {
 // Steady state, not start-up: V8 compiles and optimises in the first tens of seconds.
 const warmup = Number(args[args.indexOf('--warmup') + 1] ?? 0) || 30;
 await new Promise((r) => setTimeout(r, warmup * 1000));
-const ticks0 = procs.map((p) => cpuTicks(p.child.pid!));
+const cpu0 = procs.map((p) => cpuSeconds(p.child.pid!));
 const t0 = Date.now();
 await new Promise((r) => setTimeout(r, seconds * 1000));
 const elapsed = (Date.now() - t0) / 1000;
-const rows = procs.map((p, i) => ({ ...p, cpu: ((cpuTicks(p.child.pid!) - ticks0[i]!) / 100 / elapsed) * 100, rss: rssMb(p.child.pid!) }));
+const rows = procs.map((p, i) => ({ ...p, cpu: ((cpuSeconds(p.child.pid!) - cpu0[i]!) / elapsed) * 100, rss: rssMb(p.child.pid!) }));
 clearInterval(logTimer);
 clearInterval(scrapeTimer);
 for (const p of procs) p.child.kill('SIGTERM');
