@@ -20,7 +20,6 @@ const HEADER = 4 + 4 + 8 + 8 + 4;
 
 export interface QueuedBatch {
   seq: number;
-  cumulativeSamples: number;
   samples: number;
   payload: Uint8Array;
 }
@@ -147,13 +146,8 @@ export class DiskQueue {
     for (let i = this.#head; i < this.#records.length; i++) {
       const r = this.#records[i]!;
       if (r.seq <= afterSeq) continue;
-      yield { seq: r.seq, cumulativeSamples: 0, samples: r.samples, payload: r.payload ?? this.#read(r) };
+      yield { seq: r.seq, samples: r.samples, payload: r.payload ?? this.#read(r) };
     }
-  }
-
-  /** Seq of the newest pending batch, or nextSeq-1 when none is pending. */
-  lastSeq(): number {
-    return this.#nextSeq - 1;
   }
 
   /** The brain has stored everything up to and including `upto`. */
