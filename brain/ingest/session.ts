@@ -148,6 +148,8 @@ export class IngestSession {
     }
     let text = '';
     let lines = 0;
+    // Without a spool nothing reads the line protocol: do not build it on the hot path.
+    const keepLines = this.#d.persist !== undefined;
     for (let i = 0; i < series.length; i++) {
       const s = this.#defs[series[i]!];
       if (!s) throw new FloorwatchError('FW_ERR_WIRE_UNKNOWN_SERIES', `series id ${series[i]} in batch ${seq}`);
@@ -157,7 +159,7 @@ export class IngestSession {
         s.last = v;
         s.lastUs = t;
       }
-      if (!Number.isFinite(v)) continue;
+      if (!keepLines || !Number.isFinite(v)) continue;
       text += `${s.linePrefix}${v} ${Math.round(t)}\n`;
       lines++;
     }

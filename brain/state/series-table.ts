@@ -3,7 +3,7 @@
  * agent declares it; batches then update it by reference, without touching a string. Its
  * line-protocol prefix is built once here, so storing a sample is one concatenation.
  */
-import { escapeKey, escapeMeasurement } from '../store/line-protocol.js';
+import { escapeKey, escapeMeasurement, formatTags } from '../store/line-protocol.js';
 
 export interface BrainSeries {
   readonly agentId: string;
@@ -53,7 +53,7 @@ export class SeriesTable {
       field: def.field,
       tags,
       kind: def.kind,
-      linePrefix: `${escapeMeasurement(def.measurement)}${lineTags(tags)} ${escapeKey(def.field)}=`,
+      linePrefix: `${escapeMeasurement(def.measurement)}${formatTags(tags)} ${escapeKey(def.field)}=`,
       last: NaN,
       lastUs: 0,
     };
@@ -77,14 +77,4 @@ function canonicalTags(tags: Record<string, string>): string {
     .sort()
     .map((k) => `${k}=${tags[k]}`)
     .join('\u0000');
-}
-
-/** `,k=v,...` in key order (InfluxDB's preferred order), empty values omitted (not allowed). */
-export function lineTags(tags: Record<string, string>): string {
-  let out = '';
-  for (const k of Object.keys(tags).sort()) {
-    const v = tags[k];
-    if (v) out += `,${escapeKey(k)}=${escapeKey(v)}`;
-  }
-  return out;
 }

@@ -95,7 +95,8 @@ export function formatLine(
   return `${escapeMeasurement(measurement)}${formatTags(tags, stats)} ${fieldText} ${Math.round(timestampUs)}`;
 }
 
-function formatTags(tags: Readonly<Record<string, string | undefined>>, stats: LineStats): string {
+/** `,k=v,...` sorted by key, empty keys and values left out (and counted). */
+export function formatTags(tags: Readonly<Record<string, string | undefined>>, stats: LineStats = newLineStats()): string {
   let out = '';
   for (const key of Object.keys(tags).sort()) {
     const value = tags[key];

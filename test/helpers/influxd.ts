@@ -192,6 +192,29 @@ bind-address = "127.0.0.1:${rpcPort}"
 }
 
 /** Starts influxd on free ports with a fresh data dir and database `db` (default "floorwatch"). */
+/**
+ * stop() (final: SIGTERM, data dir removed), kill() and restart() on the same data dir and port,
+ * shared by the influxd and victoria-metrics harnesses. (No getters here: a spread copies them
+ * as values.)
+ */
+export function lifecycle(server: ServerProcess, dataDir: string, name: string) {
+  let stopped = false;
+  return {
+    async stop(): Promise<void> {
+      if (stopped) return;
+      stopped = true;
+      await server.kill('SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    kill: (signal?: NodeJS.Signals) => server.kill(signal),
+    async restart(): Promise<void> {
+      if (stopped) throw new Error(`${name} was stopped for good; start a new one`);
+      await server.kill('SIGTERM');
+      await server.start();
+    },
+  };
+}
+
 export async function startInfluxd(opts: { db?: string } = {}): Promise<Influxd> {
   const available = await influxdAvailable();
   if (!available.ok) throw new Error(available.reason);
@@ -210,7 +233,6 @@ export async function startInfluxd(opts: { db?: string } = {}): Promise<Influxd>
   const db = opts.db ?? 'floorwatch';
   const query = (q: string, database = db) => influxql(url, q, database);
   await query(`CREATE DATABASE "${db}"`);
-  let stopped = false;
   return {
     url,
     port,
@@ -219,18 +241,7 @@ export async function startInfluxd(opts: { db?: string } = {}): Promise<Influxd>
     get running() {
       return server.running;
     },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await server.kill('SIGTERM');
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-    kill: (signal) => server.kill(signal),
-    async restart() {
-      if (stopped) throw new Error('influxd was stopped for good; start a new one');
-      await server.kill('SIGTERM');
-      await server.start();
-    },
+    ...lifecycle(server, dataDir, 'influxd'),
     query,
     async scalar(q, database) {
       const series = await query(q, database);

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDebianBinary, ServerProcess, type Availability } from './influxd.js';
+import { ensureDebianBinary, lifecycle, ServerProcess, type Availability } from './influxd.js';
 import { freePort, waitFor } from './wait.js';
 
 export const VICTORIA_BIN = '/usr/bin/victoria-metrics';
@@ -59,7 +59,6 @@ export async function startVictoria(): Promise<Victoria> {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
-  let stopped = false;
   const exportSeries = (selector: string) => exportFrom(url, selector);
   const countSamples = async (selector: string) => {
     await forceFlush(url);
@@ -73,18 +72,7 @@ export async function startVictoria(): Promise<Victoria> {
     get running() {
       return server.running;
     },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await server.kill('SIGTERM');
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-    kill: (signal) => server.kill(signal),
-    async restart() {
-      if (stopped) throw new Error('victoria-metrics was stopped for good; start a new one');
-      await server.kill('SIGTERM');
-      await server.start();
-    },
+    ...lifecycle(server, dataDir, 'victoria-metrics'),
     countSamples,
     exportSeries,
     waitForSamples: (selector, expected, timeoutMs = 10_000) =>

@@ -3,17 +3,8 @@ import type { Phase } from '../../calendar/phase.js';
 import { matchesAll, type Labels } from '../labels.js';
 import type { Observation, Rule, RuleEvent, RuleKind, RuleQuery, RuleScope, RuleTiming, Severity } from '../rule.js';
 
-export interface RuleMeta {
-  readonly name: string;
-  readonly kind: RuleKind;
-  readonly labels: Labels;
-  readonly annotations: Labels;
-  readonly severity: Severity;
-  readonly severityByPhase: Readonly<Partial<Record<Phase, Severity>>>;
-  readonly timing: RuleTiming;
-  readonly scope: RuleScope;
-  readonly definition: string;
-}
+/** Everything a Rule declares except what its kind decides. */
+export type RuleMeta = Omit<Rule, 'eventKinds' | 'observe' | 'eval'>;
 
 export abstract class BaseRule implements Rule {
   readonly name: string;
