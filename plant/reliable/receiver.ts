@@ -26,6 +26,7 @@ export interface ReceiverOptions {
    * A receiver that has delivered nothing yet and first hears of seq S joins at
    * S - joinBacklog: it asks for that much history, not for everything since seq 1. What it
    * never asked for is counted as `joinSkipped`, not as a loss (it was not running then).
+   * The backlog is best effort: what of it the sender no longer holds is skipped the same way.
    */
   joinBacklog?: number;
   /** In-order, de-duplicated runs of records: `body` holds `count` records starting at `seq`. */
@@ -41,7 +42,10 @@ export interface ReceiverCounters {
   unrecoverableRecords: number;
   naksSent: number;
   heldDropped: number;
-  /** Records before the join point of a receiver that started mid-stream (never owed to it). */
+  /**
+   * Records before the join point of a receiver that started mid-stream, never owed to it:
+   * those it did not ask for, and those of its backlog the sender no longer held.
+   */
   joinSkipped: number;
 }
 
@@ -73,6 +77,11 @@ export class SequencedReceiver {
   #heldHead = 0;
   #heldRecords = 0;
   #joined: boolean;
+  /**
+   * The first seq a mid-stream joiner heard: everything before it is backlog fetched on a best
+   * effort basis (the member was dead or not yet started then), so a hole there is no loss.
+   */
+  #joinPoint = 0;
   #stuckAt = -1;
   #nakRounds = 0;
   #lastNakAt = -Infinity;
@@ -94,7 +103,8 @@ export class SequencedReceiver {
   }
   /** Gaps that were detected and closed by retransmission (not given up). */
   get gapsRecovered(): number {
-    return this.counters.gapsDetected - this.counters.gapsUnrecoverable - (this.hasGap ? 1 : 0);
+    const open = this.hasGap && this.#expected >= this.#joinPoint ? 1 : 0;
+    return Math.max(0, this.counters.gapsDetected - this.counters.gapsUnrecoverable - open);
   }
 
   /** Starts over on a new stream (e.g. the ticker plant fail-over started a new epoch). */
@@ -136,9 +146,7 @@ export class SequencedReceiver {
     if (to < this.#expected || from > this.#expected) return;
     const skipTo = to + 1;
     const firstHeld = this.#held[this.#heldHead]?.seq ?? Infinity;
-    const lost = Math.max(0, Math.min(skipTo, firstHeld, this.#known) - this.#expected);
-    this.counters.gapsUnrecoverable++;
-    this.counters.unrecoverableRecords += lost;
+    this.#skip(Math.min(skipTo, firstHeld, this.#known));
     this.#expected = skipTo;
     this.#known = Math.max(this.#known, skipTo);
     this.#drain();
@@ -171,13 +179,14 @@ export class SequencedReceiver {
     this.#joined = true;
     const at = Math.max(this.#expected, seq - (this.#opts.joinBacklog ?? 0));
     this.counters.joinSkipped += at - this.#expected;
+    this.#joinPoint = seq;
     this.#expected = at;
     this.#known = Math.max(this.#known, at);
     this.#stuckAt = at;
   }
 
   #newHole(from: number, to: number): void {
-    this.counters.gapsDetected++;
+    if (to >= this.#joinPoint) this.counters.gapsDetected++;
     // Only the first window of a large hole: the rest is asked for as the repair makes progress.
     if (from < this.#expected + this.#window()) this.#nak(from, to);
   }
@@ -219,12 +228,21 @@ export class SequencedReceiver {
 
   #giveUp(): void {
     const until = this.#held[this.#heldHead]?.seq ?? this.#known;
-    this.counters.gapsUnrecoverable++;
-    this.counters.unrecoverableRecords += until - this.#expected;
+    this.#skip(until);
     this.#expected = until;
     this.#nakRounds = 0;
     this.#drain();
     this.#settle();
+  }
+
+  /** Counts the records from #expected up to `until` as given up: backlog before the join point is skipped, the rest lost. */
+  #skip(until: number): void {
+    const backlog = Math.max(0, Math.min(until, this.#joinPoint) - this.#expected);
+    const lost = Math.max(0, until - this.#expected - backlog);
+    this.counters.joinSkipped += backlog;
+    if (lost === 0) return;
+    this.counters.gapsUnrecoverable++;
+    this.counters.unrecoverableRecords += lost;
   }
 
   #hold(h: Held): void {

@@ -15,7 +15,7 @@ function records(from: number, n: number): Buffer {
 }
 
 /** Sender → (lossy) wire → receiver, all synchronous; `lose` decides per datagram. */
-function link(opts: { ring?: number; lose?: (buf: Buffer, n: number) => boolean; maxHeld?: number; retries?: number } = {}) {
+function link(opts: { ring?: number; lose?: (buf: Buffer, n: number) => boolean; maxHeld?: number; retries?: number; joinBacklog?: number } = {}) {
   const clock = new FakeClock(0);
   const delivered: number[] = [];
   let n = 0;
@@ -25,6 +25,7 @@ function link(opts: { ring?: number; lose?: (buf: Buffer, n: number) => boolean;
     nakRetryMs: 10,
     maxNakRetries: opts.retries ?? 3,
     maxHeldRecords: opts.maxHeld ?? 1000,
+    ...(opts.joinBacklog === undefined ? {} : { joinBacklog: opts.joinBacklog }),
     sendNak: (from, to) => sender.onNak(from, to, DESK),
     deliver: (_seq, body, count) => {
       for (let i = 0; i < count; i++) delivered.push(readQuote(body, i * RECORD_BYTES).feedSeq);
@@ -95,6 +96,34 @@ t.test('a NAK beyond the ring is answered with a GAP: the hole is counted unreco
   t.equal(l.receiver.counters.unrecoverableRecords, 12);
   t.equal(l.receiver.counters.gapsUnrecoverable, 1);
   t.ok(l.sender.ring.evictedRecords >= 12, 'ring evictions are counted');
+});
+
+t.test('a member joining mid-stream: the backlog the sender no longer holds is skipped, not lost; later holes still count', async (t) => {
+  let joined = false;
+  let loseNext = false;
+  const l = link({ ring: 2, joinBacklog: 12, lose: (buf) => {
+    const h = readHeader(buf)!;
+    if (h.type !== PacketType.data || h.flags & 1) return false;
+    if (loseNext && h.seq === 25) return !(loseNext = false);
+    return !joined; // the receiver was not running yet
+  } });
+  l.sender.append(records(1, 16), 16);
+  l.sender.flush();
+  joined = true;
+  l.sender.append(records(17, 4), 4);
+  l.sender.flush();
+  t.same(l.delivered, range(13, 20), 'it joined with what the ring still held of its backlog');
+  t.equal(l.receiver.counters.joinSkipped, 12, '4 never asked for + 8 the ring no longer held');
+  t.equal(l.receiver.counters.gapsUnrecoverable, 0, 'the dead period is not a loss');
+  t.equal(l.receiver.counters.gapsDetected, 0, 'nor a detected gap');
+  l.sender.append(records(21, 4), 4);
+  l.sender.flush();
+  loseNext = true;
+  l.sender.append(records(25, 12), 12);
+  l.sender.flush();
+  t.equal(l.receiver.counters.gapsDetected, 1, 'a hole after the join point is a real gap');
+  t.equal(l.receiver.gapsRecovered, 1, 'and repaired');
+  t.same(l.delivered, range(13, 36));
 });
 
 t.test('a hole nobody answers is given up after the retry budget, never stalling the stream', async (t) => {
