@@ -1,6 +1,9 @@
 /** The brain's configuration file: schema (with defaults) and loading. */
-import { loadConfigFile, parseConfigText } from '../lib/config-file.js';
-import { pagingSchema, type PagingConfig } from './notify/paging.js';
+import { readFileSync } from 'node:fs';
+import { parseConfigText } from '../lib/config-file.js';
+import { FloorwatchError } from '../lib/errors.js';
+import { checkPagingConfig, pagingSchema, type PagingConfig } from './notify/paging-config.js';
+import { detectorsSchema, type DetectorsConfig } from './detect/config.js';
 
 export interface BrainConfig {
   brain: { id: string; state_dir: string };
@@ -37,6 +40,8 @@ export interface BrainConfig {
   liveness: { silent_after_ms: number; check_every_ms: number };
   /** Rule files (every *.yaml in `dir`, hot-reloaded) and the trading-day calendar. */
   rules: { dir: string; calendar?: string; enabled: boolean };
+  /** The named detectors' parameters (brain/detect/config.ts), every one with a default. */
+  detectors: DetectorsConfig;
   /** Pages and mails for incidents: schedule, escalation, channels (absent: no paging). */
   paging?: PagingConfig;
   /** Hosts, plant components, pairs and dependencies (docs/examples/topology.yaml). */
@@ -134,6 +139,7 @@ export const brainSchema = {
         calendar: { ...str, default: '<packaged>/rules/calendar/trading-day.yaml' },
       },
     },
+    detectors: detectorsSchema,
     plant: {
       type: 'object',
       additionalProperties: false,
@@ -144,9 +150,18 @@ export const brainSchema = {
 };
 
 export function loadBrainConfig(file: string): BrainConfig {
-  return loadConfigFile<BrainConfig>(file, brainSchema);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new FloorwatchError('FW_ERR_CONFIG_UNREADABLE', `${file}: ${(err as Error).message}`);
+  }
+  return parseBrainConfig(text, file);
 }
 
 export function parseBrainConfig(text: string, source = '<inline brain config>'): BrainConfig {
-  return parseConfigText<BrainConfig>(text, brainSchema, source);
+  const config = parseConfigText<BrainConfig>(text, brainSchema, source);
+  // Checks across fields (a route naming an unconfigured channel) need the text for their line.
+  checkPagingConfig(config.paging, text, source);
+  return config;
 }

@@ -30,6 +30,7 @@ import { IncidentStore } from './incidents/incident-store.js';
 import { loadTopologyFile } from './topology/topology-file.js';
 import { Topology } from './topology/topology.js';
 import { loadCalendarFile } from './calendar/load.js';
+import type { Calendar } from './calendar/calendar-file.js';
 import { BodReadiness, componentsUpIn, publishTo } from './calendar/readiness.js';
 import { RuleManager } from './rules/manager.js';
 import { agentLabelsFrom } from './rules/query.js';
@@ -124,8 +125,11 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
   const correlator = new Correlator({ clock, topology, store: incidents, agents });
   const detachCorrelator = correlator.attach(events);
   const incidentApi = new IncidentApi({ store: incidents, clock });
-  const paging = config.paging ? startPaging({ config: config.paging, clock, log: log.child({ component: 'paging' }), incidents, stateDir }) : undefined;
   const rules = config.rules.enabled ? startRules(config, { clock, log, series, events, agents, metrics }) : undefined;
+  // After the rules: paging takes their calendar (phase routing, EOD) and pages incidents already open.
+  const paging = config.paging
+    ? startPaging({ config: config.paging, clock, log: log.child({ component: 'paging' }), incidents, stateDir, events, ...(rules?.calendar ? { calendar: rules.calendar } : {}) })
+    : undefined;
   forwarder?.start();
   agents.startLiveness(config.liveness.check_every_ms);
   const startedMs = clock.now();
@@ -190,7 +194,7 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
 function startRules(
   config: BrainConfig,
   d: { clock: Clock; log: Logger; series: SeriesTable; events: EventLog; agents: AgentRegistry; metrics: MetricsRegistry },
-): { manager: RuleManager; readiness: BodReadiness[] } {
+): { manager: RuleManager; readiness: BodReadiness[]; calendar: Calendar | undefined } {
   const packaged = (p: string) => p.replace('<packaged>', packageRoot());
   const cal = config.rules.calendar ? loadCalendarFile(packaged(config.rules.calendar)) : undefined;
   const manager = new RuleManager({
@@ -222,7 +226,7 @@ function startRules(
       r.start();
       return r;
     });
-  return { manager, readiness };
+  return { manager, readiness, calendar: cal?.calendar };
 }
 
 function createSink(config: BrainConfig, log: Logger, clock: Clock): Sink | undefined {

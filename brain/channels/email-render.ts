@@ -36,7 +36,7 @@ function facts(n: Notification): [string, string][] {
     ['Where', n.where],
     ['Since', `${isoMinute(n.when)}${local}`],
     ['Trading phase', n.phase],
-    ['Notice', n.kind === 'page' ? `page, escalation step ${n.escalationStep}` : n.kind],
+    ['Notice', n.kind === 'page' ? `page, escalation step ${n.escalationStep}` : n.kind === 'status' ? `status update ${n.escalationStep}` : n.kind],
   ];
   if (n.rootCause) rows.push(['Root cause', n.rootCause]);
   return rows;
@@ -44,6 +44,7 @@ function facts(n: Notification): [string, string][] {
 
 function textOf(n: Notification): string {
   const lines = facts(n).map(([k, v]) => `${`${k}:`.padEnd(15)}${v}`);
+  if (n.details?.length) lines.push('', 'Details:', ...n.details.map((d) => `  ${d}`));
   lines.push('', 'Timeline:');
   for (const e of n.timeline) lines.push(`  ${isoMinute(e.at)}  ${e.text}`);
   if (n.timeline.length === 0) lines.push('  (no entries yet)');
@@ -63,6 +64,7 @@ function htmlOf(n: Notification): string {
     '<!doctype html><html><body>',
     `<h2>${esc(subjectOf(n))}</h2>`,
     `<table>${rows}</table>`,
+    n.details?.length ? `<h3>Details</h3><ul>${n.details.map((d) => `<li>${esc(d)}</li>`).join('')}</ul>` : '',
     `<h3>Timeline</h3><ol>${timeline || '<li>(no entries yet)</li>'}</ol>`,
     `<h3>Links</h3><ul>${links}</ul>`,
     `<p>Sent to ${esc(n.recipient.name)} by floorwatch.</p>`,

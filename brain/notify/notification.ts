@@ -51,6 +51,10 @@ export interface Notification {
   readonly timeline: readonly TimelineEntry[];
   /** The root cause the brain inferred, when it has one. */
   readonly rootCause?: string;
+  /** The route that chose its channels (paging routes, client updates, day notices); persisted with it. */
+  readonly route?: string;
+  /** Extra body lines for a mail (the EOD summary's incident list); a pager never shows them. */
+  readonly details?: readonly string[];
 }
 
 /** The outbox key: one delivery per (incident, escalation step, kind, recipient). */
