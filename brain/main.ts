@@ -33,8 +33,10 @@ import { loadCalendarFile } from './calendar/load.js';
 import type { Calendar } from './calendar/calendar-file.js';
 import { BodReadiness, componentsUpIn, publishTo } from './calendar/readiness.js';
 import { RuleManager } from './rules/manager.js';
-import { agentLabelsFrom } from './rules/query.js';
-import { severityLevel } from './rules/rule.js';
+import { agentLabelsFrom, TableQuery } from './rules/query.js';
+import { alertEvent } from './correlate/alert-input.js';
+import { firstMute, type Muter } from './calendar/muter.js';
+import { createDetectors, DetectorStage } from './detect/index.js';
 import { Spool } from './store/spool.js';
 
 export interface BrainHandle {
@@ -130,6 +132,16 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
   const paging = config.paging
     ? startPaging({ config: config.paging, clock, log: log.child({ component: 'paging' }), incidents, stateDir, events, ...(rules?.calendar ? { calendar: rules.calendar } : {}) })
     : undefined;
+  const detectors = new DetectorStage({
+    clock,
+    query: new TableQuery(series),
+    events,
+    detectors: createDetectors(config.detectors),
+    checkEveryMs: config.detectors.check_every_ms,
+    mute: (labels, atMs) => firstMute(rules?.muters ?? [], labels, new Date(atMs)),
+  });
+  detectors.start();
+  metrics.gaugeFn('floorwatch_detector_dropped_total', 'Samples or series the named detectors forgot at their bounds.', () => detectors.dropped);
   forwarder?.start();
   agents.startLiveness(config.liveness.check_every_ms);
   const startedMs = clock.now();
@@ -174,6 +186,7 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
         agents.stop();
         plant?.stop();
         for (const r of rules?.readiness ?? []) r.stop();
+        detectors.stop();
         await rules?.manager.stop();
         detachCorrelator();
         correlator.stop();
@@ -194,7 +207,7 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
 function startRules(
   config: BrainConfig,
   d: { clock: Clock; log: Logger; series: SeriesTable; events: EventLog; agents: AgentRegistry; metrics: MetricsRegistry },
-): { manager: RuleManager; readiness: BodReadiness[]; calendar: Calendar | undefined } {
+): { manager: RuleManager; readiness: BodReadiness[]; muters: readonly Muter[]; calendar: Calendar | undefined } {
   const packaged = (p: string) => p.replace('<packaged>', packageRoot());
   const cal = config.rules.calendar ? loadCalendarFile(packaged(config.rules.calendar)) : undefined;
   const manager = new RuleManager({
@@ -206,17 +219,7 @@ function startRules(
     ...(cal ? { calendar: cal.calendar, muters: cal.muters } : {}),
     log: d.log.child({ component: 'rules' }),
     metrics: d.metrics,
-    onAlert: (change) =>
-      d.events.publish({
-        timeUs: change.atMs * 1000,
-        kind: `alert.${change.state}`,
-        source: 'brain',
-        agentId: change.labels['agent'] ?? '',
-        tags: { ...change.labels, rule: change.rule },
-        attrs: { ...change.annotations, severity: change.severity, trigger: change.trigger, ...(change.muted ? { muted: change.muted.reason } : {}) },
-        values: { value: change.value, active_at_ms: change.activeAt },
-        severity: severityLevel[change.severity],
-      }),
+    onAlert: (change) => d.events.publish(alertEvent(change)),
   });
   manager.start();
   const readiness = [...(cal?.calendar.markets.values() ?? [])]
@@ -226,7 +229,7 @@ function startRules(
       r.start();
       return r;
     });
-  return { manager, readiness, calendar: cal?.calendar };
+  return { manager, readiness, muters: cal?.muters ?? [], calendar: cal?.calendar };
 }
 
 function createSink(config: BrainConfig, log: Logger, clock: Clock): Sink | undefined {

@@ -7,7 +7,7 @@
 import type { BrainEvent } from '../state/event-log.js';
 import type { AlertChange } from '../rules/group.js';
 import { labelsKey } from '../rules/labels.js';
-import { severities, type Severity } from '../rules/rule.js';
+import { severities, severityLevel, type Severity } from '../rules/rule.js';
 
 export interface CorrelatorAlert {
   readonly state: 'firing' | 'resolved';
@@ -24,6 +24,23 @@ export interface CorrelatorAlert {
 /** The identity of an alert: the same cause re-firing after a brain restart has the same key. */
 export function alertKey(a: Pick<CorrelatorAlert, 'labels'>): string {
   return labelsKey(a.labels);
+}
+
+/**
+ * An AlertChange as the event every alert source publishes (rules and named detectors alike),
+ * which `alertFromEvent` reads back.
+ */
+export function alertEvent(change: AlertChange): Omit<BrainEvent, 'id' | 'receivedUs'> {
+  return {
+    timeUs: change.atMs * 1000,
+    kind: `alert.${change.state}`,
+    source: 'brain',
+    agentId: change.labels['agent'] ?? '',
+    tags: { ...change.labels, rule: change.rule },
+    attrs: { ...change.annotations, severity: change.severity, trigger: change.trigger, ...(change.muted ? { muted: change.muted.reason } : {}) },
+    values: { value: change.value, active_at_ms: change.activeAt },
+    severity: severityLevel[change.severity],
+  };
 }
 
 /** An `alert.firing` / `alert.resolved` event as a CorrelatorAlert; anything else is undefined. */

@@ -4,15 +4,17 @@
  * causal knowledge of issue #5 item 4: a NIC down explains everything on its host and the
  * fail-over of its pairs; a process exit of a plant component explains that component's
  * heartbeat loss, its pair's fail-over and staleness downstream; a whole colour silent
- * explains every host of that colour.
+ * explains every host of that colour. A dirty-memory flush storm is a host-level cause of its
+ * own (nothing on the network explains it; it explains the other alerts of its host); a slow
+ * FIX round trip is a symptom of a NIC down on its host, else its own incident.
  */
 import { kindName, type ComponentInfo, type Topology } from '../topology/topology.js';
 
-export type FactKind = 'colour' | 'nic' | 'host-silent' | 'process' | 'heartbeat' | 'pair-down' | 'failover' | 'stale' | 'host-other' | 'other';
+export type FactKind = 'colour' | 'nic' | 'host-silent' | 'flush-storm' | 'process' | 'heartbeat' | 'pair-down' | 'failover' | 'stale' | 'fix-slow' | 'host-other' | 'other';
 
 export interface Fact {
   readonly kind: FactKind;
-  /** Higher explains lower: colour 5, nic 4, host silent 3, process 2, heartbeat/pair 1, else 0. */
+  /** Higher explains lower: colour 5, nic 4, host silent 3, process/flush storm 2, heartbeat/pair 1, else 0. */
   readonly rank: number;
   readonly host: string | undefined;
   readonly component: ComponentInfo | undefined;
@@ -23,7 +25,7 @@ export interface Fact {
   readonly text: string;
 }
 
-const rankOf: Record<FactKind, number> = { colour: 5, nic: 4, 'host-silent': 3, process: 2, heartbeat: 1, 'pair-down': 1, failover: 0, stale: 0, 'host-other': 0, other: 0 };
+const rankOf: Record<FactKind, number> = { colour: 5, nic: 4, 'host-silent': 3, 'flush-storm': 2, process: 2, heartbeat: 1, 'pair-down': 1, failover: 0, stale: 0, 'fix-slow': 0, 'host-other': 0, other: 0 };
 
 export function classify(alertname: string, labels: Record<string, string>, topo: Topology, detail?: string, summary?: string): Fact {
   const agent = labels['agent'];
@@ -59,6 +61,10 @@ export function classify(alertname: string, labels: Record<string, string>, topo
       const what = c ? `${kindName(c.kind)} ${c.name} ${how}` : `${proc} ${how} on ${host ?? '?'}`;
       return make('process', `process:${host}/${proc}`, detail ? `${what} (${detail})` : what, { component: c, pair: c?.pair, host: host ?? c?.host });
     }
+    case 'DirtyMemoryFlushStorm':
+      return make('flush-storm', `flush:${host ?? agent}`, summary ?? `dirty memory flush storm on ${host ?? agent ?? '?'}`);
+    case 'FixRoundTripSlow':
+      return make('fix-slow', `fix:${host ?? agent}/${labels['session'] ?? ''}/${labels['file'] ?? ''}`, summary ?? `FIX round trip ${labels['session'] ?? '?'} slow on ${host ?? agent ?? '?'}`);
     case 'PlantHeartbeatLost':
       return make('heartbeat', `heartbeat:${compName}`, `${component ? kindName(component.kind) + ' ' : ''}${compName ?? '?'} heartbeat lost`);
     case 'PlantPairDown':
@@ -107,12 +113,14 @@ export function explains(cause: Fact, sym: Fact, topo: Topology): boolean {
     sym.kind === 'stale' && sym.component !== undefined && [...topo.components()].some((c) => covered(c) && topo.downstreamOf(c.name).has(sym.component!.name));
   const pairHit = (covered: (c: ComponentInfo) => boolean) => sym.pair !== undefined && (sym.kind === 'failover' || sym.kind === 'pair-down') && topo.pairMembers(sym.pair).some(covered);
   if (cause.kind === 'colour' || cause.kind === 'nic' || cause.kind === 'host-silent') {
-    // A process that exits on its own is its own cause, even on a host whose NIC is down.
-    if (sym.kind === 'process') return false;
+    // A process that exits on its own is its own cause, even on a host whose NIC is down; so is a flush storm.
+    if (sym.kind === 'process' || sym.kind === 'flush-storm') return false;
     const hosts = hostsOf(cause, topo);
     const onHosts = (c: ComponentInfo) => hosts.has(c.host);
     return (sym.host !== undefined && hosts.has(sym.host)) || (sym.component !== undefined && onHosts(sym.component)) || pairHit(onHosts) || upstreamHit(onHosts);
   }
+  // A flush storm stalls whatever writes on its host; a slow FIX round trip stays its own incident.
+  if (cause.kind === 'flush-storm') return sym.kind === 'host-other' && cause.host !== undefined && sym.host === cause.host;
   const legs = new Set(legsOf(cause, topo).map((c) => c.name));
   const isLeg = (c: ComponentInfo) => legs.has(c.name);
   if (sym.kind === 'heartbeat' || sym.kind === 'stale' || sym.kind === 'failover' || sym.kind === 'host-other' || sym.kind === 'other') {

@@ -1,0 +1,189 @@
+/**
+ * DirtyMemoryFlushStorm: the periodic "dirty memory jumps, then a write burst drains it"
+ * pattern (mmap()ed files closed on a schedule, seed 001), from the memory sampler's series
+ * (agent/samplers/memory/README.md): `memory dirty_bytes`, `memory dirty_threshold_bytes` and
+ * the per-disk counter `disk write_bytes`. A cycle is a dirty peak that falls by `drain_share`
+ * while the host's disks write at least `burst_share` of what drained; the pattern is present
+ * when the newest `min_cycles` (or more) cycles in the window come at a regular period and the
+ * last one is no older than two periods. It fires when the pattern's peak reaches `storm_share` of the kernel's
+ * dirty threshold (writers are throttled there: a flush storm), with its period and peak, and
+ * resolves when the cycles stop or their peaks fall below that share.
+ */
+import type { Labels } from '../rules/labels.js';
+import type { RuleQuery } from '../rules/rule.js';
+import type { DirtyFlushConfig } from './config.js';
+import type { Detector, Finding } from './detector.js';
+import { History, median, type Point } from './history.js';
+
+export const DIRTY_FLUSH_ALERT = 'DirtyMemoryFlushStorm';
+
+const MAX_POINTS = 4096;
+const MAX_HOSTS = 100_000;
+const MAX_DISKS = 64;
+
+export interface FlushCycle {
+  readonly peakAt: number;
+  readonly peak: number;
+  readonly drainedAt: number;
+  readonly trough: number;
+}
+
+interface HostTrack {
+  labels: Labels;
+  dirty: History;
+  threshold: number;
+  disks: Map<string, History>;
+}
+
+export class DirtyMemoryFlushPattern implements Detector {
+  readonly alertname = DIRTY_FLUSH_ALERT;
+  readonly severity;
+  readonly forMs = 0;
+  readonly #c: DirtyFlushConfig;
+  readonly #hosts = new Map<string, HostTrack>();
+  #droppedHosts = 0;
+
+  constructor(config: DirtyFlushConfig) {
+    this.#c = config;
+    this.severity = config.severity;
+  }
+
+  get dropped(): number {
+    let n = this.#droppedHosts;
+    for (const h of this.#hosts.values()) {
+      n += h.dirty.dropped;
+      for (const d of h.disks.values()) n += d.dropped;
+    }
+    return n;
+  }
+
+  observe(query: RuleQuery, nowMs: number): Finding[] {
+    this.#record(query, nowMs);
+    const out: Finding[] = [];
+    for (const [agent, h] of this.#hosts) {
+      if (nowMs - h.dirty.lastAt > this.#c.window_ms) {
+        this.#hosts.delete(agent);
+        continue;
+      }
+      out.push(this.#judge(h, nowMs));
+    }
+    return out;
+  }
+
+  #record(query: RuleQuery, nowMs: number): void {
+    const since = nowMs - this.#c.window_ms;
+    for (const s of query.series('memory', 'dirty_bytes')) {
+      const h = this.#host(s.labels);
+      if (h && h.dirty.record(s.atMs, s.value)) h.dirty.trim(since);
+    }
+    for (const s of query.series('memory', 'dirty_threshold_bytes')) {
+      const h = this.#hosts.get(s.labels['agent'] ?? '');
+      if (h && Number.isFinite(s.value)) h.threshold = s.value;
+    }
+    for (const s of query.series('disk', 'write_bytes')) {
+      const h = this.#hosts.get(s.labels['agent'] ?? '');
+      const device = s.labels['device'] ?? '';
+      if (!h) continue;
+      let d = h.disks.get(device);
+      if (!d) {
+        if (h.disks.size >= MAX_DISKS) continue;
+        d = new History(MAX_POINTS);
+        h.disks.set(device, d);
+      }
+      // Keep one point before the window: the counter's value at an early peak.
+      if (d.record(s.atMs, s.value)) d.trim(since - 60_000);
+    }
+  }
+
+  #host(labels: Labels): HostTrack | undefined {
+    const agent = labels['agent'] ?? '';
+    let h = this.#hosts.get(agent);
+    if (!h) {
+      if (this.#hosts.size >= MAX_HOSTS) {
+        this.#droppedHosts++;
+        return undefined;
+      }
+      h = { labels: { agent, ...(labels['host'] ? { host: labels['host'] } : {}) }, dirty: new History(MAX_POINTS), threshold: NaN, disks: new Map() };
+      this.#hosts.set(agent, h);
+    }
+    return h;
+  }
+
+  #judge(h: HostTrack, nowMs: number): Finding {
+    const c = this.#c;
+    const cycles = flushCycles(h.dirty.points, c.min_peak_bytes, c.drain_share).filter((y) => this.#burstDrained(h, y));
+    const pattern = regularPattern(cycles, c.min_cycles, c.max_period_jitter);
+    const gone = pattern !== undefined && nowMs - cycles[cycles.length - 1]!.peakAt > 2 * pattern.periodMs;
+    const run = pattern ? cycles.slice(-pattern.cycles) : [];
+    const peak = Math.max(0, ...run.map((y) => y.peak));
+    const share = h.threshold > 0 ? peak / h.threshold : 0;
+    const active = pattern !== undefined && !gone && share >= c.storm_share;
+    const where = h.labels['host'] ?? h.labels['agent'] ?? '?';
+    const periodS = pattern ? (pattern.periodMs / 1000).toFixed(1) : '?';
+    return {
+      labels: h.labels,
+      value: peak,
+      active,
+      cleared: !active,
+      summary: `dirty memory flush storm on ${where}: every ${periodS} s dirty memory rises to ${mib(peak)} MiB (${Math.round(share * 100)}% of the dirty threshold) and a write burst drains it`,
+      attrs: {
+        period_ms: String(Math.round(pattern?.periodMs ?? 0)),
+        peak_bytes: String(peak),
+        threshold_bytes: String(Number.isFinite(h.threshold) ? h.threshold : 0),
+        peak_share: share.toFixed(3),
+        cycles: String(pattern?.cycles ?? 0),
+      },
+    };
+  }
+
+  /** Whether the disks wrote at least `burst_share` of what drained, from the peak to shortly after the drain. */
+  #burstDrained(h: HostTrack, y: FlushCycle): boolean {
+    const need = this.#c.burst_share * (y.peak - y.trough);
+    let written = 0;
+    for (const d of h.disks.values()) {
+      const from = d.at(y.peakAt);
+      const to = d.at(y.drainedAt + this.#c.drain_slack_ms);
+      if (from && to && to.v >= from.v) written += to.v - from.v;
+    }
+    return written >= need;
+  }
+}
+
+/**
+ * Dirty peaks (at least `minPeak`) each followed by a fall to `(1 - drainShare)` of the peak
+ * before dirty rises above it again. A cycle ends at its drain; the next peak is looked for
+ * from there.
+ */
+export function flushCycles(points: readonly Point[], minPeak: number, drainShare: number): FlushCycle[] {
+  const out: FlushCycle[] = [];
+  let peak: Point | undefined;
+  for (const p of points) {
+    if (!peak || p.v > peak.v) peak = p;
+    else if (peak.v >= minPeak && p.v <= peak.v * (1 - drainShare)) {
+      out.push({ peakAt: peak.t, peak: peak.v, drainedAt: p.t, trough: p.v });
+      peak = p;
+    }
+  }
+  return out;
+}
+
+/**
+ * The newest run of cycles that come at a regular period: every interval between their peaks
+ * within `maxJitter` of the run's median interval, and at least `minCycles` of them. An
+ * irregular cycle breaks the run, so a stray flush between two regular ones is no pattern.
+ */
+export function regularPattern(cycles: readonly FlushCycle[], minCycles: number, maxJitter: number): { periodMs: number; cycles: number } | undefined {
+  const intervals = cycles.slice(1).map((y, i) => y.peakAt - cycles[i]!.peakAt);
+  let found: { periodMs: number; cycles: number } | undefined;
+  for (let from = intervals.length - 1; from >= 0; from--) {
+    const run = intervals.slice(from);
+    const periodMs = median(run);
+    if (!(periodMs > 0) || run.some((i) => Math.abs(i - periodMs) / periodMs > maxJitter)) break;
+    found = { periodMs, cycles: run.length + 1 };
+  }
+  return found && found.cycles >= minCycles ? found : undefined;
+}
+
+function mib(bytes: number): number {
+  return Math.round(bytes / 1024 / 1024);
+}
