@@ -11,6 +11,8 @@ import { bindUdp, LOOPBACK } from '../net/udp.js';
 import { decodeHealth } from './codec.js';
 import type { HealthHeartbeat, HealthRole } from './types.js';
 
+const SWEEP_EVERY_MS = 10;
+
 export interface HealthListenerOptions {
   port: number;
   host?: string;
@@ -42,6 +44,8 @@ export class HealthListener extends EventEmitter<HealthListenerEvents> {
   readonly #missed: number;
   #socket: Socket | null = null;
   #sweep: Timer | null = null;
+  /** When the previous sweep ran (monotonic ms): the socket has been read since. */
+  #lastSweepAt: number | undefined;
 
   constructor(private readonly opts: HealthListenerOptions) {
     super();
@@ -55,7 +59,7 @@ export class HealthListener extends EventEmitter<HealthListenerEvents> {
     socket.on('message', (buf, rinfo) => this.ingest(buf, `${rinfo.address}:${rinfo.port}`));
     socket.on('error', () => this.counters.malformed++);
     this.#socket = socket;
-    this.#sweep = this.#clock.setInterval(() => this.sweep(), 10);
+    this.#sweep = this.#clock.setInterval(() => this.sweep(), SWEEP_EVERY_MS);
     return socket.address().port;
   }
 
@@ -97,12 +101,21 @@ export class HealthListener extends EventEmitter<HealthListenerEvents> {
     if (prev && prev.heartbeat.role !== hb.role) this.emit('role_change', hb.component, prev.heartbeat.role, hb.role, hb);
   }
 
-  /** Marks components whose heartbeats stopped; runs on a 10 ms timer. */
+  /**
+   * Marks components whose heartbeats stopped; runs on a 10 ms timer. A sweep that runs late
+   * (the event loop stalled) runs before the socket is read: heartbeats that arrived during the
+   * stall are still queued, and judging silence up to now would lose components that are fine.
+   * So a late sweep judges silence only up to the previous sweep, when every heartbeat that had
+   * arrived had been read; the next, timely sweep judges up to its own time.
+   */
   sweep(): void {
     const now = this.#clock.monotonic();
+    const lagMs = this.#lastSweepAt === undefined ? 0 : now - this.#lastSweepAt - SWEEP_EVERY_MS;
+    const judgedAt = lagMs > SWEEP_EVERY_MS ? this.#lastSweepAt! : now;
+    this.#lastSweepAt = now;
     for (const [id, view] of this.#components) {
       if (view.lost || view.heartbeat.state === 'down') continue;
-      if (now - view.lastSeenMs > view.heartbeat.interval_ms * this.#missed) {
+      if (judgedAt - view.lastSeenMs > view.heartbeat.interval_ms * this.#missed) {
         view.lost = true;
         this.emit('lost', id, view.heartbeat);
       }
