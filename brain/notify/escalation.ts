@@ -88,6 +88,19 @@ export class Escalator {
     this.#catchUp(tracked);
   }
 
+  /**
+   * After a restart, an incident acknowledged before it: pages nobody, but remembers who the plan
+   * paged before the ack, so the resolve notice still reaches them.
+   */
+  restoreAcked(summary: IncidentSummary, openedAt: number, ackedAt: number): void {
+    if (this.#incidents.has(summary.incidentId)) return;
+    const tracked: Tracked = { summary, openedAt, nextStep: 0, timer: undefined, paged: new Map(), state: 'acked' };
+    for (const page of escalationPlan(this.#opts.policy, openedAt, ackedAt)) {
+      for (const tier of page.tiers) for (const { person } of this.#opts.onCall(tier, page.dueAt)) tracked.paged.set(person.id, person);
+    }
+    this.#incidents.set(summary.incidentId, tracked);
+  }
+
   /** New timeline entries, severity...: later pages carry them. */
   update(summary: IncidentSummary): void {
     const t = this.#incidents.get(summary.incidentId);

@@ -102,7 +102,7 @@ export function startPaging(o: PagingDeps): { stop(): Promise<void> } {
     // Routed at the opening instant: the same incident takes the same route after a restart.
     const facts = routingFacts(inc);
     const openedPhase = phaseAt(inc.openedAt);
-    if (inc.status === 'open') escalation.open(routeFor(config.routes, facts, openedPhase)?.name ?? DEFAULT_ROUTE_NAME, summary(inc), inc.openedAt);
+    escalation.open(routeFor(config.routes, facts, openedPhase)?.name ?? DEFAULT_ROUTE_NAME, summary(inc), inc.openedAt, inc.status === 'acknowledged' ? (inc.ackedAt ?? inc.openedAt) : undefined);
     if (clientUpdates && matches(config.client_updates!.impacting, facts, openedPhase)) clientUpdates.open(summary(inc), inc.openedAt);
   };
   const unsubscribe = incidents.subscribe((inc, change) => {

@@ -45,10 +45,12 @@ export class RoutedEscalation {
     }
   }
 
-  open(route: string, summary: IncidentSummary, openedAt: number): void {
+  /** Starts escalating; with `ackedAt` (after a restart) only remembers who was paged. */
+  open(route: string, summary: IncidentSummary, openedAt: number, ackedAt?: number): void {
     const escalator = this.#escalators.get(route) ?? this.#escalators.get(DEFAULT_ROUTE_NAME)!;
     this.#routeOf.set(summary.incidentId, route);
-    escalator.open(summary, openedAt);
+    if (ackedAt === undefined) escalator.open(summary, openedAt);
+    else escalator.restoreAcked(summary, openedAt, ackedAt);
   }
 
   update(summary: IncidentSummary): void {

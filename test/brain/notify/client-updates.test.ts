@@ -1,0 +1,135 @@
+/**
+ * Client status updates through the whole paging composition on a fake clock, read back from a
+ * real SMTP server: every N minutes while a client-impacting incident is open (an ack does not
+ * stop them), one resolved notice, nothing after; a brain restart mid-incident sends no round
+ * twice; a minor incident tells no client. Every update is in the incident's timeline.
+ */
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { parseBrainConfig } from '../../../brain/config.js';
+import { IncidentStore } from '../../../brain/incidents/incident-store.js';
+import type { NewIncident } from '../../../brain/incidents/incident-store.js';
+import { startPaging } from '../../../brain/notify/paging.js';
+import { FakeClock } from '../../../lib/clock.js';
+import { silentLogger } from '../../../lib/log.js';
+import { scratchDir, writeYaml } from '../../helpers/floorwatch.js';
+import { startSmtpSink, type ReceivedMail } from '../../helpers/smtp-sink.js';
+import { waitFor } from '../../helpers/wait.js';
+
+const MINUTE = 60_000;
+
+export function newIncident(severity: NewIncident['severity'], title: string, host = 'fh-host-a'): NewIncident {
+  return {
+    severity,
+    title,
+    causeKeys: [`process:${host}/x`],
+    roots: [{ key: title, alertname: 'ProcessExited', labels: { host }, text: title, state: 'firing', severity, firedAt: 0 }],
+    symptoms: [],
+    impact: { hosts: [host], components: [], pairs: [] },
+  };
+}
+
+/** Enqueueing is synchronous inside clock.advance(): the outbox file tells at once whether anything was sent. */
+export function enqueuedKeys(dir: string): string[] {
+  return readFileSync(`${dir}/outbox.jsonl`, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { t: string; k: string })
+    .filter((r) => r.t === 'enq')
+    .map((r) => r.k);
+}
+
+const kind = (m: ReceivedMail) => String(m.parsed.headers.get('x-floorwatch-kind'));
+const step = (m: ReceivedMail) => String(m.parsed.headers.get('x-floorwatch-escalation-step'));
+const to = (m: ReceivedMail) => m.envelopeTo.join(',');
+
+t.test('status rounds every N minutes to every client until resolved, then one resolved notice', async (t) => {
+  const dir = scratchDir(t);
+  const smtp = await startSmtpSink();
+  t.teardown(() => smtp.stop());
+  const schedule = writeYaml(
+    dir,
+    'oncall.yaml',
+    `people:
+  alice: { name: Alice Ng, email: alice@floor.example }
+rotations:
+  - { name: always, tier: first-line, timeZone: UTC, start: "00:00", end: "24:00", people: [alice] }
+`,
+  );
+  const config = parseBrainConfig(`paging:
+  schedule: ${schedule}
+  settle_ms: 0
+  escalation: {steps: [{tier: first-line, after_s: 0}], repeat_every_s: 3600, max_repeats: 0}
+  email: {host: 127.0.0.1, port: ${smtp.port}, from: floorwatch@floor.example, ignore_tls: true}
+  client_updates:
+    every_s: 600
+    impacting: {severity: [critical, major]}
+    clients:
+      - {id: fx, name: FX desk, email: fx@client.example}
+      - {id: rates, name: Rates desk, email: rates@client.example}
+`).paging!;
+  const clock = new FakeClock();
+  const incidents = new IncidentStore({ file: `${dir}/incidents.jsonl`, clock });
+  t.teardown(() => incidents.close());
+  let paging = startPaging({ config, clock, log: silentLogger, incidents, stateDir: dir });
+  t.teardown(() => paging.stop());
+  const mails = (n: number) => waitFor(`${n} mails at the SMTP server`, () => (smtp.mails.length >= n ? smtp.mails.slice() : undefined));
+
+  const inc = incidents.open(newIncident('major', 'feed handler fh-a exited (signal 9)'));
+  clock.advance(0);
+  let got = await mails(3);
+  t.same(got.map((m) => `${kind(m)}/${step(m)}/${to(m)}`).sort(), ['page/0/alice@floor.example', 'status/0/fx@client.example', 'status/0/rates@client.example'], 'the page, and round 0 to each client');
+  const status = got.find((m) => to(m) === 'fx@client.example')!;
+  t.match(status.parsed.subject, /^\[SEV2\]\[INC-0001\] UPDATE FH fh-a exited \(signal 9\) — fh-host-a 08:00Z$/, 'an update subject');
+  t.match(status.parsed.text, /Notice:\s+status update 0/);
+
+  clock.advance(10 * MINUTE);
+  got = await mails(5);
+  t.same(got.slice(3).map((m) => `${kind(m)}/${step(m)}`), ['status/1', 'status/1'], 'round 1 after 10 minutes');
+  incidents.ack(inc.id, 'alice');
+  clock.advance(10 * MINUTE);
+  got = await mails(7);
+  t.same(got.slice(5).map((m) => `${kind(m)}/${step(m)}`), ['status/2', 'status/2'], 'an ack does not stop client updates');
+
+  // A restart mid-incident: round 2 is not sent again, round 3 goes out once.
+  await paging.stop();
+  paging = startPaging({ config, clock, log: silentLogger, incidents, stateDir: dir });
+  clock.advance(MINUTE);
+  clock.advance(9 * MINUTE);
+  got = await mails(9);
+  t.same(got.slice(7).map((m) => `${kind(m)}/${step(m)}`), ['status/3', 'status/3'], 'after a restart: the next round, once');
+
+  incidents.resolve(inc.id, 'fh-a restarted');
+  got = await mails(12);
+  t.same(got.slice(9).map((m) => `${kind(m)}/${to(m)}`).sort(), ['resolve/alice@floor.example', 'resolve/fx@client.example', 'resolve/rates@client.example'], 'resolved notices');
+  clock.advance(60 * MINUTE);
+  t.equal(enqueuedKeys(dir).length, 12, 'no update after the resolve');
+  const timeline = incidents.get(inc.id)!.timeline.map((e) => e.text);
+  for (const round of [0, 1, 2, 3]) t.ok(timeline.some((x) => x.startsWith(`delivered by email (INC-0001/${round}/status/client.fx)`)), `round ${round} in the timeline`);
+  t.ok(timeline.some((x) => x.startsWith('delivered by email (INC-0001/0/resolve/client.rates)')), 'resolved notice in the timeline');
+});
+
+t.test('an incident that does not impact clients sends them nothing', async (t) => {
+  const dir = scratchDir(t);
+  const smtp = await startSmtpSink();
+  t.teardown(() => smtp.stop());
+  const schedule = writeYaml(dir, 'oncall.yaml', `people:\n  alice: { name: Alice, email: alice@floor.example }\nrotations:\n  - { name: always, tier: first-line, timeZone: UTC, start: "00:00", end: "24:00", people: [alice] }\n`);
+  const config = parseBrainConfig(`paging:
+  schedule: ${schedule}
+  settle_ms: 0
+  email: {host: 127.0.0.1, port: ${smtp.port}, from: floorwatch@floor.example, ignore_tls: true}
+  client_updates:
+    impacting: {severity: [critical], labels: {client_facing: ["true"]}}
+    clients: [{id: fx, name: FX desk, email: fx@client.example}]
+`).paging!;
+  const clock = new FakeClock();
+  const incidents = new IncidentStore({ file: `${dir}/incidents.jsonl`, clock });
+  t.teardown(() => incidents.close());
+  const paging = startPaging({ config, clock, log: silentLogger, incidents, stateDir: dir });
+  t.teardown(() => paging.stop());
+  incidents.open(newIncident('critical', 'colour red lost', 'ws-1'));
+  clock.advance(0);
+  await waitFor('the page', () => smtp.mails.length >= 1);
+  clock.advance(30 * MINUTE);
+  t.same(enqueuedKeys(dir).filter((k) => k.includes('client.')), [], 'critical but without client_facing=true: no client mail');
+});
