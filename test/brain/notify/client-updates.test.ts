@@ -5,39 +5,17 @@
  * twice; a minor incident tells no client. Every update is in the incident's timeline.
  */
 import t from 'tap';
-import { readFileSync } from 'node:fs';
 import { parseBrainConfig } from '../../../brain/config.js';
 import { IncidentStore } from '../../../brain/incidents/incident-store.js';
-import type { NewIncident } from '../../../brain/incidents/incident-store.js';
 import { startPaging } from '../../../brain/notify/paging.js';
 import { FakeClock } from '../../../lib/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { scratchDir, writeYaml } from '../../helpers/floorwatch.js';
 import { startSmtpSink, type ReceivedMail } from '../../helpers/smtp-sink.js';
 import { waitFor } from '../../helpers/wait.js';
+import { enqueuedKeys, newIncident } from './paging-fixtures.js';
 
 const MINUTE = 60_000;
-
-export function newIncident(severity: NewIncident['severity'], title: string, host = 'fh-host-a'): NewIncident {
-  return {
-    severity,
-    title,
-    causeKeys: [`process:${host}/x`],
-    roots: [{ key: title, alertname: 'ProcessExited', labels: { host }, text: title, state: 'firing', severity, firedAt: 0 }],
-    symptoms: [],
-    impact: { hosts: [host], components: [], pairs: [] },
-  };
-}
-
-/** Enqueueing is synchronous inside clock.advance(): the outbox file tells at once whether anything was sent. */
-export function enqueuedKeys(dir: string): string[] {
-  return readFileSync(`${dir}/outbox.jsonl`, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { t: string; k: string })
-    .filter((r) => r.t === 'enq')
-    .map((r) => r.k);
-}
 
 const kind = (m: ReceivedMail) => String(m.parsed.headers.get('x-floorwatch-kind'));
 const step = (m: ReceivedMail) => String(m.parsed.headers.get('x-floorwatch-escalation-step'));
