@@ -1,0 +1,76 @@
+/**
+ * Child processes of a benchmark: every one tracked, so the benchmark can kill them all on its
+ * way out (normal end, signal, or over budget); plus the polling and port helpers they share.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls every `everyMs` (5 ms: benchmarks time what they wait for) until `probe` gives a value. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 10_000, everyMs = 5): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false && v !== null) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+export interface Proc {
+  child: ChildProcess;
+  /** The last 500 stdout lines. */
+  lines: string[];
+  /** The last 200 stderr lines. */
+  stderr: string[];
+  exited: Promise<void>;
+}
+
+const children = new Set<ChildProcess>();
+
+export function start(cmd: string, args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  const lines: string[] = [];
+  const stderr: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    lines.push(l);
+    if (lines.length > 500) lines.shift();
+  });
+  createInterface({ input: child.stderr! }).on('line', (l) => {
+    stderr.push(l);
+    if (stderr.length > 200) stderr.shift();
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => (children.delete(child), r())));
+  return { child, lines, stderr, exited };
+}
+
+/** SIGTERM, then SIGKILL after 2 s. */
+export async function stopProc(p: Proc): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.kill('SIGTERM');
+  const t = setTimeout(() => p.child.kill('SIGKILL'), 2000);
+  await p.exited;
+  clearTimeout(t);
+}
+
+/** SIGKILL to every child still running (cleanup on any exit path). */
+export function killAll(): void {
+  for (const c of children) c.kill('SIGKILL');
+}
+
+/** The floorwatch CLI from source (warn-level logs unless FLOORWATCH_LOG_LEVEL says otherwise). */
+export const floorwatch = (args: string[]) =>
+  start(process.execPath, ['--import', 'tsx', join(ROOT, 'cli/floorwatch.ts'), ...args], { FLOORWATCH_LOG_LEVEL: process.env['FLOORWATCH_LOG_LEVEL'] ?? 'warn' });
+
+/** A target process: HTTP /metrics for Prometheus (also what `floorwatch run` wraps). Args: port. */
+export const TARGET_JS = `require('node:http').createServer((q,s)=>s.end('bench_target_up 1\\n')).listen(+process.argv[1],'127.0.0.1')`;
