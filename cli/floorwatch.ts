@@ -9,6 +9,7 @@ import { VERSION } from '../lib/version.js';
 import { registerAgent } from './commands/agent.js';
 import { registerBrain } from './commands/brain.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDrill } from './commands/drill.js';
 import { registerIncidents } from './commands/incidents.js';
 import { ConfigError, FloorwatchError } from '../lib/errors.js';
 
@@ -22,6 +23,7 @@ registerBrain(program);
 registerAgent(program);
 registerDemo(program);
 registerIncidents(program);
+registerDrill(program);
 for (const extra of ['run', 'plant']) {
   try {
     const mod = (await import(`./commands/${extra}.js`)) as Record<string, (p: Command) => void>;

@@ -1,22 +1,31 @@
 /**
- * `floorwatch demo`: a whole floor on one machine, on embedded defaults, no InfluxDB needed
- * (used when one answers on 127.0.0.1:8086). The reference plant runs with every component
- * under the process wrapper, reporting to the plant host's agent; the brain watches the plant's
- * heartbeats; six simulated workstations in two checkerboard colours stream too.
- * Ctrl-C stops everything it started.
+ * `floorwatch demo`: a whole floor on one machine, on embedded defaults. The brain; the
+ * reference plant with every component under the process wrapper, reporting to the plant
+ * host's agent; six workstation agents (own processes) in two checkerboard colours; a fixture
+ * host whose bond and memory come from trees the drills rewrite; a workstation on a real veth in
+ * a network namespace (root only); SNPP and SMTP sinks the brain pages into; InfluxDB when
+ * `influxd` is installed. Ctrl-C stops everything it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { parseAgentConfig } from '../../agent/config.js';
 import { startAgent, type AgentHandle } from '../../agent/main.js';
 import { parseBrainConfig } from '../../brain/config.js';
 import { startBrain } from '../../brain/main.js';
-import { createLogger } from '../../lib/log.js';
+import { createLogger, type Logger } from '../../lib/log.js';
 import { onShutdown } from '../commands/shutdown.js';
+import { brainConfigText, DEMO_SCHEDULE, DEMO_TOPOLOGY, fixtureHostAgent, plantConfigText, plantHostAgent, vethHostAgent, workstationAgent } from './configs.js';
+import { startDemoHttp } from './demo-http.js';
+import { writeDrillPacedRules } from './drill-paced-rules.js';
+import { FIXTURE_BOND, FIXTURE_SLAVES, writeFixtureHost } from './fixture-host.js';
+import { influxdOnPath, startDemoInfluxd, type DemoInfluxd } from './influxd.js';
+import type { DemoLayout } from './layout.js';
+import { createVeth } from './netns.js';
+import type { DemoOptions } from './options.js';
+import { startSmtpSink } from './smtp-sink.js';
+import { startSnppSink } from './snpp-sink.js';
 
-const DEMO_DIR = resolve('.floorwatch/demo');
 const CLI = resolve(import.meta.dirname, '../floorwatch.js');
 const PLANT_COMPONENTS: [string, string[]][] = [
   ['tp-a', ['ticker-plant', '--id', 'tp-a']],
@@ -27,129 +36,138 @@ const PLANT_COMPONENTS: [string, string[]][] = [
   ['ws-2', ['subscriber', '--id', 'ws-2']],
   ['provider', ['provider']],
 ];
+const WORKSTATIONS = 6;
+const INFLUX_DB = 'floorwatch_demo';
 
-const DEMO_TOPOLOGY = `hosts:
-  plant-host: { floor: ldn-1, desk: infra, colour: red, role: plant }
-components:
-  provider: { kind: provider, host: plant-host }
-  fh-a: { kind: feed_handler, host: plant-host, pair: fh, depends_on: [provider] }
-  fh-b: { kind: feed_handler, host: plant-host, pair: fh, depends_on: [provider] }
-  tp-a: { kind: ticker_plant, host: plant-host, pair: tp, depends_on: [fh-a, fh-b] }
-  tp-b: { kind: ticker_plant, host: plant-host, pair: tp, depends_on: [fh-a, fh-b] }
-  ws-1: { kind: subscriber, host: plant-host, depends_on: [tp-a, tp-b] }
-  ws-2: { kind: subscriber, host: plant-host, depends_on: [tp-a, tp-b] }
-`;
-
-export async function runDemo(): Promise<void> {
+export async function runDemo(o: DemoOptions): Promise<void> {
   const log = createLogger({ name: 'demo', level: process.env['FLOORWATCH_LOG_LEVEL'] ?? 'error' });
-  rmSync(DEMO_DIR, { recursive: true, force: true });
-  mkdirSync(join(DEMO_DIR, 'logs'), { recursive: true });
-  const influx = await influxAnswers('http://127.0.0.1:8086/ping');
-  // The whole plant runs on one host here; the topology tells the brain which process is which
-  // component and which components form a pair, so one fault is one incident.
-  const topology = join(DEMO_DIR, 'topology.yaml');
-  writeFileSync(topology, DEMO_TOPOLOGY);
+  const dir = resolve(o.stateDir);
+  const stops: (() => Promise<void> | void)[] = [];
+  // Registered first, so a Ctrl-C during start-up still stops what already runs.
+  onShutdown(async () => {
+    for (const stop of stops.reverse()) await stop();
+    process.stdout.write('demo stopped; nothing left running.\n');
+  });
+  rmSync(dir, { recursive: true, force: true });
+  const logs = { app: join(dir, 'drill-logs/app.log'), fix: join(dir, 'drill-logs/fix.log') };
+  for (const sub of ['logs', 'drill-logs', 'sinks', 'agents']) mkdirSync(join(dir, sub), { recursive: true });
+  for (const f of Object.values(logs)) writeFileSync(f, '');
+  const file = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
+
+  const snpp = await startSnppSink({ host: '127.0.0.1', port: o.snppPort, file: join(dir, 'sinks/pages.jsonl') });
+  stops.push(() => snpp.stop());
+  const smtp = await startSmtpSink({ host: '127.0.0.1', port: o.smtpPort, file: join(dir, 'sinks/mails.jsonl') });
+  stops.push(() => smtp.stop());
+  const influx = await demoInflux(o, join(dir, 'influxd'));
+  if (influx.influxd) stops.push(() => influx.influxd!.stop());
+
   const brain = await startBrain(
     parseBrainConfig(
-      [
-        `brain: {id: demo-brain, state_dir: ${DEMO_DIR}/brain}`,
-        'listen: 127.0.0.1:0',
-        'http: 127.0.0.1:7080',
-        'plant: {health_listen: "127.0.0.1:7390"}',
-        `topology: ${topology}`,
-        influx ? 'store: {kind: influx-v1, url: "http://127.0.0.1:8086", db: floorwatch_demo}' : 'store: {kind: none}',
-      ].join('\n'),
+      brainConfigText(o, {
+        stateDir: join(dir, 'brain'),
+        topology: file('topology.yaml', DEMO_TOPOLOGY),
+        schedule: file('oncall.yaml', DEMO_SCHEDULE),
+        rules: writeDrillPacedRules(join(dir, 'rules')),
+        ...(influx.store ? { influx: influx.store } : {}),
+      }),
       'demo brain config',
     ),
     log,
   );
+  stops.push(() => brain.stop());
   const brainAddress = `127.0.0.1:${brain.grpcPort}`;
-  const socket = join(DEMO_DIR, 'agent.sock');
-  const agents: AgentHandle[] = [];
-  agents.push(
-    await startAgent(
-      parseAgentConfig(
-        [
-          `agent: {id: plant-host, host: plant-host, state_dir: ${DEMO_DIR}/plant-host, labels: {floor: ldn-1, role: plant}}`,
-          `brain: {addresses: ["${brainAddress}"]}`,
-          'samplers:',
-          '  nic: {}',
-          '  memory: {}',
-          `  local: {path: ${socket}}`,
-          `  log: {files: ["${DEMO_DIR}/logs/*.log"], rules: [{name: errors, action: count, pattern: "(?i)error|fatal"}]}`,
-        ].join('\n'),
-        'demo plant-host agent config',
-      ),
-      log,
-    ),
-  );
-  for (let i = 1; i <= 6; i++) {
+  const agentsDir = join(dir, 'agents');
+  const veth = createVeth(String(process.pid));
+  if ('remove' in veth) stops.push(() => veth.remove());
+  const inProcess: AgentHandle[] = [];
+  stops.push(() => Promise.all(inProcess.map((a) => a.stop(2000))).then(() => undefined));
+  const startInProcess = async (text: string, what: string) => inProcess.push(await startAgent(parseAgentConfig(text, what), log));
+
+  const socket = join(dir, 'agent.sock');
+  await startInProcess(plantHostAgent(agentsDir, brainAddress, socket), 'demo plant-host agent config');
+  const fixtureRoots = writeFixtureHost(join(dir, 'fixture-host'));
+  await startInProcess(fixtureHostAgent(agentsDir, brainAddress, fixtureRoots, logs), 'demo fixture-host agent config');
+  if ('remove' in veth) await startInProcess(vethHostAgent(agentsDir, brainAddress, veth.local), 'demo veth agent config');
+
+  const children: ChildProcess[] = [];
+  stops.push(() => Promise.all(children.map(stopChild)).then(() => undefined));
+  const workstations: DemoLayout['workstations'][number][] = [];
+  for (let i = 1; i <= WORKSTATIONS; i++) {
     const id = `ws-ldn-${String(i).padStart(3, '0')}`;
-    agents.push(
-      await startAgent(
-        parseAgentConfig(
-          [
-            `agent: {id: ${id}, host: ${id}, state_dir: ${DEMO_DIR}/${id}, labels: {floor: ldn-1, desk: fx-spot, colour: ${i % 2 ? 'red' : 'blue'}, role: workstation}}`,
-            `brain: {addresses: ["${brainAddress}"]}`,
-            'samplers: {synthetic: {enabled: true, series: 20}}',
-          ].join('\n'),
-          `demo agent ${id}`,
-        ),
-        log,
-      ),
+    const colour = i % 2 ? 'red' : 'blue';
+    const config = file(`agents/${id}.yaml`, workstationAgent(agentsDir, brainAddress, id, colour));
+    const child = spawnCli(['agent', '--config', config, '--id', id], log);
+    children.push(child);
+    workstations.push({ agent: id, colour, pid: child.pid ?? 0 });
+  }
+  const plantConfig = file('plant.yaml', plantConfigText(o));
+  for (const [name, args] of PLANT_COMPONENTS) {
+    children.push(
+      spawnCli(['run', '--name', name, '--restart', 'on-failure', '--agent-socket', socket, '--log', join(dir, 'logs', `${name}.log`), '--', process.execPath, CLI, 'plant', ...args, '--config', plantConfig], log),
     );
   }
-  const wrapped = PLANT_COMPONENTS.map(([name, args]) => wrap(name, args, socket));
+
   const api = `http://127.0.0.1:${brain.httpPort}`;
-  process.stdout.write(
-    [
-      '',
-      'floorwatch demo floor is running.',
-      `  brain API      ${api}/api/health   ${api}/api/agents   ${api}/api/events`,
-      `  plant series   ${api}/api/series?measurement=plant&field=primary`,
-      `  brain metrics  ${api}/metrics`,
-      `  plant          provider, fh-a/fh-b, tp-a/tp-b, desks ws-1/ws-2, each under \`floorwatch run\` (logs in ${DEMO_DIR}/logs)`,
-      `  agents         plant-host + ${agents.length - 1} workstations in two checkerboard colours`,
-      `  time series    ${influx ? 'InfluxDB at http://127.0.0.1:8086, database floorwatch_demo' : `no InfluxDB found: kept in the brain's local spool (${DEMO_DIR}/brain/spool)`}`,
-      '  transport      plaintext gRPC on loopback (demo only; see docs/examples for TLS)',
-      '  try            kill -9 the primary feed handler and watch /api/events (plant.role_change)',
-      '  stop           Ctrl-C',
-      '',
-    ].join('\n'),
-  );
-  onShutdown(async () => {
-    await Promise.all(wrapped.map(stopChild));
-    await Promise.all(agents.map((a) => a.stop(2000)));
-    await brain.stop();
-    process.stdout.write('demo stopped; nothing left running.\n');
+  const demoUrl = `http://127.0.0.1:${o.demoPort}`;
+  const layout = (): DemoLayout => ({
+    stateDir: dir,
+    brainUrl: api,
+    demoUrl,
+    fixtureHost: { agent: 'srv-ldn-fix', ...fixtureRoots, bond: FIXTURE_BOND, slaves: FIXTURE_SLAVES },
+    logs,
+    ...('remove' in veth ? { veth: { agent: 'srv-ldn-net', netns: veth.netns, local: veth.local, peer: veth.peer } } : {}),
+    ...(influx.store ? { influxd: influx.store } : {}),
+    workstations,
   });
+  const http = await startDemoHttp({ port: o.demoPort, layout, snpp, smtp, ...(influx.influxd ? { influxd: influx.influxd } : {}) });
+  stops.push(() => new Promise<void>((r) => http.close(() => r())));
+  process.stdout.write(banner(o, { api, demoUrl, dir, influx: influx.describe, veth: 'remove' in veth ? `${veth.local} (peer ${veth.peer} in netns ${veth.netns})` : veth.unavailable }));
 }
 
-/** One plant component under the process wrapper, reporting to the plant host's agent. */
-function wrap(name: string, args: string[], socket: string): ChildProcess {
-  return spawn(
-    process.execPath,
-    [CLI, 'run', '--name', name, '--restart', 'on-failure', '--agent-socket', socket, '--log', join(DEMO_DIR, 'logs', `${name}.log`), '--', process.execPath, CLI, 'plant', ...args],
-    { stdio: 'ignore', env: { ...process.env, FLOORWATCH_LOG_LEVEL: 'warn' } },
-  );
+function banner(o: DemoOptions, w: { api: string; demoUrl: string; dir: string; influx: string; veth: string }): string {
+  const brainFlag = o.httpPort === 7080 ? '' : ` --brain ${w.api}`;
+  return [
+    '',
+    'floorwatch demo floor is running.',
+    `  brain API      ${w.api}/api/health   ${w.api}/api/agents   ${w.api}/api/events   ${w.api}/api/incidents`,
+    `  plant series   ${w.api}/api/series?measurement=plant&field=primary`,
+    `  brain metrics  ${w.api}/metrics`,
+    `  incidents      floorwatch incidents${brainFlag}     (ack: floorwatch ack INC-0001${brainFlag})`,
+    `  pages          ${w.demoUrl}/api/demo/pages   (SNPP sink on 127.0.0.1:${o.snppPort}; also ${w.dir}/sinks/pages.jsonl)`,
+    `  mails          ${w.demoUrl}/api/demo/mails   (SMTP sink on 127.0.0.1:${o.smtpPort}; also ${w.dir}/sinks/mails.jsonl)`,
+    `  on call        alice (first line), bob (back line after ${o.escalateAfterS} s unacknowledged), carol (manager after ${o.escalateAfterS * 2} s)`,
+    `  plant          provider, fh-a/fh-b, tp-a/tp-b, desks ws-1/ws-2, each under \`floorwatch run\` (logs in ${w.dir}/logs)`,
+    `  agents         plant-host, 6 workstations (ws-ldn-001..006, red and blue), srv-ldn-fix (fixture bond/memory, drill logs)`,
+    `  veth NIC       ${w.veth}`,
+    `  time series    ${w.influx}`,
+    '  transport      plaintext gRPC on loopback (demo only; see docs/examples for TLS)',
+    `  drills         floorwatch drill --list; floorwatch drill kill-primary-fh${brainFlag}${o.demoPort === 7081 ? '' : ` --demo ${w.demoUrl}`}`,
+    '  stop           Ctrl-C',
+    '',
+  ].join('\n');
+}
+
+async function demoInflux(o: DemoOptions, dataDir: string): Promise<{ influxd?: DemoInfluxd; store?: { url: string; db: string }; describe: string }> {
+  if (o.influx === 'none') return { describe: `none (--influx none): kept in the brain's local spool` };
+  if (o.influx) return { store: { url: o.influx, db: INFLUX_DB }, describe: `InfluxDB at ${o.influx}, database ${INFLUX_DB}` };
+  const bin = influxdOnPath();
+  if (!bin) return { describe: "no influxd on PATH: kept in the brain's local spool" };
+  const influxd = await startDemoInfluxd(bin, dataDir, INFLUX_DB);
+  return { influxd, store: { url: influxd.url, db: INFLUX_DB }, describe: `InfluxDB (${bin}) at ${influxd.url}, database ${INFLUX_DB}` };
+}
+
+function spawnCli(args: string[], log: Logger): ChildProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: 'ignore', env: { ...process.env, FLOORWATCH_LOG_LEVEL: 'warn' } });
+  child.once('error', (err) => log.error({ err, args }, 'demo child failed to start'));
+  return child;
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((res) => {
     child.once('exit', () => res());
+    // A drill may have frozen it (colour-dark): a stopped process only sees SIGTERM once continued.
+    child.kill('SIGCONT');
     child.kill('SIGTERM');
-  });
-}
-
-function influxAnswers(url: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request(url, { timeout: 500 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 204);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-    req.end();
   });
 }

@@ -5,10 +5,10 @@
  */
 import t from 'tap';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { getJson } from '../helpers/floorwatch.js';
-import { waitFor } from '../helpers/wait.js';
+import { freePort, waitFor } from '../helpers/wait.js';
 
 const cli = 'dist/cli/floorwatch.js';
 if (!existsSync(cli)) t.skip('build first (npm test does)');
@@ -36,19 +36,28 @@ const alive = (pid: number) => {
 };
 
 t.test('floorwatch demo runs a floor, answers on its API, and stops cleanly on Ctrl-C', async (t) => {
-  const demo = spawn(process.execPath, [cli, 'demo'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Free ports, so a demo the user runs on the defaults is not disturbed.
+  const [http, demoPort, healthPort, snpp, smtp] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const api = `http://127.0.0.1:${http}`;
+  const args = ['demo', '--state-dir', `.floorwatch/demo-test-${process.pid}`, '--http-port', String(http), '--demo-port', String(demoPort), '--health-port', String(healthPort), '--plant-port-base', '27300', '--snpp-port', String(snpp), '--smtp-port', String(smtp)];
+  const demo = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const out: string[] = [];
   createInterface({ input: demo.stdout! }).on('line', (l) => out.push(l));
   const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
-  t.teardown(() => demo.kill('SIGKILL'));
+  t.teardown(() => {
+    demo.kill('SIGKILL');
+    rmSync(args[2]!, { recursive: true, force: true });
+  });
   await waitFor('the demo banner', () => out.some((l) => l.includes('demo floor is running')), { timeoutMs: 30_000 });
-  const health = await waitFor('seven agents connected', async () => {
-    const h = await getJson<{ agents_connected: number; samples_ingested: number }>('http://127.0.0.1:7080/api/health');
-    return h.agents_connected === 7 && h.samples_ingested > 0 ? h : undefined;
+  // plant host, 6 workstations, the fixture host, and (as root) the veth host.
+  const expectedAgents = process.getuid?.() === 0 ? 9 : 8;
+  const health = await waitFor(`${expectedAgents} agents connected`, async () => {
+    const h = await getJson<{ agents_connected: number; samples_ingested: number }>(`${api}/api/health`);
+    return h.agents_connected === expectedAgents && h.samples_ingested > 0 ? h : undefined;
   }, { timeoutMs: 30_000 });
-  t.equal(health.agents_connected, 7, 'plant host + 6 workstations');
+  t.equal(health.agents_connected, expectedAgents, 'plant host, 6 workstations, fixture host (and veth host as root)');
   const plant = await waitFor('the brain to see both pairs with one primary each', async () => {
-    const s = await getJson<{ tags: Record<string, string>; value: number }[]>('http://127.0.0.1:7080/api/series?measurement=plant&field=primary');
+    const s = await getJson<{ tags: Record<string, string>; value: number }[]>(`${api}/api/series?measurement=plant&field=primary`);
     const primaries = s.filter((x) => x.value === 1).map((x) => x.tags['pair']).sort();
     return primaries.join(',') === 'fh,tp' && s.length >= 7 ? s : undefined;
   }, { timeoutMs: 30_000 });
@@ -62,12 +71,17 @@ t.test('floorwatch demo runs a floor, answers on its API, and stops cleanly on C
   t.ok(victim, `found the ${primary} process`);
   process.kill(victim!, 'SIGKILL');
   const incident = await waitFor('an incident for the killed feed handler', async () => {
-    const list = await getJson<{ title: string; severity: string; symptoms: number }[]>('http://127.0.0.1:7080/api/incidents');
+    const list = await getJson<{ title: string; severity: string; symptoms: number }[]>(`${api}/api/incidents`);
     return list.find((i) => i.title.includes(primary)) ? list : undefined;
   }, { timeoutMs: 15_000 });
   t.equal(incident.length, 1, 'exactly one incident');
   t.equal(incident[0]!.title, `feed handler ${primary} exited (signal 9)`, 'the root cause names the component and the signal');
   t.equal(incident[0]!.severity, 'major', 'one leg of the pair lost: major');
+  const page = await waitFor('the first-line page at the SNPP sink', async () => {
+    const { pages } = await getJson<{ pages: { pagerIds: string[]; message: string }[] }>(`http://127.0.0.1:${demoPort}/api/demo/pages`);
+    return pages.find((p) => p.message.startsWith(`${(incident[0] as unknown as { id: string }).id} `));
+  }, { timeoutMs: 10_000 });
+  t.same(page.pagerIds, ['alice'], 'the first line is paged');
   const started = descendants(demo.pid!);
   t.ok(started.length >= 14, `wrappers and plant processes running (${started.length})`);
   demo.kill('SIGINT');

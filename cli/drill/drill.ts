@@ -1,0 +1,153 @@
+/**
+ * One drill, end to end: note the incidents already there, inject the fault, wait for the
+ * brain's incident and its pages (one per escalation step asked for), restore the floor, wait
+ * for the incident to resolve, and report what the brain concluded and when.
+ */
+import type { DemoLayout } from '../demo/layout.js';
+import { BrainApi, deliveredPages, getJson, type DeliveredPage, type Incident } from './brain-api.js';
+
+export interface DrillContext {
+  readonly brain: BrainApi;
+  /** The demo's layout, when a demo answers at --demo. */
+  readonly demo?: DemoLayout;
+  /** Records a timed step ("influxd stopped"), printed in the report. */
+  step(label: string): void;
+}
+
+export interface Drill {
+  readonly name: string;
+  /** One line for `floorwatch drill --list`. */
+  readonly what: string;
+  /** The incident the brain should open; absent when the drill expects none. */
+  readonly expected?: { readonly describe: string; matches(inc: Incident): boolean };
+  /** Why the drill cannot run against this floor, if it cannot. */
+  unavailable?(ctx: DrillContext): Promise<string | undefined> | string | undefined;
+  /** Injects the fault; resolves with the function that restores the floor. */
+  inject(ctx: DrillContext): Promise<() => Promise<void>>;
+}
+
+export interface DrillOptions {
+  readonly brainUrl: string;
+  readonly demoUrl: string;
+  /** Keep the fault until this many escalation steps have been paged. */
+  readonly steps: number;
+  readonly timeoutMs: number;
+}
+
+export interface DrillStep {
+  readonly label: string;
+  readonly at: number;
+  /** Since the fault was injected. */
+  readonly ms: number;
+}
+
+export interface DrillResult {
+  readonly drill: string;
+  readonly skipped?: string;
+  readonly expected?: string;
+  /** The incident matching the expectation (absent: none opened). */
+  readonly incident?: Pick<Incident, 'id' | 'title' | 'severity' | 'status' | 'openedAt' | 'resolvedAt'> & { roots: string[]; symptoms: string[] };
+  /** Every incident the drill caused that was not merged into another. */
+  readonly newIncidents: { id: string; title: string }[];
+  readonly pages: DeliveredPage[];
+  readonly steps: DrillStep[];
+  readonly resolved: boolean;
+  readonly problems: string[];
+}
+
+export async function runDrill(drill: Drill, o: DrillOptions): Promise<DrillResult> {
+  const brain = new BrainApi(o.brainUrl);
+  const steps: DrillStep[] = [];
+  const problems: string[] = [];
+  let faultAt = Date.now();
+  const step = (label: string, at = Date.now()) => steps.push({ label, at, ms: at - faultAt });
+  const demo = await getJson<DemoLayout>(`${o.demoUrl}/api/demo/layout`).catch(() => undefined);
+  const ctx: DrillContext = { brain, ...(demo ? { demo } : {}), step: (l) => step(l) };
+  const base = { drill: drill.name, ...(drill.expected ? { expected: drill.expected.describe } : {}) };
+  const skipped = await drill.unavailable?.(ctx);
+  if (skipped) return { ...base, skipped, newIncidents: [], pages: [], steps, resolved: false, problems };
+
+  const before = await brain.incidentIds();
+  faultAt = Date.now();
+  step('fault injection started');
+  const restore = await drill.inject(ctx);
+  step('fault injected');
+  let incident: Incident | undefined;
+  if (drill.expected) {
+    const expected = drill.expected;
+    incident = await poll(o.timeoutMs, async () => (await newIncidents(brain, before)).find((i) => expected.matches(i)));
+    if (!incident) problems.push(`no incident matching "${expected.describe}" within ${o.timeoutMs} ms`);
+    else {
+      step(`incident ${incident.id} opened`, incident.openedAt);
+      const paged = await poll(o.timeoutMs, async () => {
+        const inc = await brain.incident(incident!.id);
+        const firstByStep = stepsPaged(inc);
+        return firstByStep.length >= o.steps ? firstByStep : undefined;
+      });
+      if (!paged) problems.push(`fewer than ${o.steps} escalation step(s) paged within ${o.timeoutMs} ms`);
+      for (const p of paged ?? []) step(`page accepted: step ${p.step} (${p.person}, ${p.channel})`, p.at);
+    }
+  }
+  await restore();
+  step('floor restored');
+  let resolved = !incident;
+  if (incident) {
+    const done = await poll(o.timeoutMs, async () => {
+      const inc = await brain.incident(incident!.id);
+      return inc.status === 'resolved' ? inc : undefined;
+    });
+    resolved = done !== undefined;
+    if (done) step(`incident ${done.id} resolved`, done.resolvedAt ?? Date.now());
+    else problems.push(`incident ${incident.id} not resolved within ${o.timeoutMs} ms of the restore`);
+    incident = done ?? (await brain.incident(incident.id));
+  }
+  const caused = await newIncidents(brain, before);
+  if (!drill.expected && caused.length > 0) problems.push(`expected no incident, got ${caused.map((i) => i.id).join(', ')}`);
+  return {
+    ...base,
+    ...(incident ? { incident: summarise(incident) } : {}),
+    newIncidents: caused.map((i) => ({ id: i.id, title: i.title })),
+    pages: incident ? deliveredPages(incident) : [],
+    steps: steps.sort((a, b) => a.at - b.at),
+    resolved,
+    problems,
+  };
+}
+
+/** Incidents opened since `before`, except those merged into another (one root cause, one incident). */
+async function newIncidents(brain: BrainApi, before: Set<string>): Promise<Incident[]> {
+  const ids = [...(await brain.incidentIds())].filter((id) => !before.has(id));
+  const all = await Promise.all(ids.map((id) => brain.incident(id)));
+  return all.filter((i) => !i.mergedInto);
+}
+
+/** The first delivered page of each escalation step, in step order. */
+function stepsPaged(inc: Incident): DeliveredPage[] {
+  const first = new Map<number, DeliveredPage>();
+  for (const p of deliveredPages(inc)) if (p.kind === 'page' && !first.has(p.step)) first.set(p.step, p);
+  return [...first.values()].sort((a, b) => a.step - b.step);
+}
+
+function summarise(inc: Incident): NonNullable<DrillResult['incident']> {
+  return {
+    id: inc.id,
+    title: inc.title,
+    severity: inc.severity,
+    status: inc.status,
+    openedAt: inc.openedAt,
+    resolvedAt: inc.resolvedAt,
+    roots: inc.roots.map((r) => `${r.alertname}: ${r.text}`),
+    symptoms: inc.symptoms.map((s) => `${s.alertname}: ${s.text}`),
+  };
+}
+
+/** Polls until `probe` gives a value or the time is up (then undefined); errors count as "not yet". */
+export async function poll<T>(timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 50): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
