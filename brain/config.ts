@@ -40,6 +40,8 @@ export interface BrainConfig {
   liveness: { silent_after_ms: number; check_every_ms: number };
   /** Rule files (every *.yaml in `dir`, hot-reloaded) and the trading-day calendar. */
   rules: { dir: string; calendar?: string; enabled: boolean };
+  /** Correlation timing (brain/correlate/correlator.ts). */
+  correlation: { settle_ms: number; resolve_grace_ms: number };
   /** The named detectors' parameters (brain/detect/config.ts), every one with a default. */
   detectors: DetectorsConfig;
   /** Pages and mails for incidents: schedule, escalation, channels (absent: no paging). */
@@ -138,6 +140,12 @@ export const brainSchema = {
         dir: { ...str, default: '<packaged>/rules' },
         calendar: { ...str, default: '<packaged>/rules/calendar/trading-day.yaml' },
       },
+    },
+    correlation: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { settle_ms: int(0, 200, 60_000), resolve_grace_ms: int(0, 60_000, 24 * 3_600_000) },
     },
     detectors: detectorsSchema,
     plant: {

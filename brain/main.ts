@@ -124,7 +124,7 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
   // Correlation listens before the rules, so a process exit reaches it before its alert does.
   const topology = new Topology(config.topology ? loadTopologyFile(config.topology) : undefined);
   const incidents = new IncidentStore({ file: join(stateDir, 'incidents.jsonl'), clock });
-  const correlator = new Correlator({ clock, topology, store: incidents, agents });
+  const correlator = new Correlator({ clock, topology, store: incidents, agents, settleMs: config.correlation.settle_ms, resolveGraceMs: config.correlation.resolve_grace_ms });
   const detachCorrelator = correlator.attach(events);
   const incidentApi = new IncidentApi({ store: incidents, clock });
   const rules = config.rules.enabled ? startRules(config, { clock, log, series, events, agents, metrics }) : undefined;
