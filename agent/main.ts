@@ -15,6 +15,7 @@ import { DiskQueue } from './queue/disk-queue.js';
 import { isEventSampler, type Sampler, type SamplerDeps } from './sampler.js';
 import { samplerPlugins } from './samplers/registry.js';
 import { SeriesRegistry } from './series-registry.js';
+import { sharedIntervals } from './shared-intervals.js';
 import { Shipper } from './transport/shipper.js';
 
 export interface AgentHandle {
@@ -25,7 +26,9 @@ export interface AgentHandle {
   stop(timeoutMs?: number): Promise<{ drained: boolean; cumulativeSamples: number }>;
 }
 
-export async function startAgent(config: AgentConfig, log: Logger, clock: Clock = systemClock): Promise<AgentHandle> {
+export async function startAgent(config: AgentConfig, log: Logger, baseClock: Clock = systemClock): Promise<AgentHandle> {
+  // Every periodic job of the agent shares one timer per period: one wakeup a second, not six.
+  const clock = sharedIntervals(baseClock);
   const stateDir = config.agent.state_dir;
   const queue = new DiskQueue({ dir: join(stateDir, 'queue'), maxBytes: config.queue.max_bytes });
   const series = new SeriesRegistry(join(stateDir, 'series.jsonl'));

@@ -1,17 +1,35 @@
 #!/usr/bin/env node
 /**
  * The one floorwatch CLI. Subcommands are thin: parse, load config, call the part's main.
- * Each command lives in cli/commands/ and is imported lazily, so `floorwatch run` does not
- * load the brain, and the agent never loads brain code.
+ * Each command lives in cli/commands/ and only the one being run is imported (all of them for
+ * help), so `floorwatch run` does not load the brain, and the agent loads neither brain nor
+ * plant code: every module loaded stays in the agent's RSS for its whole life.
  */
 import { Command } from 'commander';
 import { VERSION } from '../lib/version.js';
-import { registerAgent } from './commands/agent.js';
-import { registerBrain } from './commands/brain.js';
-import { registerDemo } from './commands/demo.js';
-import { registerDrill } from './commands/drill.js';
-import { registerIncidents } from './commands/incidents.js';
 import { ConfigError, FloorwatchError } from '../lib/errors.js';
+
+type Register = (p: Command) => void;
+const commands: Record<string, () => Promise<Register | undefined>> = {
+  brain: async () => (await import('./commands/brain.js')).registerBrain,
+  agent: async () => (await import('./commands/agent.js')).registerAgent,
+  demo: async () => (await import('./commands/demo.js')).registerDemo,
+  incidents: async () => (await import('./commands/incidents.js')).registerIncidents,
+  drill: async () => (await import('./commands/drill.js')).registerDrill,
+  run: () => optional('run'),
+  plant: () => optional('plant'),
+};
+
+/** A command whose module may be absent from a trimmed build. */
+async function optional(name: string): Promise<Register | undefined> {
+  try {
+    const mod = (await import(`./commands/${name}.js`)) as Record<string, Register>;
+    return mod[`register${name[0]!.toUpperCase()}${name.slice(1)}`];
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    return undefined;
+  }
+}
 
 const program = new Command()
   .name('floorwatch')
@@ -19,20 +37,8 @@ const program = new Command()
   .version(VERSION)
   .showHelpAfterError();
 
-registerBrain(program);
-registerAgent(program);
-registerDemo(program);
-registerIncidents(program);
-registerDrill(program);
-for (const extra of ['run', 'plant']) {
-  try {
-    const mod = (await import(`./commands/${extra}.js`)) as Record<string, (p: Command) => void>;
-    const register = mod[`register${extra[0]!.toUpperCase()}${extra.slice(1)}`];
-    register?.(program);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-  }
-}
+const asked = process.argv[2];
+for (const name of asked && asked in commands ? [asked] : Object.keys(commands)) (await commands[name]!())?.(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { loadAgentConfig, parseAgentConfig, type AgentConfig } from '../../agent/config.js';
-import { startAgent } from '../../agent/main.js';
+import type { AgentConfig } from '../../agent/config.js';
 import { createLogger } from '../../lib/log.js';
 import { onShutdown } from './shutdown.js';
 
@@ -13,6 +12,8 @@ export function registerAgent(program: Command): void {
     .option('--brain <host:port...>', 'brain addresses, primary first (overrides the config)')
     .option('--state-dir <dir>', 'where the queue and offsets live (overrides the config)')
     .action(async (opts: { config?: string; id?: string; brain?: string[]; stateDir?: string }) => {
+      const { loadAgentConfig, parseAgentConfig } = await import('../../agent/config.js');
+      const { startAgent } = await import('../../agent/main.js');
       const config: AgentConfig = opts.config ? loadAgentConfig(opts.config) : parseAgentConfig('{}');
       if (opts.id) {
         config.agent.id = opts.id;

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { loadBrainConfig, parseBrainConfig, type BrainConfig } from '../../brain/config.js';
-import { startBrain } from '../../brain/main.js';
+import type { BrainConfig } from '../../brain/config.js';
 import { createLogger } from '../../lib/log.js';
 import { onShutdown } from './shutdown.js';
 
@@ -13,6 +12,9 @@ export function registerBrain(program: Command): void {
     .option('--http <host:port>', 'HTTP address for the API and /metrics (overrides the config)')
     .option('--state-dir <dir>', 'where the spool and state live (overrides the config)')
     .action(async (opts: { config?: string; listen?: string; http?: string; stateDir?: string }) => {
+      // Loaded here, not at the top: every other command (the agent above all) would carry the brain's ~10 MB.
+      const { loadBrainConfig, parseBrainConfig } = await import('../../brain/config.js');
+      const { startBrain } = await import('../../brain/main.js');
       const config: BrainConfig = opts.config ? loadBrainConfig(opts.config) : parseBrainConfig('{}');
       if (opts.listen) config.listen = opts.listen;
       if (opts.http) config.http = opts.http;

@@ -34,9 +34,14 @@ export function readHeadFd(fd: number, len = FP_BYTES): Buffer {
 }
 
 export function identityOfFd(fd: number): Identity {
+  return identityAndHeadOfFd(fd).id;
+}
+
+/** The identity plus the head bytes it was hashed from (kept to compare against later, cheaper than hashing). */
+export function identityAndHeadOfFd(fd: number): { id: Identity; head: Buffer } {
   const st = fstatSync(fd);
   const head = readHeadFd(fd);
-  return { ino: st.ino, dev: st.dev, fpLen: head.length, fpHash: hashPrefix(head, head.length) };
+  return { id: { ino: st.ino, dev: st.dev, fpLen: head.length, fpHash: hashPrefix(head, head.length) }, head };
 }
 
 /** The first uncompressed bytes of a .gz, even while gzip is still writing it. */

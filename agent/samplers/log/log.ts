@@ -32,6 +32,8 @@ export class LogSampler implements EventSampler {
   readonly #unsaved = new Map<string, Cursor[]>();
   #saveQueued = false;
   #poll: Timer | null = null;
+  readonly #due = new Set<FileTailer>();
+  #dueRun: NodeJS.Immediate | null = null;
   #emit: Emit | null = null;
   #stopped = false;
 
@@ -56,13 +58,13 @@ export class LogSampler implements EventSampler {
     const dirs = [...new Set(this.#globs.map((g) => g.dir))];
     this.#watcher = new DirWatcher(dirs, (path) => this.#onFsEvent(path), (err) => emit.error(err));
     this.#watcher.ensure();
-    this.#poll = this.#deps.clock.setInterval(() => this.#pollAll(), this.#config.pollMs);
+    this.#armPoll();
     await Promise.all([...this.#tailers.values()].map((t) => this.#check(t)));
   }
 
-  /** Cumulative counters per file and per rule. */
+  /** Does the safety poll's work (new files, missed events), then reports cumulative counters per file and per rule. */
   async sample(emit: Emit): Promise<void> {
-    await Promise.all([...this.#tailers.values()].map((t) => this.#check(t)));
+    await this.#pollAll();
     for (const t of this.#tailers.values()) {
       const tags = { file: t.path };
       const s = t.stats;
@@ -84,6 +86,7 @@ export class LogSampler implements EventSampler {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#poll?.cancel();
+    if (this.#dueRun) clearImmediate(this.#dueRun);
     for (const t of this.#trailing.values()) t.cancel();
     this.#watcher?.close();
     await Promise.all([...this.#tailers.values()].map((t) => t.close()));
@@ -136,16 +139,41 @@ export class LogSampler implements EventSampler {
     }
   }
 
+  /**
+   * inotify delivers a burst of events (one per write) in one loop turn: each names its file
+   * here, and the files are read once, after the burst (setImmediate runs after every event the
+   * poll phase delivered).
+   */
   #onFsEvent(path: string): void {
     if (this.#stopped) return;
     const target = this.#wanted(path) ? this.#tailer(path, false) : this.#ownerOfRotated(path);
     if (!target) return;
-    void this.#check(target);
-    // Look once more after a burst settles: a writer may still be mid-line at the first event.
-    this.#trailing.get(target.path)?.cancel();
+    this.#due.add(target);
+    this.#dueRun ??= setImmediate(() => void this.#checkDue());
+  }
+
+  async #checkDue(): Promise<void> {
+    this.#dueRun = null;
+    const due = [...this.#due];
+    this.#due.clear();
+    await Promise.all(due.map((t) => this.#checkThenMaybeRecheck(t)));
+  }
+
+  /**
+   * Looks once more after a burst only when the read left something unsettled (a line without
+   * its newline yet, a rotated file still being drained): every later write raises its own event.
+   */
+  async #checkThenMaybeRecheck(t: FileTailer): Promise<void> {
+    await this.#check(t);
+    this.#trailing.get(t.path)?.cancel();
+    this.#trailing.delete(t.path);
+    if (this.#stopped || t.settled) return;
     this.#trailing.set(
-      target.path,
-      this.#deps.clock.setTimeout(() => void this.#check(target), this.#config.recheckMs),
+      t.path,
+      this.#deps.clock.setTimeout(() => {
+        this.#trailing.delete(t.path);
+        void this.#check(t);
+      }, this.#config.recheckMs),
     );
   }
 
@@ -159,11 +187,22 @@ export class LogSampler implements EventSampler {
     return undefined;
   }
 
-  #pollAll(): void {
+  /**
+   * The safety poll runs from sample() (the agent calls it every interval); this timer only
+   * fires when sample() has not run for pollMs, so a 1 s agent wakes once a second, not twice.
+   */
+  #armPoll(): void {
+    this.#poll?.cancel();
     if (this.#stopped) return;
+    this.#poll = this.#deps.clock.setTimeout(() => void this.#pollAll(), this.#config.pollMs);
+  }
+
+  async #pollAll(): Promise<void> {
+    if (this.#stopped) return;
+    this.#armPoll();
     this.#watcher?.ensure();
     this.#scan(false);
-    for (const t of this.#tailers.values()) void this.#check(t);
+    await Promise.all([...this.#tailers.values()].map((t) => this.#check(t)));
   }
 
   async #check(t: FileTailer): Promise<void> {

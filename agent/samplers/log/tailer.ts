@@ -7,7 +7,7 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync, statSync, t
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
 import type { Clock } from '../../../lib/clock.js';
-import { FP_BYTES, hashPrefix, headMatches, identityOfFd, readHeadFd, readHeadGz, type Identity } from './fingerprint.js';
+import { FP_BYTES, hashPrefix, headMatches, identityAndHeadOfFd, identityOfFd, readHeadFd, readHeadGz, type Identity } from './fingerprint.js';
 import { LineSplitter, type LineBatch, type SplitCounts } from './lines.js';
 import type { Cursor } from './offsets.js';
 import { listGenerations, type Candidate } from './rotated.js';
@@ -35,6 +35,8 @@ export interface FileStats extends SplitCounts {
 interface Open {
   fd: number;
   cur: Cursor;
+  /** The file's first cur.id.fpLen bytes as last seen: a truncation is found by comparing bytes, not re-hashing. */
+  head: Buffer;
 }
 
 const YIELD_EVERY_BYTES = 8 << 20;
@@ -45,6 +47,8 @@ export class FileTailer {
   readonly #o: TailerOptions;
   readonly #split: LineSplitter;
   #buf: Buffer | null = null;
+  /** Reused for every head comparison, so a check allocates nothing for it. */
+  readonly #headScratch = Buffer.allocUnsafe(FP_BYTES);
   #live: Open | null = null;
   #draining: (Open & { quietSinceMs: number }) | null = null;
   /** Where reading must resume before the live file: saved state, or the file just rotated away. */
@@ -53,6 +57,9 @@ export class FileTailer {
   #startAtEnd: boolean;
   #backlogLive = false;
   #running: Promise<void> | null = null;
+  /** The last read of the live file stopped before its end (a line still without its newline). */
+  #partialTail = false;
+  #lastReadLeftBytes = false;
   #again = false;
   #closed = false;
 
@@ -68,6 +75,14 @@ export class FileTailer {
   cursors(): Cursor[] {
     const all = [this.#draining?.cur, ...(this.#pendingPrev ?? []), this.#catching ?? undefined, this.#live?.cur];
     return [...new Set(all.filter((c): c is Cursor => c !== undefined))];
+  }
+
+  /**
+   * Nothing waits on a later look: the live file was read to its end on a line boundary and no
+   * rotated file is being drained or caught up with. Then the next write's inotify event suffices.
+   */
+  get settled(): boolean {
+    return this.#live !== null && !this.#partialTail && !this.#draining && !this.#pendingPrev && !this.#catching && !this.#running;
   }
 
   /** Reads whatever is new. Overlapping calls coalesce into one more pass. */
@@ -144,9 +159,10 @@ export class FileTailer {
   }
 
   #headUnchanged(o: Open): boolean {
-    const id = o.cur.id;
-    if (id.fpLen === 0) return true;
-    return headMatches(readHeadFd(o.fd, id.fpLen), id);
+    const len = o.cur.id.fpLen;
+    if (len === 0) return true;
+    const n = readSync(o.fd, this.#headScratch, 0, len, 0);
+    return n === len && this.#headScratch.compare(o.head, 0, len, 0, len) === 0;
   }
 
   #openFresh(): void {
@@ -154,7 +170,8 @@ export class FileTailer {
     if (fd === null) return;
     const offset = this.#startAtEnd ? lineStartBefore(fd, fstatSync(fd).size, this.#o.maxLineBytes) : 0;
     this.#startAtEnd = false;
-    this.#live = { fd, cur: { id: identityOfFd(fd), offset, skipping: false } };
+    const { id, head } = identityAndHeadOfFd(fd);
+    this.#live = { fd, head, cur: { id, offset, skipping: false } };
     this.#o.onProgress();
   }
 
@@ -197,8 +214,8 @@ export class FileTailer {
   #openLive(g: Candidate, from: Cursor | undefined): void {
     const fd = openOrNull(g.path);
     if (fd === null) return;
-    const id = identityOfFd(fd);
-    this.#live = { fd, cur: { id, offset: from?.offset ?? 0, skipping: from?.skipping ?? false } };
+    const { id, head } = identityAndHeadOfFd(fd);
+    this.#live = { fd, head, cur: { id, offset: from?.offset ?? 0, skipping: from?.skipping ?? false } };
     this.#backlogLive = true;
     this.#pendingPrev = null;
     this.#catching = null;
@@ -214,8 +231,9 @@ export class FileTailer {
   #adoptAsDraining(g: Candidate, from: Cursor | undefined): void {
     const fd = openOrNull(g.path);
     if (fd === null) return;
-    const cur = { id: identityOfFd(fd), offset: from?.offset ?? 0, skipping: from?.skipping ?? false };
-    this.#draining = { fd, cur, quietSinceMs: this.#o.clock.monotonic() };
+    const { id, head } = identityAndHeadOfFd(fd);
+    const cur = { id, offset: from?.offset ?? 0, skipping: from?.skipping ?? false };
+    this.#draining = { fd, head, cur, quietSinceMs: this.#o.clock.monotonic() };
     this.#catching = null;
     this.#drainOld();
   }
@@ -251,6 +269,7 @@ export class FileTailer {
     let sinceYield = 0;
     for (;;) {
       const moved = this.#pumpFd(o.fd, o.cur, false, backlog, YIELD_EVERY_BYTES);
+      this.#partialTail = this.#lastReadLeftBytes;
       this.#growFingerprint(o);
       if (moved < YIELD_EVERY_BYTES) break;
       sinceYield += moved;
@@ -265,18 +284,22 @@ export class FileTailer {
   #growFingerprint(o: Open): void {
     if (o.cur.id.fpLen >= FP_BYTES) return;
     const head = readHeadFd(o.fd);
-    if (head.length > o.cur.id.fpLen) o.cur.id = { ...o.cur.id, fpLen: head.length, fpHash: hashPrefix(head, head.length) };
+    if (head.length <= o.cur.id.fpLen) return;
+    o.cur.id = { ...o.cur.id, fpLen: head.length, fpHash: hashPrefix(head, head.length) };
+    o.head = head;
   }
 
   /** Reads fd from cur.offset to EOF (or `limit` bytes), handing on complete lines. Returns bytes consumed. */
   #pumpFd(fd: number, cur: Cursor, final: boolean, backlog: boolean, limit = Infinity): number {
     const buf = this.#buffer();
     let total = 0;
+    this.#lastReadLeftBytes = false;
     while (total < limit) {
       const n = readSync(fd, buf, 0, buf.length, cur.offset);
       if (n === 0) break;
       const eof = n < buf.length;
       const used = this.#split.split(buf, 0, n, cur, this.stats, final && eof);
+      this.#lastReadLeftBytes = used < n;
       this.#deliver(buf, backlog);
       cur.offset += used;
       total += used;
@@ -399,7 +422,7 @@ function lineStartBefore(fd: number, size: number, maxBack: number): number {
 
 function statOrNull(path: string): Stats | null {
   try {
-    return statSync(path);
+    return statSync(path, { throwIfNoEntry: false }) ?? null; // no exception object for the common "not there"
   } catch {
     return null;
   }
