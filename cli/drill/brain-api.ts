@@ -56,6 +56,10 @@ export class BrainApi {
     return new Set(lists.flat().map((i) => i.id));
   }
 
+  activeIncidents(): Promise<{ id: string; title: string }[]> {
+    return getJson<{ id: string; title: string }[]>(`${this.url}/api/incidents?status=active`);
+  }
+
   incident(id: string): Promise<Incident> {
     return getJson<Incident>(`${this.url}/api/incidents/${encodeURIComponent(id)}`);
   }

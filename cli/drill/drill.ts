@@ -47,8 +47,10 @@ export interface DrillResult {
   readonly expected?: string;
   /** The incident matching the expectation (absent: none opened). */
   readonly incident?: Pick<Incident, 'id' | 'title' | 'severity' | 'status' | 'openedAt' | 'resolvedAt'> & { roots: string[]; symptoms: string[] };
-  /** Every incident the drill caused that was not merged into another. */
+  /** Every incident opened during the drill that was not merged into another (on a busy box, unrelated ones too). */
   readonly newIncidents: { id: string; title: string }[];
+  /** Those of them with the expected root cause: one, when the brain concluded one incident per cause. */
+  readonly matching: string[];
   readonly pages: DeliveredPage[];
   readonly steps: DrillStep[];
   readonly resolved: boolean;
@@ -65,12 +67,25 @@ export async function runDrill(drill: Drill, o: DrillOptions): Promise<DrillResu
   const ctx: DrillContext = { brain, ...(demo ? { demo } : {}), step: (l) => step(l) };
   const base = { drill: drill.name, ...(drill.expected ? { expected: drill.expected.describe } : {}) };
   const skipped = await drill.unavailable?.(ctx);
-  if (skipped) return { ...base, skipped, newIncidents: [], pages: [], steps, resolved: false, problems };
+  if (skipped) return { ...base, skipped, newIncidents: [], matching: [], pages: [], steps, resolved: false, problems };
 
+  // A fault injected while another incident is open may rightly join it (a feed handler exiting
+  // while its provider is down is a symptom): start from a quiet floor.
+  const waitedFrom = Date.now();
+  const quiet = await poll(o.timeoutMs, async () => ((await brain.activeIncidents()).length === 0 ? true : undefined), 200);
+  if (!quiet) problems.push(`the floor was not quiet before the drill: ${(await brain.activeIncidents()).map((i) => `${i.id} ${i.title}`).join('; ')}`);
+  const quietAfterMs = Date.now() - waitedFrom;
   const before = await brain.incidentIds();
   faultAt = Date.now();
+  if (quietAfterMs > 1000) step(`(waited ${quietAfterMs} ms for the floor's open incidents to resolve first)`, faultAt - 1);
   step('fault injection started');
-  const restore = await drill.inject(ctx);
+  let restore: () => Promise<void>;
+  try {
+    restore = await drill.inject(ctx);
+  } catch (err) {
+    problems.push(`injecting the fault failed: ${(err as Error).message}`);
+    return { ...base, newIncidents: [], matching: [], pages: [], steps, resolved: false, problems };
+  }
   step('fault injected');
   let incident: Incident | undefined;
   if (drill.expected) {
@@ -88,8 +103,10 @@ export async function runDrill(drill: Drill, o: DrillOptions): Promise<DrillResu
       for (const p of paged ?? []) step(`page accepted: step ${p.step} (${p.person}, ${p.channel})`, p.at);
     }
   }
-  await restore();
-  step('floor restored');
+  await restore().then(
+    () => step('floor restored'),
+    (err: Error) => problems.push(`restoring the floor failed: ${err.message}`),
+  );
   let resolved = !incident;
   if (incident) {
     const done = await poll(o.timeoutMs, async () => {
@@ -102,11 +119,13 @@ export async function runDrill(drill: Drill, o: DrillOptions): Promise<DrillResu
     incident = done ?? (await brain.incident(incident.id));
   }
   const caused = await newIncidents(brain, before);
-  if (!drill.expected && caused.length > 0) problems.push(`expected no incident, got ${caused.map((i) => i.id).join(', ')}`);
+  const matching = caused.filter((i) => drill.expected?.matches(i)).map((i) => i.id);
+  if (matching.length > 1) problems.push(`${matching.length} incidents for one root cause: ${matching.join(', ')}`);
   return {
     ...base,
     ...(incident ? { incident: summarise(incident) } : {}),
     newIncidents: caused.map((i) => ({ id: i.id, title: i.title })),
+    matching,
     pages: incident ? deliveredPages(incident) : [],
     steps: steps.sort((a, b) => a.at - b.at),
     resolved,

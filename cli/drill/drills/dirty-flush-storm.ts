@@ -5,15 +5,18 @@ import type { Drill } from '../drill.js';
 const MiB = 1024 * 1024;
 const PAGE = 4096;
 /** The staged kernel dirty threshold; peaks reach 90 % of it (a storm: writers get throttled). */
-const THRESHOLD = 1024 * MiB;
-const PEAK = 920 * MiB;
-const TROUGH = 40 * MiB;
-const PERIOD_MS = 2000;
-const FILL_MS = 1400;
+const THRESHOLD = 256 * MiB;
+const PEAK = 230 * MiB;
+const TROUGH = 20 * MiB;
+// Drained over 1.2 s (~175 MiB/s): below the DiskWriteBurst rule's 200 MiB/s, which would
+// otherwise open its own incident seconds before the storm pattern is established (the
+// correlator only re-roots within its settle window).
+const PERIOD_MS = 2500;
+const FILL_MS = 1200;
 const TICK_MS = 100;
 
 /**
- * A dirty-memory flush storm on the fixture host (seed 001): every 2 s dirty pages climb to
+ * A dirty-memory flush storm on the fixture host (seed 001): every 2.5 s dirty pages climb to
  * 90 % of the dirty threshold, then writeback drains them in a burst of disk writes. The drill
  * rewrites the fixture /proc files the host's memory sampler reads, every 100 ms, until restored.
  */

@@ -1,0 +1,103 @@
+/**
+ * Every fault drill against one demo floor (issue #7): for each, exactly one incident with the
+ * expected root cause, and exactly one page per escalation step reached, read back from the
+ * demo's SNPP sink. Runs the built CLI (npm test builds first), as a user would: `floorwatch
+ * demo` on free ports, then `floorwatch drill NAME --steps 2` one after the other.
+ */
+import t from 'tap';
+import { spawn, execFile } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import type { DrillResult } from '../../cli/drill/drill.js';
+import { getJson } from '../helpers/floorwatch.js';
+import { freePort, waitFor } from '../helpers/wait.js';
+
+const cli = 'dist/cli/floorwatch.js';
+if (!existsSync(cli)) t.skip('build first (npm test does)');
+
+/** Who each escalation step pages in the demo's on-call schedule. */
+const PAGER_OF_STEP = ['alice', 'bob', 'carol'];
+
+/** The root cause each drill must produce, as the incident's title says it. */
+const EXPECTED: Record<string, RegExp | null> = {
+  'kill-primary-fh': /^feed handler fh-[ab] exited \(signal 9\)$/,
+  'kill-both-fh': /^both feed handlers of pair fh down/,
+  'nic-down': /^NIC fwd\d+a down on srv-ldn-net$/,
+  'bond-failover': /^bond0 failed over on srv-ldn-fix$/,
+  'dirty-flush-storm': /^dirty memory flush storm on srv-ldn-fix/,
+  'log-error-burst': /^srv-ldn-fix \S+app\.log: \d+ errors lines/,
+  'fix-slowdown': /^FIX round trip fix_testrequest_rtt on srv-ldn-fix/,
+  'colour-dark': /red hosts silent at once/,
+  // No rule watches the store: the drill checks that the brain buffered and lost nothing.
+  'influx-away': null,
+};
+
+interface SinkPage {
+  at: number;
+  pagerIds: string[];
+  message: string;
+}
+
+t.test('every drill: one incident with the expected root cause, one page per escalation step', async (t) => {
+  const ports = { http: await freePort(), demo: await freePort(), health: await freePort(), snpp: await freePort(), smtp: await freePort() };
+  const brain = `http://127.0.0.1:${ports.http}`;
+  const demoUrl = `http://127.0.0.1:${ports.demo}`;
+  const stateDir = `.floorwatch/drills-test-${process.pid}`;
+  const demo = spawn(
+    process.execPath,
+    [cli, 'demo', '--state-dir', stateDir, '--http-port', String(ports.http), '--demo-port', String(ports.demo), '--health-port', String(ports.health), '--plant-port-base', '27400', '--snpp-port', String(ports.snpp), '--smtp-port', String(ports.smtp), '--escalate-after', '2'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const out: string[] = [];
+  createInterface({ input: demo.stdout! }).on('line', (l) => out.push(l));
+  const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
+  t.teardown(() => {
+    demo.kill('SIGKILL');
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+  await waitFor('the demo banner', () => out.some((l) => l.includes('demo floor is running')), { timeoutMs: 60_000 });
+  const agents = process.getuid?.() === 0 ? 9 : 8;
+  await waitFor(`${agents} agents connected and both pairs with a primary`, async () => {
+    const h = await getJson<{ agents_connected: number }>(`${brain}/api/health`);
+    const primaries = await getJson<{ tags: Record<string, string>; value: number }[]>(`${brain}/api/series?measurement=plant&field=primary`);
+    return h.agents_connected === agents && primaries.filter((p) => p.value === 1).length === 2;
+  }, { timeoutMs: 60_000 });
+
+  const { stdout: list } = await promisify(execFile)(process.execPath, [cli, 'drill', '--list']);
+  t.same(list.trim().split('\n').map((l) => l.split(/\s+/)[0]).sort(), Object.keys(EXPECTED).sort(), 'the drills listed are the drills tested');
+
+  for (const [name, title] of Object.entries(EXPECTED)) {
+    await t.test(name, async (t) => {
+      const started = Date.now();
+      const run = await promisify(execFile)(process.execPath, [cli, 'drill', name, '--brain', brain, '--demo', demoUrl, '--steps', '2', '--timeout', '45', '--json'], { timeout: 150_000 }).catch(
+        (err: { stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? '' }),
+      );
+      const r = JSON.parse(run.stdout.trim().split('\n').at(-1) || '{}') as DrillResult;
+      t.comment(`${name}: ${((Date.now() - started) / 1000).toFixed(1)} s; ${r.steps?.map((s) => `${s.label} @${s.ms} ms`).join('; ')}`);
+      if (r.skipped) return void t.skip(r.skipped);
+      t.same(r.problems, [], 'the drill met its expectations and restored the floor');
+      const others = r.newIncidents.filter((i) => !r.matching.includes(i.id));
+      if (others.length) t.comment(`also opened meanwhile (not this drill's cause): ${others.map((i) => `${i.id} ${i.title}`).join('; ')}`);
+      if (!title) return void t.equal(r.incident, undefined, 'no incident expected');
+      t.equal(r.matching.length, 1, 'exactly one incident for the root cause');
+      t.match(r.incident?.title, title, 'the expected root cause');
+      t.equal(r.incident?.status, 'resolved', 'resolved once the floor was restored');
+
+      // Pages as the pagers received them: the SNPP sink, not the brain's own account.
+      const id = r.incident!.id;
+      const stepsReached = [...new Set(r.pages.filter((p) => p.kind === 'page').map((p) => p.step))].sort();
+      t.ok(stepsReached.includes(0) && stepsReached.includes(1), `first line and back line paged (steps ${stepsReached.join(',')})`);
+      const { pages } = await getJson<{ pages: SinkPage[] }>(`${demoUrl}/api/demo/pages`);
+      const ofIncident = pages.filter((p) => p.message.startsWith(`${id} `) && !p.message.includes(' RESOLVED'));
+      for (const step of stepsReached) {
+        const pager = PAGER_OF_STEP[step]!;
+        t.equal(ofIncident.filter((p) => p.pagerIds.includes(pager)).length, 1, `exactly one page for step ${step} (${pager})`);
+      }
+      t.equal(ofIncident.length, stepsReached.length, 'no other page for this incident');
+    });
+  }
+
+  demo.kill('SIGINT');
+  t.equal(await exited, 0, 'the demo stops cleanly on Ctrl-C after the drills');
+});
