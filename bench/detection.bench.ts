@@ -20,13 +20,10 @@
  *
  * Run (root: netns, Debian packages): node --import tsx bench/detection.bench.ts [--runs 20] [--only a,b,c]
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { createServer, type IncomingMessage } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync, renameSync, existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseBrainConfig } from '../brain/config.js';
@@ -35,9 +32,12 @@ import type { BrainEvent } from '../brain/state/event-log.js';
 import type { AlertRef } from '../brain/incidents/incident.js';
 import { systemClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/log.js';
+import { freePort } from '../test/helpers/wait.js';
+import { floorwatch, killAll, ROOT, sleep, start, stopProc, TARGET_JS, waitFor } from './lib/procs.js';
+import { startPromStack } from './lib/prom-stack.js';
+import { ms, pct, stat } from './lib/stats.js';
 
 const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '..');
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? (process.argv[i + 1] ?? dflt) : dflt;
@@ -49,72 +49,6 @@ const DETECT_TIMEOUT_MS = 15_000;
 const BUDGET_MS = Number(arg('budget-s', String(120 + RUNS * 3 * 12))) * 1000;
 
 const nowUs = () => systemClock.nowUs();
-const ms = (us: number) => (us / 1000).toFixed(Math.abs(us) < 100_000 ? 1 : 0);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 10_000, everyMs = 5): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false && v !== null) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
-    await sleep(everyMs);
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createNetServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Processes we start: all tracked, all killed on the way out.
-const children = new Set<ChildProcess>();
-interface Proc {
-  child: ChildProcess;
-  lines: string[];
-  stderr: string[];
-  exited: Promise<void>;
-}
-function start(cmd: string, args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  const lines: string[] = [];
-  const stderr: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => {
-    lines.push(l);
-    if (lines.length > 500) lines.shift();
-  });
-  createInterface({ input: child.stderr! }).on('line', (l) => {
-    stderr.push(l);
-    if (stderr.length > 200) stderr.shift();
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => (children.delete(child), r())));
-  return { child, lines, stderr, exited };
-}
-async function stopProc(p: Proc): Promise<void> {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  p.child.kill('SIGTERM');
-  const t = setTimeout(() => p.child.kill('SIGKILL'), 2000);
-  await p.exited;
-  clearTimeout(t);
-}
-const floorwatch = (args: string[]) =>
-  start(process.execPath, ['--import', 'tsx', join(ROOT, 'cli/floorwatch.ts'), ...args], { FLOORWATCH_LOG_LEVEL: process.env['FLOORWATCH_LOG_LEVEL'] ?? 'warn' });
-
-// A target process: HTTP /metrics for Prometheus (also what `floorwatch run` wraps).
-const TARGET_JS = `require('node:http').createServer((q,s)=>s.end('bench_target_up 1\\n')).listen(+process.argv[1],'127.0.0.1')`;
 
 // ---------------------------------------------------------------------------------------------
 const dir = mkdtempSync(join(tmpdir(), 'fw-detect-'));
@@ -129,7 +63,7 @@ let cleaned = false;
 async function cleanup(): Promise<void> {
   if (cleaned) return;
   cleaned = true;
-  for (const c of children) c.kill('SIGKILL');
+  killAll();
   await brainStop?.().catch(() => undefined);
   if (netnsMade) {
     await run('ip', ['netns', 'del', NS]).catch(() => undefined);
@@ -145,21 +79,6 @@ const budget = setTimeout(() => {
   void cleanup().finally(() => process.exit(2));
 }, BUDGET_MS);
 budget.unref();
-
-// ---------------------------------------------------------------------------------------------
-// Webhook receiver: every firing arrival per (alertname, run).
-interface Hook {
-  atUs: number;
-  startsAtMs: number;
-}
-const hooks = new Map<string, Hook[]>();
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((r) => {
-    let b = '';
-    req.on('data', (c) => (b += c));
-    req.on('end', () => r(b));
-  });
-}
 
 interface Sample {
   /** µs from the fault to the alert in floorwatch's brain (EventLog publish, `receivedUs`). */
@@ -239,104 +158,20 @@ samplers:
   const agent = floorwatch(['agent', '--config', `${dir}/agent.yaml`]);
   await waitFor('agent ready', () => agent.lines.some((l) => l.includes('"ready":"agent"')) || (agent.child.exitCode !== null && Promise.reject(new Error(agent.stderr.join('\n')))), 30_000, 20);
 
-  // --- webhook, Alertmanager, node_exporter, Prometheus ----------------------------------------
-  const [hookPort, amPort, promPort, nodePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const hookServer = createServer((req, res) => {
-    const atUs = nowUs();
-    void readBody(req).then((body) => {
-      res.end('ok');
-      try {
-        const msg = JSON.parse(body) as { alerts: { status: string; labels: Record<string, string>; startsAt: string }[] };
-        for (const a of msg.alerts) {
-          if (a.status !== 'firing') continue;
-          const key = `${a.labels['alertname']}/${a.labels['run']}`;
-          const list = hooks.get(key) ?? [];
-          list.push({ atUs, startsAtMs: Date.parse(a.startsAt) });
-          hooks.set(key, list);
-        }
-      } catch {
-        /* not ours */
-      }
-    });
-  });
-  await new Promise<void>((r) => hookServer.listen(hookPort, '127.0.0.1', r));
-  hookServer.unref();
-
-  writeFileSync(
-    `${dir}/am.yml`,
-    `route:
-  receiver: hook
-  group_by: ['...']
-  group_wait: 0s
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: hook
-    webhook_configs:
-      - url: http://127.0.0.1:${hookPort}/
-        send_resolved: false
-`,
-  );
-  writeFileSync(
-    `${dir}/rules.yml`,
-    `groups:
-  - name: bench
-    interval: 1s
-    rules:
-      - alert: TargetDown
+  // --- Alertmanager, node_exporter, Prometheus, webhook (bench/lib/prom-stack.ts) --------------
+  const promStack = await startPromStack({
+    dir,
+    nodeExporter: true,
+    rules: `      - alert: TargetDown
         expr: up{job="target"} == 0
         for: 0s
       - alert: NicDown
         expr: node_network_up{job="node",device="${VETH}"} == 0
         for: 0s
 `,
-  );
-  const targetsFile = `${dir}/targets.json`;
-  const nodeFile = `${dir}/node.json`;
-  const writeSd = (file: string, port: number | undefined, runLabel: string) => {
-    writeFileSync(`${file}.tmp`, JSON.stringify(port ? [{ targets: [`127.0.0.1:${port}`], labels: { run: runLabel } }] : []));
-    renameSync(`${file}.tmp`, file);
-  };
-  writeSd(targetsFile, undefined, '');
-  writeSd(nodeFile, nodePort, 'warmup');
-  writeFileSync(
-    `${dir}/prometheus.yml`,
-    `global: {scrape_interval: 1s, evaluation_interval: 1s, scrape_timeout: 900ms}
-rule_files: [${dir}/rules.yml]
-alerting:
-  alertmanagers:
-    - static_configs: [{targets: ["127.0.0.1:${amPort}"]}]
-scrape_configs:
-  - job_name: target
-    file_sd_configs: [{files: [${targetsFile}], refresh_interval: 1s}]
-  - job_name: node
-    file_sd_configs: [{files: [${nodeFile}], refresh_interval: 1s}]
-`,
-  );
-  const am = start('prometheus-alertmanager', [
-    `--config.file=${dir}/am.yml`,
-    `--storage.path=${dir}/am-data`,
-    `--web.listen-address=127.0.0.1:${amPort}`,
-    '--cluster.listen-address=',
-  ]);
-  const nodeExp = start('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nodePort}`, '--collector.disable-defaults', '--collector.netclass']);
-  const prom = start('prometheus', [
-    `--config.file=${dir}/prometheus.yml`,
-    `--storage.tsdb.path=${dir}/prom-data`,
-    `--web.listen-address=127.0.0.1:${promPort}`,
-    '--web.enable-lifecycle',
-  ]);
-  const ready = (port: number, p: Proc, name: string) =>
-    waitFor(`${name} ready`, async () => {
-      if (p.child.exitCode !== null) throw new Error(`${name} exited: ${p.stderr.slice(-5).join('\n')}`);
-      return (await fetch(`http://127.0.0.1:${port}/-/ready`).catch(() => undefined))?.ok;
-    }, 30_000, 100);
-  await Promise.all([ready(amPort, am, 'alertmanager'), ready(promPort, prom, 'prometheus')]);
-  const promQuery = async (q: string): Promise<number> => {
-    const r = await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(q)}`);
-    const j = (await r.json()) as { data?: { result?: unknown[] } };
-    return j.data?.result?.length ?? 0;
-  };
+  });
+  const { hooks, targetsFile, nodeFile, nodePort, writeSd } = promStack;
+  const promQuery = promStack.query;
   console.error(`setup ${(Date.now() - t0) / 1000} s`);
 
   const results: Record<'a' | 'b' | 'c', Sample[]> = { a: [], b: [], c: [] };
@@ -483,11 +318,6 @@ scrape_configs:
   process.stderr.write('\n');
 
   // --- report ---------------------------------------------------------------------------------
-  const pct = (xs: number[], p: number) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
-  };
-  const stat = (xs: number[], sep = ' | ') => (xs.length ? [pct(xs, 50), pct(xs, 99), Math.max(...xs)].map(ms).join(sep) : ['–', '–', '–'].join(sep));
   const titles = { a: '(a) process death (SIGKILL)', b: '(b) NIC down (veth peer down)', c: '(c) plant heartbeat loss (100 ms heartbeats, SIGKILL)' };
   const targets = { a: 250, b: 250, c: 500 };
   console.log(`\nDetection latency, fault → alert, ms (${RUNS} runs each; p99 of 20 is the nearest rank = the max). ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.\n`);
@@ -520,8 +350,7 @@ scrape_configs:
   loopDelay.disable();
   console.log(`\nEvent-loop delay of the bench process (the in-process brain's loop): p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms.`);
   console.error(`total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  await Promise.all([stopProc(prom), stopProc(am), stopProc(nodeExp), stopProc(agent)]);
-  hookServer.close();
+  await Promise.all([promStack.stop(), stopProc(agent)]);
 }
 
 let code = 0;

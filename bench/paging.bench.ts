@@ -12,7 +12,7 @@
  *
  * Run (root: Debian packages): flock /tmp/fw-bench.lock node --import tsx bench/paging.bench.ts [--runs 20] [--settle-ms 250]
  */
-import { mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, totalmem, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseBrainConfig } from '../brain/config.js';
@@ -61,6 +61,10 @@ interface Sample {
   incident: number;
   page: number;
   mail: number;
+  /** µs from the fault to the page's outbox record (fsynced; after the settle window). */
+  pageQueued?: number;
+  /** Each run's incident, to find its outbox records. */
+  incidentId: string;
   /** µs from the fault to the Alertmanager webhook arriving here. */
   prom: number;
 }
@@ -157,7 +161,16 @@ paging:
       ]);
       const alert = findEvent('alert.firing', name, fault);
       if (delivered && hook && alert) {
-        samples.push({ alert: alert.receivedUs - fault, incident: delivered.inc.openedAt * 1000 - fault, page: delivered.page * 1000 - fault, mail: delivered.mail * 1000 - fault, prom: hook.atUs - fault });
+        samples.push({
+          alert: alert.receivedUs - fault,
+          incident: delivered.inc.openedAt * 1000 - fault,
+          page: delivered.page * 1000 - fault,
+          mail: delivered.mail * 1000 - fault,
+          incidentId: delivered.inc.id,
+          prom: hook.atUs - fault,
+        });
+        const queuedAt = outboxEnqueued(`${dir}/brain/outbox.jsonl`).get(`${delivered.inc.id}/0/page/alice`);
+        if (queuedAt !== undefined) samples[samples.length - 1]!.pageQueued = queuedAt * 1000 - fault;
       }
     } catch (err) {
       misses.push(`run ${i}: ${(err as Error).message}`);
@@ -175,6 +188,17 @@ paging:
   console.error(`total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
+/** The outbox's enqueue stamps (ms) by key. */
+function outboxEnqueued(file: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    const r = JSON.parse(line) as { t: string; k: string; at: number };
+    if (r.t === 'enq') out.set(r.k, r.at);
+  }
+  return out;
+}
+
 function report(xs: Sample[], misses: string[], counts: { pages: number; distinct: number; mails: number; fallbackMails: number }): void {
   const col = (f: (s: Sample) => number) => xs.map(f);
   console.log(`\nFault (SIGKILL of a wrapped process) → notification accepted, ms (${xs.length} of ${RUNS} runs; p99 of 20 is the max). settle_ms ${SETTLE_MS}. ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}.\n`);
@@ -182,6 +206,9 @@ function report(xs: Sample[], misses: string[], counts: { pages: number; distinc
   console.log('|---|---|---|---|');
   console.log(`| floorwatch: fault → alert (rules) | ${stat(col((s) => s.alert))} |`);
   console.log(`| floorwatch: fault → incident opened (ms stamp) | ${stat(col((s) => s.incident))} |`);
+  const queued = xs.filter((s) => s.pageQueued !== undefined);
+  console.log(`| floorwatch: fault → page in the outbox (after settle, fsynced) | ${stat(queued.map((s) => s.pageQueued!))} |`);
+  console.log(`| floorwatch: outbox → page accepted (SNPP session: connect, hfaxd spawned per connection, PAGE/MESS/SEND) | ${stat(queued.map((s) => s.page - s.pageQueued!))} |`);
   console.log(`| floorwatch: fault → page accepted by hfaxd (SNPP 250 to SEND) | ${stat(col((s) => s.page))} |`);
   console.log(`| floorwatch: fault → status mail accepted by the SMTP server | ${stat(col((s) => s.mail))} |`);
   console.log(`| Prometheus + Alertmanager: fault → webhook received | ${stat(col((s) => s.prom))} |`);
