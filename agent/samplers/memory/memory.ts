@@ -4,13 +4,14 @@
  * latency-sensitive processes. One sample carries both halves under one timestamp:
  * `memory` (meminfo, vmstat, vm.dirty_* settings) and `disk` (per-disk diskstats).
  */
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Emit, Sampler, SamplerDeps } from '../../sampler.js';
 import type { SamplerPlugin } from '../plugin.js';
 import { nameFilter } from '../nic/glob.js';
 import { KeptFile } from '../nic/kept-file.js';
 import { RateTracker } from '../nic/rate.js';
+import { pageSize } from '../page-size.js';
 import { parseDiskstats, type DiskCounters } from './diskstats.js';
 import { meminfoFields, parseMeminfo } from './meminfo.js';
 import { parseVmstat, vmstatCounters, vmstatGauges, vmstatKeys, vmstatThresholds } from './vmstat.js';
@@ -143,22 +144,6 @@ export class MemorySampler implements Sampler {
     } catch (err) {
       emit.error(err instanceof Error ? err : new Error(String(err)));
     }
-  }
-}
-
-/** The kernel page size from the first mapping in smaps (vmstat counts pages); 4 KiB if unknown. */
-function pageSize(procRoot: string): number {
-  let fd: number | undefined;
-  try {
-    fd = openSync(join(procRoot, 'self/smaps'), 'r');
-    const head = Buffer.alloc(4096);
-    const n = readSync(fd, head, 0, head.length, 0);
-    const m = /KernelPageSize:\s+(\d+) kB/.exec(head.toString('latin1', 0, n));
-    return m ? Number(m[1]) * 1024 : 4096;
-  } catch {
-    return 4096;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -3,11 +3,14 @@
  * user's pattern can never hang the agent). One /proc scan per sample() serves every watch;
  * systeminformation.processes() is avoided because it spawns ~80 children per call.
  */
+import { join } from 'node:path';
 import RE2 from 're2';
 import type { Clock } from '../../../lib/clock.js';
 import type { Emit, Sampler, SamplerDeps } from '../../sampler.js';
 import type { SamplerPlugin } from '../plugin.js';
-import { cpuPercent, listPids, readCmdline, readRssBytes, readStat } from '../../wrapper/proc-stats.js';
+import { cpuPercent, listPids, parseStat, readCmdline, readStat, type ProcStat } from '../../wrapper/proc-stats.js';
+import { KeptFile } from '../nic/kept-file.js';
+import { pageSize } from '../page-size.js';
 import { watchEvents, type WatchState } from './watch-events.js';
 
 export interface ProcessWatchConfig {
@@ -29,6 +32,37 @@ interface Identity {
   watches: number[];
   firstSeenMs: number;
   checkedMs: number;
+  /** A matched process's stat and statm, kept open and re-read in place each scan. */
+  files?: MatchedFiles;
+}
+
+/**
+ * pread on a kept /proc/<pid> descriptor fails (ESRCH) once that process is gone, even if its
+ * pid is reused, so a kept file never reads another process. statm, not status: the kernel
+ * formats one short line instead of ~55 (RSS = resident pages × page size).
+ */
+class MatchedFiles {
+  readonly stat: KeptFile;
+  readonly statm: KeptFile;
+  constructor(procRoot: string, pid: number) {
+    this.stat = new KeptFile(join(procRoot, String(pid), 'stat'), 1024);
+    this.statm = new KeptFile(join(procRoot, String(pid), 'statm'), 256);
+  }
+  /** undefined once the process has gone. */
+  read(pageBytes: number): { stat: ProcStat; rssBytes: number } | undefined {
+    try {
+      const stat = parseStat(this.stat.read());
+      const resident = Number.parseInt(this.statm.read().split(' ')[1] ?? '', 10);
+      return stat && { stat, rssBytes: Number.isFinite(resident) ? resident * pageBytes : 0 };
+    } catch {
+      this.close();
+      return undefined;
+    }
+  }
+  close(): void {
+    this.stat.close();
+    this.statm.close();
+  }
 }
 
 const YOUNG_MS = 5_000;
@@ -58,12 +92,14 @@ export class ProcessWatchSampler implements Sampler {
    * stat (a scan of 100+ processes every second was the agent's largest cost).
    */
   readonly #identity = new Map<number, Identity>();
+  readonly #pageBytes: number;
 
   constructor(config: ProcessConfig, deps: Pick<SamplerDeps, 'clock' | 'procRoot'>) {
     this.#procRoot = deps.procRoot;
     this.#clock = deps.clock;
     this.#watches = config.watches.map((w, i) => ({ config: w, pattern: compile(w, i), state: { known: false, pids: [], ticks: new Map(), atMs: 0 } }));
     this.#needsCmdline = this.#watches.some((w) => w.pattern !== undefined);
+    this.#pageBytes = pageSize(deps.procRoot);
   }
 
   sample(emit: Emit): void {
@@ -87,23 +123,36 @@ export class ProcessWatchSampler implements Sampler {
       seen.add(pid);
       let known = this.#identity.get(pid);
       if (!known || this.#stale(known, nowMs)) {
-        known = this.#identify(pid, known?.firstSeenMs ?? nowMs, nowMs);
-        if (!known) continue;
+        const fresh = this.#identify(pid, known?.firstSeenMs ?? nowMs, nowMs);
+        if (known?.files && fresh?.watches.length) fresh.files = known.files;
+        else known?.files?.close();
+        known = fresh;
+        if (!known) {
+          this.#identity.delete(pid);
+          continue;
+        }
         this.#identity.set(pid, known);
       }
       // Unmatched processes cost one readdir entry per scan: their stat is never read again.
       if (known.watches.length === 0) continue;
-      const stat = readStat(this.#procRoot, pid);
-      if (!stat) continue;
-      const rss = readRssBytes(this.#procRoot, pid) ?? 0;
+      known.files ??= new MatchedFiles(this.#procRoot, pid);
+      const now = known.files.read(this.#pageBytes);
+      if (!now) {
+        this.#identity.delete(pid); // gone (or its pid reused): identified afresh if listed again
+        continue;
+      }
       for (const i of known.watches) {
         const match = matches[i]!;
         match.pids.push(pid);
-        match.ticks.set(`${pid}:${stat.startTicks}`, stat.cpuTicks);
-        match.rssBytes += rss;
+        match.ticks.set(`${pid}:${now.stat.startTicks}`, now.stat.cpuTicks);
+        match.rssBytes += now.rssBytes;
       }
     }
-    for (const pid of this.#identity.keys()) if (!seen.has(pid)) this.#identity.delete(pid);
+    for (const [pid, known] of this.#identity) {
+      if (seen.has(pid)) continue;
+      known.files?.close();
+      this.#identity.delete(pid);
+    }
     return matches;
   }
 
