@@ -102,8 +102,16 @@ export function startPaging(o: PagingDeps): { stop(): Promise<void> } {
     // Routed at the opening instant: the same incident takes the same route after a restart.
     const facts = routingFacts(inc);
     const openedPhase = phaseAt(inc.openedAt);
-    escalation.open(routeFor(config.routes, facts, openedPhase)?.name ?? DEFAULT_ROUTE_NAME, summary(inc), inc.openedAt, inc.status === 'acknowledged' ? (inc.ackedAt ?? inc.openedAt) : undefined);
-    if (clientUpdates && matches(config.client_updates!.impacting, facts, openedPhase)) clientUpdates.open(summary(inc), inc.openedAt);
+    const route = routeFor(config.routes, facts, openedPhase);
+    const impactsClients = clientUpdates !== undefined && matches(config.client_updates!.impacting, facts, openedPhase);
+    // Once per incident, not again after a restart: the route does not change.
+    if (!inc.timeline.some((e) => e.text.startsWith('routed: '))) {
+      const name = route?.name ?? DEFAULT_ROUTE_NAME;
+      const text = `routed: ${name} (phase ${openedPhase ?? 'unknown'}; ${chains.get(name)!.map((c) => c.name).join(' → ')})${impactsClients ? '; client updates' : ''}`;
+      incidents.addTimeline(id, { kind: 'page', text });
+    }
+    escalation.open(route?.name ?? DEFAULT_ROUTE_NAME, summary(inc), inc.openedAt, inc.status === 'acknowledged' ? (inc.ackedAt ?? inc.openedAt) : undefined);
+    if (impactsClients) clientUpdates!.open(summary(inc), inc.openedAt);
   };
   const unsubscribe = incidents.subscribe((inc, change) => {
     if (change === 'opened') settling.set(inc.id, clock.setTimeout(() => page(inc.id), config.settle_ms));

@@ -83,6 +83,7 @@ rotations:
   clock.advance(60 * MINUTE);
   t.equal(enqueuedKeys(dir).length, 12, 'no update after the resolve');
   const timeline = incidents.get(inc.id)!.timeline.map((e) => e.text);
+  t.equal(timeline.filter((x) => x.startsWith('routed: ')).join(), 'routed: default (phase unknown; email); client updates', 'the route, once (not again after the restart)');
   for (const round of [0, 1, 2, 3]) t.ok(timeline.some((x) => x.startsWith(`delivered by email (INC-0001/${round}/status/client.fx)`)), `round ${round} in the timeline`);
   t.ok(timeline.some((x) => x.startsWith('delivered by email (INC-0001/0/resolve/client.rates)')), 'resolved notice in the timeline');
 });
