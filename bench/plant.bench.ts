@@ -3,8 +3,11 @@
  * machine with end-to-end latency percentiles, then the distribution of fail-over times over
  * 20 SIGKILLs of the primary feed handler and 20 of the primary ticker plant.
  * Run: node --import tsx bench/plant.bench.ts [--rates 50000,100000] [--seconds 5] [--kills 20]
+ *        [--desks-per-process 10] [--records-per-datagram 1000]
+ * The 10 desks are 10 subscribers (own port, stream, NAK path, health each) run
+ * --desks-per-process to a Node process; 1 gives the old 10 desk processes.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { PlantHarness, waitFor } from '../plant/harness.js';
 
 const arg = (name: string, dflt: string) => {
@@ -16,6 +19,8 @@ const SECONDS = Number(arg('seconds', '5'));
 const KILLS = Number(arg('kills', '20'));
 const PAIRS = arg('pairs', 'fh,tp').split(',').filter((x): x is 'fh' | 'tp' => x === 'fh' || x === 'tp');
 const DESKS = 10;
+const DESKS_PER_PROCESS = Number(arg('desks-per-process', '10'));
+const RECORDS_PER_DATAGRAM = Number(arg('records-per-datagram', '1000'));
 
 interface Row {
   rate: number;
@@ -26,6 +31,8 @@ interface Row {
   p999: number;
   max: number;
   unrecoverable: number;
+  /** CPU seconds per process over the measured span, by component. */
+  cpu: Record<string, number>;
 }
 
 async function throughput(rate: number): Promise<Row> {
@@ -35,12 +42,14 @@ async function throughput(rate: number): Promise<Row> {
     count,
     symbols: 500,
     subscribers: Array.from({ length: DESKS }, (_, i) => ({ id: `ws-${i + 1}` })),
-    extra: { stale_after_ms: 2000 },
+    desksPerProcess: DESKS_PER_PROCESS,
+    extra: { stale_after_ms: 2000, delivery: { max_records_per_datagram: RECORDS_PER_DATAGRAM } },
   });
   try {
     await plant.startDistribution({}, 60_000);
     plant.startProvider();
     const firstAt = await waitFor('first update at a desk', () => ((plant.hb('ws-1')?.seq ?? 0) > 0 ? Date.now() : undefined), { timeoutMs: 30_000 });
+    const cpuAtStart = cpuByProcess(plant);
     const ids = Array.from({ length: DESKS }, (_, i) => `ws-${i + 1}`);
     // Done when every desk holds the last update, or has stopped moving for 3 s.
     let last = '';
@@ -55,7 +64,9 @@ async function throughput(rate: number): Promise<Row> {
     }, { timeoutMs: SECONDS * 1000 * 6 + 30_000 });
     // Health heartbeats are 100 ms apart: the measured span is accurate to about ±0.1 s.
     const spanS = ((doneAt || Date.now()) - firstAt) / 1000;
-    const sums = await Promise.all(ids.map((id) => plant.procs.get(id)!.stop()));
+    const cpuAtEnd = cpuByProcess(plant);
+    const cpu = Object.fromEntries([...cpuAtEnd].map(([name, s]) => [name, s - (cpuAtStart.get(name) ?? 0)]));
+    const sums = await Promise.all(ids.map((id) => plant.procs.get(id)!.stop(id)));
     const lat = sums.map((s) => s['latency_us'] as Record<string, number>);
     const updates = sums.map((s) => s['updates'] as number);
     const worst = (k: string) => Math.max(...lat.map((l) => l[k] ?? 0));
@@ -68,10 +79,23 @@ async function throughput(rate: number): Promise<Row> {
       p999: worst('p999'),
       max: worst('max'),
       unrecoverable: sums.reduce((a, s) => a + (s['unrecoverable_records'] as number), 0),
+      cpu,
     };
   } finally {
     await plant.stopAll();
   }
+}
+
+/** CPU seconds used so far by each plant process (desks sharing a process counted once, under its first desk). */
+function cpuByProcess(plant: PlantHarness): Map<string, number> {
+  const seen = new Set<unknown>();
+  const out = new Map<string, number>();
+  for (const [name, c] of plant.procs) {
+    if (seen.has(c)) continue;
+    seen.add(c);
+    out.set(name, c.cpuSeconds());
+  }
+  return out;
 }
 
 async function failovers(pair: 'fh' | 'tp'): Promise<number[]> {
@@ -110,11 +134,12 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 };
 
-process.stdout.write(`plant benchmark: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${DESKS} desks, ${SECONDS} s per rate\n\n`);
+process.stdout.write(`plant benchmark: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${DESKS} desks (${DESKS_PER_PROCESS} per process), up to ${RECORDS_PER_DATAGRAM} records per datagram, ${SECONDS} s per rate, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n\n`);
 process.stdout.write('offered/s  delivered/s/desk  complete  p50_us  p99_us  p99.9_us  max_us  unrecoverable\n');
 for (const rate of RATES) {
   const r = await throughput(rate);
   process.stdout.write(`${String(r.rate).padStart(9)}  ${String(r.perDesk).padStart(16)}  ${r.complete.padStart(8)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.p999).padStart(8)}  ${String(r.max).padStart(6)}  ${String(r.unrecoverable).padStart(13)}\n`);
+  process.stdout.write(`  CPU s over the run: ${Object.entries(r.cpu).map(([k, v]) => `${k}=${v.toFixed(2)}`).join(' ')}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
 }
 process.stdout.write(`\nfail-over time after SIGKILL of the primary (pair heartbeat 25 ms, takeover after 4 missed; target < 3 health intervals = 300 ms), ${KILLS} kills each:\n`);
 for (const pair of PAIRS) {

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,8 @@ export interface PlantOptions {
   symbols?: number;
   rate?: number;
   count?: number;
+  /** Desks run this many to a process (default 1): 10 desks need not be 10 Node processes. */
+  desksPerProcess?: number;
   extra?: Record<string, unknown>;
 }
 
@@ -54,6 +56,7 @@ export class PlantHarness {
     readonly file: string,
     readonly config: Record<string, unknown>,
     healthPort: number,
+    readonly desksPerProcess: number,
   ) {
     this.health = new HealthListener({ port: healthPort });
   }
@@ -81,7 +84,7 @@ export class PlantHarness {
     const dir = mkdtempSync(join(tmpdir(), 'fw-plant-'));
     const file = join(dir, 'plant.yaml');
     writeFileSync(file, stringify(config));
-    const h = new PlantHarness(file, config, p[0]!);
+    const h = new PlantHarness(file, config, p[0]!, Math.max(1, o.desksPerProcess ?? 1));
     await h.health.start();
     return h;
   }
@@ -92,12 +95,19 @@ export class PlantHarness {
     return c;
   }
 
-  /** Starts the pairs and desks (not the provider) and waits until each pair has one primary and the desks are known. */
-  async startDistribution(extraArgs: Record<string, string[]> = {}, timeoutMs = 20_000): Promise<void> {
+  /**
+   * Starts the pairs and desks (not the provider) and waits until each pair has one primary and
+   * the desks are known. Desks sharing a process share its entry in `procs` (and its fate).
+   */
+  async startDistribution(extraArgs: Record<string, string[]> = {}, timeoutMs = 60_000): Promise<void> {
     for (const id of ['tp-a', 'tp-b']) this.start(id, ['ticker-plant', '--id', id, ...(extraArgs[id] ?? [])]);
     for (const id of ['fh-a', 'fh-b']) this.start(id, ['feed-handler', '--id', id, ...(extraArgs[id] ?? [])]);
     const subs = this.config['subscribers'] as { id: string }[];
-    for (const s of subs) this.start(s.id, ['subscriber', '--id', s.id, ...(extraArgs[s.id] ?? [])]);
+    for (let i = 0; i < subs.length; i += this.desksPerProcess) {
+      const ids = subs.slice(i, i + this.desksPerProcess).map((s) => s.id);
+      const c = this.start(ids[0]!, ['subscriber', '--id', ids.join(','), ...(extraArgs[ids[0]!] ?? [])]);
+      for (const id of ids) this.procs.set(id, c);
+    }
     await waitFor('one primary in each pair and every desk subscribed', () => {
       const tp = this.primary('tp');
       return this.primary('fh') && tp && tp.counters['subscribers'] === subs.length && subs.every((s) => this.hb(s.id));
@@ -136,7 +146,7 @@ export class PlantHarness {
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all([...this.procs.values()].map((c) => c.stop().catch(() => undefined)));
+    await Promise.all([...new Set(this.procs.values())].map((c) => c.stop().catch(() => undefined)));
     await this.health.stop();
   }
 }
@@ -145,18 +155,35 @@ export class RunningComponent {
   stdout = '';
   stderr = '';
   readonly exited: Promise<void>;
+  #terminated = false;
   constructor(readonly proc: ChildProcess) {
     proc.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((r) => proc.once('exit', () => r()));
   }
 
-  /** SIGTERM and the one-line JSON summary the component prints on the way out. */
-  async stop(): Promise<Record<string, unknown>> {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
+  /** CPU time (user + system) the process has used so far, from /proc (Linux): where a benchmark's cores went. */
+  cpuSeconds(): number {
+    try {
+      const fields = readFileSync(`/proc/${this.proc.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    } catch {
+      return NaN; // exited
+    }
+  }
+
+  /**
+   * SIGTERM and the one-line JSON summary the component prints on the way out; a process
+   * running several desks prints one line each, and `component` picks one (default: the last).
+   */
+  async stop(component?: string): Promise<Record<string, unknown>> {
+    // Once only: a second SIGTERM would find the handler gone and kill the process unsummarised.
+    if (!this.#terminated && this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
+    this.#terminated = true;
     await this.exited;
-    const line = this.stdout.trim().split('\n').pop() ?? '';
-    if (!line.startsWith('{')) throw new Error(`no summary; stderr: ${this.stderr.slice(-2000)}`);
-    return JSON.parse(line) as Record<string, unknown>;
+    const summaries = this.stdout.split('\n').filter((l) => l.startsWith('{"component":')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const found = component === undefined ? summaries.at(-1) : summaries.find((s) => s['component'] === component);
+    if (!found) throw new Error(`no summary${component ? ` for ${component}` : ''}; stderr: ${this.stderr.slice(-2000)}`);
+    return found;
   }
 }

@@ -62,12 +62,12 @@ export function registerPlant(program: Command): void {
       run(common(cmd), (cfg, log) => new TickerPlant({ cfg, clock: systemClock, log, ...defined(o) })),
     );
 
-  withConfig(plant.command('subscriber').description('a trader workstation'))
-    .requiredOption('--id <id>', 'subscriber id from the config')
-    .option('--symbols <list>', 'comma-separated symbols, or *', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  withConfig(plant.command('subscriber').description('trader workstations: one desk, or several in one process'))
+    .requiredOption('--id <ids>', 'subscriber id from the config; comma-separated ids run several desks in this process, each with its own port, stream and health', list)
+    .option('--symbols <list>', 'comma-separated symbols, or *', list)
     .option('--max-symbol-age-ms <ms>', 'a symbol not updated for this long is stale', num)
-    .action((o: { id: string; symbols?: string[]; maxSymbolAgeMs?: number }, cmd: Command) =>
-      run(common(cmd), (cfg, log) => new Subscriber({ cfg, clock: systemClock, log, ...defined(o) })),
+    .action((o: { id: string[]; symbols?: string[]; maxSymbolAgeMs?: number }, cmd: Command) =>
+      runAll(common(cmd), (cfg, log) => o.id.map((id) => new Subscriber({ cfg, clock: systemClock, log, ...defined({ ...o, id }) }))),
     );
 
   withConfig(plant.command('ctl').description('command the provider: burst factor=5 ms=1000 | outage line=a ms=500 | gap line=b count=10 | rate rate=N | pause | resume'))
@@ -107,13 +107,21 @@ export function registerPlant(program: Command): void {
     });
 }
 
-async function run(o: Common, make: (cfg: PlantConfig, log: ReturnType<typeof createLogger>) => Component): Promise<void> {
+function run(o: Common, make: (cfg: PlantConfig, log: ReturnType<typeof createLogger>) => Component): Promise<void> {
+  return runAll(o, (cfg, log) => [make(cfg, log)]);
+}
+
+async function runAll(o: Common, make: (cfg: PlantConfig, log: ReturnType<typeof createLogger>) => Component[]): Promise<void> {
   const cfg = loadPlantConfig(o.config);
-  const component = make(cfg, createLogger({ name: 'plant' }));
-  const log = createLogger({ name: component.id });
-  await component.start();
-  log.info({ component: component.id }, 'started');
-  runUntilSignal(component, log);
+  const components = make(cfg, createLogger({ name: 'plant' }));
+  const log = createLogger({ name: components.map((c) => c.id).join(',') });
+  for (const c of components) await c.start();
+  log.info({ components: components.map((c) => c.id) }, 'started');
+  runUntilSignal(components, log);
+}
+
+function list(v: string): string[] {
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 function defined<T extends object>(o: T): T {

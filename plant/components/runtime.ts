@@ -59,18 +59,19 @@ export function sendJson(out: DatagramOut, msg: object, to: Endpoint): void {
   out.send(Buffer.from(JSON.stringify(msg)), to);
 }
 
-/** Runs until SIGTERM/SIGINT, then stops the component and prints its summary as one JSON line. */
-export function runUntilSignal(component: Component, log: Logger): void {
+/**
+ * Runs until SIGTERM/SIGINT, then stops the components and prints each one's summary as one
+ * JSON line (a process may run several desks).
+ */
+export function runUntilSignal(components: Component[], log: Logger): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    void component
-      .stop()
-      .catch((err: unknown) => log.error({ err }, 'stop failed'))
-      .finally(() => {
-        process.stdout.write(JSON.stringify({ component: component.id, signal, ...component.summary() }) + '\n', () => process.exit(0));
-      });
+    void Promise.all(components.map((c) => c.stop().catch((err: unknown) => log.error({ err, component: c.id }, 'stop failed')))).finally(() => {
+      const lines = components.map((c) => JSON.stringify({ component: c.id, signal, ...c.summary() }) + '\n');
+      process.stdout.write(lines.join(''), () => process.exit(0));
+    });
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

@@ -46,7 +46,12 @@ export class SequencedSender {
   #opts: SenderOptions;
   #destinations: Endpoint[];
   #nextSeq: number;
-  #pending: Buffer | null = null;
+  /**
+   * Records queued for the next datagram, as references to the caller's buffers (which are
+   * never written after they are handed over): the datagram is sized and copied once, at flush,
+   * so a short datagram does not pin a buffer sized for the longest one in the ring.
+   */
+  #pending: Buffer[] = [];
   #pendingSeq = 0;
   #pendingCount = 0;
   #pendingFlags = 0;
@@ -108,10 +113,13 @@ export class SequencedSender {
     this.#nextSeq = seq;
     let offset = 0;
     while (count > 0) {
-      if (!this.#pending) this.#open(flags);
+      if (this.#pendingCount === 0) {
+        this.#pendingSeq = this.#nextSeq;
+        this.#pendingFlags = flags;
+      }
       const room = this.#opts.maxRecordsPerDatagram - this.#pendingCount;
       const n = Math.min(room, count);
-      body.copy(this.#pending!, HEADER_BYTES + this.#pendingCount * RECORD_BYTES, offset, offset + n * RECORD_BYTES);
+      this.#pending.push(body.subarray(offset, offset + n * RECORD_BYTES));
       this.#pendingCount += n;
       this.#nextSeq += n;
       offset += n * RECORD_BYTES;
@@ -122,9 +130,10 @@ export class SequencedSender {
   }
 
   flush(): void {
-    const buf = this.#pending;
-    if (!buf || this.#pendingCount === 0) return;
-    const datagram = buf.subarray(0, HEADER_BYTES + this.#pendingCount * RECORD_BYTES);
+    if (this.#pendingCount === 0) return;
+    const datagram = Buffer.allocUnsafe(HEADER_BYTES + this.#pendingCount * RECORD_BYTES);
+    let at = HEADER_BYTES;
+    for (const chunk of this.#pending) at += chunk.copy(datagram, at);
     writeHeader(datagram, {
       type: PacketType.data,
       flags: this.#pendingFlags,
@@ -135,7 +144,7 @@ export class SequencedSender {
     });
     this.ring.push({ seq: this.#pendingSeq, count: this.#pendingCount, datagram });
     const lastSeq = this.#pendingSeq + this.#pendingCount - 1;
-    this.#pending = null;
+    this.#pending = [];
     this.#pendingCount = 0;
     if (this.#muted) return;
     this.#lastSentSeq = lastSeq;
@@ -184,12 +193,6 @@ export class SequencedSender {
     this.#opts.out.send(encodeRange(PacketType.gap, this.#opts.epoch, this.term, from, to), requester);
   }
 
-  #open(flags: number): void {
-    this.#pending = Buffer.allocUnsafe(HEADER_BYTES + this.#opts.maxRecordsPerDatagram * RECORD_BYTES);
-    this.#pendingSeq = this.#nextSeq;
-    this.#pendingFlags = flags;
-  }
-
   #pendingCountOf(datagram: Buffer): number {
     return (datagram.length - HEADER_BYTES) / RECORD_BYTES;
   }
@@ -205,7 +208,7 @@ export class SequencedSender {
   }
 
   #schedule(): void {
-    if (this.#flushScheduled || !this.#pending) return;
+    if (this.#flushScheduled || this.#pendingCount === 0) return;
     this.#flushScheduled = true;
     const run = () => {
       this.#flushScheduled = false;
