@@ -10,7 +10,7 @@
  * resolves when the cycles stop or their peaks fall below that share.
  */
 import type { Labels } from '../rules/labels.js';
-import type { RuleQuery } from '../rules/rule.js';
+import type { RuleQuery, Severity } from '../rules/rule.js';
 import type { DirtyFlushConfig } from './config.js';
 import type { Detector, Finding } from './detector.js';
 import { History, median, type Point } from './history.js';
@@ -33,11 +33,19 @@ interface HostTrack {
   dirty: History;
   threshold: number;
   disks: Map<string, History>;
+  /** The cycles and pattern found at the last new sample; judging again needs new samples. */
+  analysis: Analysis | undefined;
+}
+
+interface Analysis {
+  readonly pattern: { periodMs: number; cycles: number } | undefined;
+  readonly lastPeakAt: number;
+  readonly peak: number;
 }
 
 export class DirtyMemoryFlushPattern implements Detector {
   readonly alertname = DIRTY_FLUSH_ALERT;
-  readonly severity;
+  readonly severity: Severity;
   readonly forMs = 0;
   readonly #c: DirtyFlushConfig;
   readonly #hosts = new Map<string, HostTrack>();
@@ -74,7 +82,10 @@ export class DirtyMemoryFlushPattern implements Detector {
     const since = nowMs - this.#c.window_ms;
     for (const s of query.series('memory', 'dirty_bytes')) {
       const h = this.#host(s.labels);
-      if (h && h.dirty.record(s.atMs, s.value)) h.dirty.trim(since);
+      if (h && h.dirty.record(s.atMs, s.value)) {
+        h.dirty.trim(since);
+        h.analysis = undefined;
+      }
     }
     for (const s of query.series('memory', 'dirty_threshold_bytes')) {
       const h = this.#hosts.get(s.labels['agent'] ?? '');
@@ -91,7 +102,10 @@ export class DirtyMemoryFlushPattern implements Detector {
         h.disks.set(device, d);
       }
       // Keep one point before the window: the counter's value at an early peak.
-      if (d.record(s.atMs, s.value)) d.trim(since - 60_000);
+      if (d.record(s.atMs, s.value)) {
+        d.trim(since - 60_000);
+        h.analysis = undefined;
+      }
     }
   }
 
@@ -103,7 +117,7 @@ export class DirtyMemoryFlushPattern implements Detector {
         this.#droppedHosts++;
         return undefined;
       }
-      h = { labels: { agent, ...(labels['host'] ? { host: labels['host'] } : {}) }, dirty: new History(MAX_POINTS), threshold: NaN, disks: new Map() };
+      h = { labels: { agent, ...(labels['host'] ? { host: labels['host'] } : {}) }, dirty: new History(MAX_POINTS), threshold: NaN, disks: new Map(), analysis: undefined };
       this.#hosts.set(agent, h);
     }
     return h;
@@ -111,11 +125,8 @@ export class DirtyMemoryFlushPattern implements Detector {
 
   #judge(h: HostTrack, nowMs: number): Finding {
     const c = this.#c;
-    const cycles = flushCycles(h.dirty.points, c.min_peak_bytes, c.drain_share).filter((y) => this.#burstDrained(h, y));
-    const pattern = regularPattern(cycles, c.min_cycles, c.max_period_jitter);
-    const gone = pattern !== undefined && nowMs - cycles[cycles.length - 1]!.peakAt > 2 * pattern.periodMs;
-    const run = pattern ? cycles.slice(-pattern.cycles) : [];
-    const peak = Math.max(0, ...run.map((y) => y.peak));
+    const { pattern, lastPeakAt, peak } = (h.analysis ??= this.#analyse(h));
+    const gone = pattern !== undefined && nowMs - lastPeakAt > 2 * pattern.periodMs;
     const share = h.threshold > 0 ? peak / h.threshold : 0;
     const active = pattern !== undefined && !gone && share >= c.storm_share;
     const where = h.labels['host'] ?? h.labels['agent'] ?? '?';
@@ -134,6 +145,14 @@ export class DirtyMemoryFlushPattern implements Detector {
         cycles: String(pattern?.cycles ?? 0),
       },
     };
+  }
+
+  #analyse(h: HostTrack): Analysis {
+    const c = this.#c;
+    const cycles = flushCycles(h.dirty.points, c.min_peak_bytes, c.drain_share).filter((y) => this.#burstDrained(h, y));
+    const pattern = regularPattern(cycles, c.min_cycles, c.max_period_jitter);
+    const run = pattern ? cycles.slice(-pattern.cycles) : [];
+    return { pattern, lastPeakAt: cycles[cycles.length - 1]?.peakAt ?? 0, peak: Math.max(0, ...run.map((y) => y.peak)) };
   }
 
   /** Whether the disks wrote at least `burst_share` of what drained, from the peak to shortly after the drain. */

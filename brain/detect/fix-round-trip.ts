@@ -11,7 +11,7 @@
  * trip clears it.
  */
 import { labelsKey, type Labels } from '../rules/labels.js';
-import type { RuleQuery } from '../rules/rule.js';
+import type { RuleQuery, Severity } from '../rules/rule.js';
 import type { FixRoundTripConfig } from './config.js';
 import type { Detector, Finding } from './detector.js';
 import { median } from './history.js';
@@ -31,7 +31,7 @@ interface Session {
 
 export class FixRoundTripSlow implements Detector {
   readonly alertname = FIX_SLOW_ALERT;
-  readonly severity;
+  readonly severity: Severity;
   readonly forMs: number;
   readonly #c: FixRoundTripConfig;
   readonly #minBaseline: number;

@@ -123,11 +123,15 @@ t.test('the plant under real agents and wrappers: kills of the feed handlers', a
 
   await t.test(`SIGKILL of the primary feed handler: one major incident, resolved when it is back as secondary`, async (t) => {
     const before = new Set(brain.incidents.list().map((i) => i.id));
+    // A fail-over alert is held 10 minutes: if a starved start-up already flapped `other` to
+    // primary and back, its alert is still firing and the take-over below raises no new one.
+    const flapped = activeIncidents(brain).some((i) => [...i.roots, ...i.symptoms].some((r) => r.alertname === 'PlantFailover' && r.labels['component'] === other && r.state === 'firing'));
+    if (flapped) t.comment(`${other} flapped to primary during start-up; its PlantFailover is still held, so none is attached`);
     process.kill(pids[first]!, 'SIGKILL');
     const inc = await until(brain, 'the incident with the heartbeat loss and the fail-over attached', () => {
       const i = opened(brain, before).find((x) => x.roots.some((r) => r.alertname === 'ProcessExited'));
       const names = i?.symptoms.map((s) => s.alertname) ?? [];
-      return names.includes('PlantHeartbeatLost') && names.includes('PlantFailover') ? i : undefined;
+      return names.includes('PlantHeartbeatLost') && (flapped || names.includes('PlantFailover')) ? i : undefined;
     });
     t.same(opened(brain, before).filter(aboutPair('fh')).map((i) => i.title), [inc.title], 'exactly one incident for the feed-handler pair');
     noteOthers(t, brain, before, 'fh');
