@@ -56,8 +56,8 @@ export class BrainApi {
     return new Set(lists.flat().map((i) => i.id));
   }
 
-  activeIncidents(): Promise<{ id: string; title: string }[]> {
-    return getJson<{ id: string; title: string }[]>(`${this.url}/api/incidents?status=active`);
+  activeIncidents(): Promise<{ id: string; title: string; severity: string }[]> {
+    return getJson<{ id: string; title: string; severity: string }[]>(`${this.url}/api/incidents?status=active`);
   }
 
   incident(id: string): Promise<Incident> {

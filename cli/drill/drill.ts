@@ -6,6 +6,8 @@
 import type { DemoLayout } from '../demo/layout.js';
 import { BrainApi, deliveredPages, getJson, type DeliveredPage, type Incident } from './brain-api.js';
 
+const QUIET_WAIT_MS = 20_000;
+
 export interface DrillContext {
   readonly brain: BrainApi;
   /** The demo's layout, when a demo answers at --demo. */
@@ -69,15 +71,15 @@ export async function runDrill(drill: Drill, o: DrillOptions): Promise<DrillResu
   const skipped = await drill.unavailable?.(ctx);
   if (skipped) return { ...base, skipped, newIncidents: [], matching: [], pages: [], steps, resolved: false, problems };
 
-  // A fault injected while another incident is open may rightly join it (a feed handler exiting
-  // while its provider is down is a symptom): start from a quiet floor.
+  // A fault injected while a major incident is open may rightly join it (a feed handler exiting
+  // while its provider is down is a symptom): wait a while for a quiet floor, then go anyway.
   const waitedFrom = Date.now();
-  const quiet = await poll(o.timeoutMs, async () => ((await brain.activeIncidents()).length === 0 ? true : undefined), 200);
-  if (!quiet) problems.push(`the floor was not quiet before the drill: ${(await brain.activeIncidents()).map((i) => `${i.id} ${i.title}`).join('; ')}`);
-  const quietAfterMs = Date.now() - waitedFrom;
+  const serious = async () => (await brain.activeIncidents()).filter((i) => i.severity === 'major' || i.severity === 'critical');
+  const quiet = await poll(QUIET_WAIT_MS, async () => ((await serious()).length === 0 ? true : undefined), 200);
+  const waitNote = quiet ? `waited ${Date.now() - waitedFrom} ms for open major incidents to resolve` : `floor not quiet after ${QUIET_WAIT_MS} ms: ${(await serious()).map((i) => `${i.id} ${i.title}`).join('; ')}`;
   const before = await brain.incidentIds();
   faultAt = Date.now();
-  if (quietAfterMs > 1000) step(`(waited ${quietAfterMs} ms for the floor's open incidents to resolve first)`, faultAt - 1);
+  if (Date.now() - waitedFrom > 1000) step(`(before the drill: ${waitNote})`, faultAt - 1);
   step('fault injection started');
   let restore: () => Promise<void>;
   try {

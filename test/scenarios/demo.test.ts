@@ -4,13 +4,11 @@
  * Runs the built CLI (npm test builds first), as `npm start` does.
  */
 import t from 'tap';
-import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { DEMO_CLI as cli, demoReady, startDemo } from '../helpers/demo.js';
 import { getJson } from '../helpers/floorwatch.js';
-import { freePort, waitFor } from '../helpers/wait.js';
-
-const cli = 'dist/cli/floorwatch.js';
+import { waitFor } from '../helpers/wait.js';
 if (!existsSync(cli)) t.skip('build first (npm test does)');
 
 function descendants(pid: number): number[] {
@@ -36,26 +34,13 @@ const alive = (pid: number) => {
 };
 
 t.test('floorwatch demo runs a floor, answers on its API, and stops cleanly on Ctrl-C', async (t) => {
-  // Free ports, so a demo the user runs on the defaults is not disturbed.
-  const [http, demoPort, healthPort, snpp, smtp] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
-  const api = `http://127.0.0.1:${http}`;
-  const args = ['demo', '--state-dir', `.floorwatch/demo-test-${process.pid}`, '--http-port', String(http), '--demo-port', String(demoPort), '--health-port', String(healthPort), '--plant-port-base', '27300', '--snpp-port', String(snpp), '--smtp-port', String(smtp)];
-  const demo = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: string[] = [];
-  createInterface({ input: demo.stdout! }).on('line', (l) => out.push(l));
-  const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
-  t.teardown(() => {
-    demo.kill('SIGKILL');
-    rmSync(args[2]!, { recursive: true, force: true });
-  });
-  await waitFor('the demo banner', () => out.some((l) => l.includes('demo floor is running')), { timeoutMs: 30_000 });
-  // plant host, 6 workstations, the fixture host, and (as root) the veth host.
-  const expectedAgents = process.getuid?.() === 0 ? 9 : 8;
-  const health = await waitFor(`${expectedAgents} agents connected`, async () => {
-    const h = await getJson<{ agents_connected: number; samples_ingested: number }>(`${api}/api/health`);
-    return h.agents_connected === expectedAgents && h.samples_ingested > 0 ? h : undefined;
-  }, { timeoutMs: 30_000 });
-  t.equal(health.agents_connected, expectedAgents, 'plant host, 6 workstations, fixture host (and veth host as root)');
+  // Free ports and its own process group: a user's demo is not disturbed, a failure leaves nothing.
+  const demo = await startDemo({ plantPortBase: 27300 });
+  t.teardown(demo.kill);
+  const { api, demoUrl } = demo;
+  await demoReady(demo, 60_000);
+  const health = await getJson<{ agents_connected: number }>(`${api}/api/health`);
+  t.equal(health.agents_connected, demo.agents, 'plant host, 6 workstations, fixture host (and veth host as root)');
   const plant = await waitFor('the brain to see both pairs with one primary each', async () => {
     const s = await getJson<{ tags: Record<string, string>; value: number }[]>(`${api}/api/series?measurement=plant&field=primary`);
     const primaries = s.filter((x) => x.value === 1).map((x) => x.tags['pair']).sort();
@@ -64,29 +49,30 @@ t.test('floorwatch demo runs a floor, answers on its API, and stops cleanly on C
   t.ok(plant.length >= 7, 'every plant component reports health');
   // The README's drill: kill -9 the primary feed handler → one incident naming it as the cause.
   const primary = plant.find((x) => x.tags['pair'] === 'fh' && x.value === 1)!.tags['component']!;
-  const victim = descendants(demo.pid!).find((pid) => {
+  const victim = descendants(demo.child.pid!).find((pid) => {
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     return argv.includes('plant') && argv.includes(primary) && !argv.includes('run');
   });
   t.ok(victim, `found the ${primary} process`);
   process.kill(victim!, 'SIGKILL');
   const incident = await waitFor('an incident for the killed feed handler', async () => {
-    const list = await getJson<{ title: string; severity: string; symptoms: number }[]>(`${api}/api/incidents`);
-    return list.find((i) => i.title.includes(primary)) ? list : undefined;
+    const list = await getJson<{ id: string; title: string; severity: string; symptoms: number }[]>(`${api}/api/incidents`);
+    // Only those about the kill: on a busy shared box a latency incident may be open meanwhile.
+    const about = list.filter((i) => i.title.includes(primary));
+    return about.length ? about : undefined;
   }, { timeoutMs: 15_000 });
-  t.equal(incident.length, 1, 'exactly one incident');
+  t.equal(incident.length, 1, 'exactly one incident for the kill');
   t.equal(incident[0]!.title, `feed handler ${primary} exited (signal 9)`, 'the root cause names the component and the signal');
   t.equal(incident[0]!.severity, 'major', 'one leg of the pair lost: major');
   const page = await waitFor('the first-line page at the SNPP sink', async () => {
-    const { pages } = await getJson<{ pages: { pagerIds: string[]; message: string }[] }>(`http://127.0.0.1:${demoPort}/api/demo/pages`);
-    return pages.find((p) => p.message.startsWith(`${(incident[0] as unknown as { id: string }).id} `));
+    const { pages } = await getJson<{ pages: { pagerIds: string[]; message: string }[] }>(`${demoUrl}/api/demo/pages`);
+    return pages.find((p) => p.message.startsWith(`${incident[0]!.id} `));
   }, { timeoutMs: 10_000 });
   t.same(page.pagerIds, ['alice'], 'the first line is paged');
-  const started = descendants(demo.pid!);
+  const started = descendants(demo.child.pid!);
   t.ok(started.length >= 14, `wrappers and plant processes running (${started.length})`);
-  demo.kill('SIGINT');
-  t.equal(await exited, 0, 'demo exits 0 on Ctrl-C');
-  t.ok(out.some((l) => l.includes('nothing left running')));
+  t.equal(await demo.stop(), 0, 'demo exits 0 on Ctrl-C');
+  t.ok(demo.stdout.some((l) => l.includes('nothing left running')));
   await waitFor('every process the demo started to be gone', () => started.every((p) => !alive(p)), { timeoutMs: 10_000 });
   t.pass('no process left behind');
 });

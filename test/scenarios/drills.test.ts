@@ -5,15 +5,12 @@
  * demo` on free ports, then `floorwatch drill NAME --steps 2` one after the other.
  */
 import t from 'tap';
-import { spawn, execFile } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { DrillResult } from '../../cli/drill/drill.js';
+import { DEMO_CLI as cli, demoReady, startDemo } from '../helpers/demo.js';
 import { getJson } from '../helpers/floorwatch.js';
-import { freePort, waitFor } from '../helpers/wait.js';
-
-const cli = 'dist/cli/floorwatch.js';
 if (!existsSync(cli)) t.skip('build first (npm test does)');
 
 /** Who each escalation step pages in the demo's on-call schedule. */
@@ -40,29 +37,10 @@ interface SinkPage {
 }
 
 t.test('every drill: one incident with the expected root cause, one page per escalation step', async (t) => {
-  const ports = { http: await freePort(), demo: await freePort(), health: await freePort(), snpp: await freePort(), smtp: await freePort() };
-  const brain = `http://127.0.0.1:${ports.http}`;
-  const demoUrl = `http://127.0.0.1:${ports.demo}`;
-  const stateDir = `.floorwatch/drills-test-${process.pid}`;
-  const demo = spawn(
-    process.execPath,
-    [cli, 'demo', '--state-dir', stateDir, '--http-port', String(ports.http), '--demo-port', String(ports.demo), '--health-port', String(ports.health), '--plant-port-base', '27400', '--snpp-port', String(ports.snpp), '--smtp-port', String(ports.smtp), '--escalate-after', '2'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const out: string[] = [];
-  createInterface({ input: demo.stdout! }).on('line', (l) => out.push(l));
-  const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
-  t.teardown(() => {
-    demo.kill('SIGKILL');
-    rmSync(stateDir, { recursive: true, force: true });
-  });
-  await waitFor('the demo banner', () => out.some((l) => l.includes('demo floor is running')), { timeoutMs: 60_000 });
-  const agents = process.getuid?.() === 0 ? 9 : 8;
-  await waitFor(`${agents} agents connected and both pairs with a primary`, async () => {
-    const h = await getJson<{ agents_connected: number }>(`${brain}/api/health`);
-    const primaries = await getJson<{ tags: Record<string, string>; value: number }[]>(`${brain}/api/series?measurement=plant&field=primary`);
-    return h.agents_connected === agents && primaries.filter((p) => p.value === 1).length === 2;
-  }, { timeoutMs: 60_000 });
+  const demo = await startDemo({ escalateAfterS: 2, plantPortBase: 27400 });
+  t.teardown(demo.kill);
+  await demoReady(demo, 90_000);
+  const [brain, demoUrl] = [demo.api, demo.demoUrl];
 
   const { stdout: list } = await promisify(execFile)(process.execPath, [cli, 'drill', '--list']);
   t.same(list.trim().split('\n').map((l) => l.split(/\s+/)[0]).sort(), Object.keys(EXPECTED).sort(), 'the drills listed are the drills tested');
@@ -98,6 +76,5 @@ t.test('every drill: one incident with the expected root cause, one page per esc
     });
   }
 
-  demo.kill('SIGINT');
-  t.equal(await exited, 0, 'the demo stops cleanly on Ctrl-C after the drills');
+  t.equal(await demo.stop(), 0, 'the demo stops cleanly on Ctrl-C after the drills');
 });
