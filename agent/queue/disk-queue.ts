@@ -161,8 +161,14 @@ export class DiskQueue {
     this.#deleteFinishedSegments();
   }
 
-  /** fsync the active segment (called on an interval by the agent, and at shutdown). */
+  /**
+   * fsync the active segment (called on an interval by the agent, and at shutdown). Skipped when
+   * every batch is already acknowledged: the brain holds them, so a power loss cannot lose them,
+   * and a healthy agent (acks within milliseconds) then never fsyncs — an fsync is a journal
+   * commit in the kernel plus a thread-pool round trip, the largest cost of an idle second.
+   */
   sync(done?: () => void): void {
+    if (this.#records.length === this.#head) this.#dirty = false;
     if (!this.#active || !this.#dirty) return done?.();
     this.#dirty = false;
     fsync(this.#active.fd, () => done?.());

@@ -31,6 +31,8 @@ export class OffsetStore {
   #fds: [number, number] | undefined;
   #files: Record<string, Cursor[]> = {};
   #generation = 0;
+  /** Bytes in each slot file; unknown (Infinity) until written once, so the first save truncates. */
+  readonly #slotBytes = [Infinity, Infinity];
   saves = 0;
 
   constructor(stateDir: string, fsync: boolean) {
@@ -63,9 +65,12 @@ export class OffsetStore {
     this.#generation++;
     const body = JSON.stringify({ version: 1, generation: this.#generation, files: this.#files } satisfies StateFile);
     const text = Buffer.from(`${crc32(body).toString(16).padStart(8, '0')} ${body}\n`);
-    const fd = this.#fds[this.#generation % 2]!;
+    const slot = this.#generation % 2;
+    const fd = this.#fds[slot]!;
     writeSync(fd, text, 0, text.length, 0);
-    ftruncateSync(fd, text.length);
+    // Only a shorter text leaves stale bytes behind it (offsets mostly grow): skip the metadata write otherwise.
+    if (text.length < this.#slotBytes[slot]!) ftruncateSync(fd, text.length);
+    this.#slotBytes[slot] = text.length;
     if (this.#fsync || forceFsync) fsyncSync(fd);
     this.saves++;
   }
