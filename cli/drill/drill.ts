@@ -59,80 +59,102 @@ export interface DrillResult {
   readonly problems: string[];
 }
 
+/** The steps and problems of one run; step times count from the fault injection. */
+class Record {
+  readonly steps: DrillStep[] = [];
+  readonly problems: string[] = [];
+  faultAt = Date.now();
+
+  step(label: string, at = Date.now()): void {
+    this.steps.push({ label, at, ms: at - this.faultAt });
+  }
+}
+
 export async function runDrill(drill: Drill, o: DrillOptions): Promise<DrillResult> {
   const brain = new BrainApi(o.brainUrl);
-  const steps: DrillStep[] = [];
-  const problems: string[] = [];
-  let faultAt = Date.now();
-  const step = (label: string, at = Date.now()) => steps.push({ label, at, ms: at - faultAt });
+  const rec = new Record();
   const demo = await getJson<DemoLayout>(`${o.demoUrl}/api/demo/layout`).catch(() => undefined);
-  const ctx: DrillContext = { brain, ...(demo ? { demo } : {}), step: (l) => step(l) };
-  const base = { drill: drill.name, ...(drill.expected ? { expected: drill.expected.describe } : {}) };
+  const ctx: DrillContext = { brain, ...(demo ? { demo } : {}), step: (l) => rec.step(l) };
+  const result = (more: Partial<DrillResult>): DrillResult => ({
+    drill: drill.name,
+    ...(drill.expected ? { expected: drill.expected.describe } : {}),
+    newIncidents: [],
+    matching: [],
+    pages: [],
+    steps: rec.steps.sort((a, b) => a.at - b.at),
+    resolved: false,
+    problems: rec.problems,
+    ...more,
+  });
   const skipped = await drill.unavailable?.(ctx);
-  if (skipped) return { ...base, skipped, newIncidents: [], matching: [], pages: [], steps, resolved: false, problems };
+  if (skipped) return result({ skipped });
 
-  // A fault injected while a major incident is open may rightly join it (a feed handler exiting
-  // while its provider is down is a symptom): wait a while for a quiet floor, then go anyway.
-  const waitedFrom = Date.now();
-  const serious = async () => (await brain.activeIncidents()).filter((i) => i.severity === 'major' || i.severity === 'critical');
-  const quiet = await poll(QUIET_WAIT_MS, async () => ((await serious()).length === 0 ? true : undefined), 200);
-  const waitNote = quiet ? `waited ${Date.now() - waitedFrom} ms for open major incidents to resolve` : `floor not quiet after ${QUIET_WAIT_MS} ms: ${(await serious()).map((i) => `${i.id} ${i.title}`).join('; ')}`;
+  const waited = await waitForQuietFloor(brain);
   const before = await brain.incidentIds();
-  faultAt = Date.now();
-  if (Date.now() - waitedFrom > 1000) step(`(before the drill: ${waitNote})`, faultAt - 1);
-  step('fault injection started');
+  rec.faultAt = Date.now();
+  if (waited.ms > 1000) rec.step(`(before the drill: ${waited.note})`, rec.faultAt - 1);
+  rec.step('fault injection started');
   let restore: () => Promise<void>;
   try {
     restore = await drill.inject(ctx);
   } catch (err) {
-    problems.push(`injecting the fault failed: ${(err as Error).message}`);
-    return { ...base, newIncidents: [], matching: [], pages: [], steps, resolved: false, problems };
+    rec.problems.push(`injecting the fault failed: ${(err as Error).message}`);
+    return result({});
   }
-  step('fault injected');
-  let incident: Incident | undefined;
-  if (drill.expected) {
-    const expected = drill.expected;
-    incident = await poll(o.timeoutMs, async () => (await newIncidents(brain, before)).find((i) => expected.matches(i)));
-    if (!incident) problems.push(`no incident matching "${expected.describe}" within ${o.timeoutMs} ms`);
-    else {
-      step(`incident ${incident.id} opened`, incident.openedAt);
-      const paged = await poll(o.timeoutMs, async () => {
-        const inc = await brain.incident(incident!.id);
-        const firstByStep = stepsPaged(inc);
-        return firstByStep.length >= o.steps ? firstByStep : undefined;
-      });
-      if (!paged) problems.push(`fewer than ${o.steps} escalation step(s) paged within ${o.timeoutMs} ms`);
-      for (const p of paged ?? []) step(`page accepted: step ${p.step} (${p.person}, ${p.channel})`, p.at);
-    }
-  }
+  rec.step('fault injected');
+  const opened = drill.expected ? await observeIncident(brain, rec, drill.expected, before, o) : undefined;
   await restore().then(
-    () => step('floor restored'),
-    (err: Error) => problems.push(`restoring the floor failed: ${err.message}`),
+    () => rec.step('floor restored'),
+    (err: Error) => rec.problems.push(`restoring the floor failed: ${err.message}`),
   );
-  let resolved = !incident;
-  if (incident) {
-    const done = await poll(o.timeoutMs, async () => {
-      const inc = await brain.incident(incident!.id);
-      return inc.status === 'resolved' ? inc : undefined;
-    });
-    resolved = done !== undefined;
-    if (done) step(`incident ${done.id} resolved`, done.resolvedAt ?? Date.now());
-    else problems.push(`incident ${incident.id} not resolved within ${o.timeoutMs} ms of the restore`);
-    incident = done ?? (await brain.incident(incident.id));
-  }
+  const incident = opened && (await awaitResolution(brain, rec, opened.id, o.timeoutMs));
   const caused = await newIncidents(brain, before);
   const matching = caused.filter((i) => drill.expected?.matches(i)).map((i) => i.id);
-  if (matching.length > 1) problems.push(`${matching.length} incidents for one root cause: ${matching.join(', ')}`);
-  return {
-    ...base,
+  if (matching.length > 1) rec.problems.push(`${matching.length} incidents for one root cause: ${matching.join(', ')}`);
+  return result({
     ...(incident ? { incident: summarise(incident) } : {}),
     newIncidents: caused.map((i) => ({ id: i.id, title: i.title })),
     matching,
     pages: incident ? deliveredPages(incident) : [],
-    steps: steps.sort((a, b) => a.at - b.at),
-    resolved,
-    problems,
-  };
+    resolved: incident ? incident.status === 'resolved' : true,
+  });
+}
+
+/**
+ * A fault injected while a major incident is open may rightly join it (a feed handler exiting
+ * while its provider is down is a symptom): wait a while for a quiet floor, then go anyway.
+ */
+async function waitForQuietFloor(brain: BrainApi): Promise<{ ms: number; note: string }> {
+  const from = Date.now();
+  const serious = async () => (await brain.activeIncidents()).filter((i) => i.severity === 'major' || i.severity === 'critical');
+  const quiet = await poll(QUIET_WAIT_MS, async () => ((await serious()).length === 0 ? true : undefined), 200);
+  const ms = Date.now() - from;
+  if (quiet) return { ms, note: `waited ${ms} ms for open major incidents to resolve` };
+  return { ms, note: `floor not quiet after ${QUIET_WAIT_MS} ms: ${(await serious()).map((i) => `${i.id} ${i.title}`).join('; ')}` };
+}
+
+/** The expected incident, once it has paged the first `o.steps` escalation steps. */
+async function observeIncident(brain: BrainApi, rec: Record, expected: NonNullable<Drill['expected']>, before: Set<string>, o: DrillOptions): Promise<Incident | undefined> {
+  const incident = await poll(o.timeoutMs, async () => (await newIncidents(brain, before)).find((i) => expected.matches(i)));
+  if (!incident) return void rec.problems.push(`no incident matching "${expected.describe}" within ${o.timeoutMs} ms`);
+  rec.step(`incident ${incident.id} opened`, incident.openedAt);
+  const paged = await poll(o.timeoutMs, async () => {
+    const firstByStep = stepsPaged(await brain.incident(incident.id));
+    return firstByStep.length >= o.steps ? firstByStep : undefined;
+  });
+  if (!paged) rec.problems.push(`fewer than ${o.steps} escalation step(s) paged within ${o.timeoutMs} ms`);
+  for (const p of paged ?? []) rec.step(`page accepted: step ${p.step} (${p.person}, ${p.channel})`, p.at);
+  return incident;
+}
+
+async function awaitResolution(brain: BrainApi, rec: Record, id: string, timeoutMs: number): Promise<Incident> {
+  const done = await poll(timeoutMs, async () => {
+    const inc = await brain.incident(id);
+    return inc.status === 'resolved' ? inc : undefined;
+  });
+  if (done) rec.step(`incident ${id} resolved`, done.resolvedAt ?? Date.now());
+  else rec.problems.push(`incident ${id} not resolved within ${timeoutMs} ms of the restore`);
+  return done ?? (await brain.incident(id));
 }
 
 /** Incidents opened since `before`, except those merged into another (one root cause, one incident). */
