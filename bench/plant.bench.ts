@@ -3,7 +3,7 @@
  * machine with end-to-end latency percentiles, then the distribution of fail-over times over
  * 20 SIGKILLs of the primary feed handler and 20 of the primary ticker plant.
  * Run: node --import tsx bench/plant.bench.ts [--rates 50000,100000] [--seconds 5] [--kills 20]
- *        [--desks-per-process 10] [--records-per-datagram 1000]
+ *        [--desks-per-process 10] [--records-per-datagram 1000] [--coalesce-ms 2]
  * The 10 desks are 10 subscribers (own port, stream, NAK path, health each) run
  * --desks-per-process to a Node process; 1 gives the old 10 desk processes.
  */
@@ -21,6 +21,7 @@ const PAIRS = arg('pairs', 'fh,tp').split(',').filter((x): x is 'fh' | 'tp' => x
 const DESKS = 10;
 const DESKS_PER_PROCESS = Number(arg('desks-per-process', '10'));
 const RECORDS_PER_DATAGRAM = Number(arg('records-per-datagram', '1000'));
+const COALESCE_MS = Number(arg('coalesce-ms', '2'));
 
 interface Row {
   rate: number;
@@ -43,7 +44,7 @@ async function throughput(rate: number): Promise<Row> {
     symbols: 500,
     subscribers: Array.from({ length: DESKS }, (_, i) => ({ id: `ws-${i + 1}` })),
     desksPerProcess: DESKS_PER_PROCESS,
-    extra: { stale_after_ms: 2000, delivery: { max_records_per_datagram: RECORDS_PER_DATAGRAM } },
+    extra: { stale_after_ms: 2000, delivery: { max_records_per_datagram: RECORDS_PER_DATAGRAM, coalesce_ms: COALESCE_MS } },
   });
   try {
     await plant.startDistribution({}, 60_000);
@@ -134,7 +135,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 };
 
-process.stdout.write(`plant benchmark: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${DESKS} desks (${DESKS_PER_PROCESS} per process), up to ${RECORDS_PER_DATAGRAM} records per datagram, ${SECONDS} s per rate, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n\n`);
+process.stdout.write(`plant benchmark: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${DESKS} desks (${DESKS_PER_PROCESS} per process), up to ${RECORDS_PER_DATAGRAM} records per datagram, desk streams coalesced ${COALESCE_MS} ms, ${SECONDS} s per rate, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n\n`);
 process.stdout.write('offered/s  delivered/s/desk  complete  p50_us  p99_us  p99.9_us  max_us  unrecoverable\n');
 for (const rate of RATES) {
   const r = await throughput(rate);

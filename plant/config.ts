@@ -22,6 +22,7 @@ export interface PlantConfig {
   stale_after_ms: number;
   delivery: {
     max_records_per_datagram: number;
+    coalesce_ms: number;
     ring_datagrams: number;
     nak_retry_ms: number;
     max_nak_retries: number;
@@ -98,6 +99,8 @@ export const plantSchema = {
       default: {},
       properties: {
         max_records_per_datagram: { ...int(1, 100), maximum: 1000 },
+        // Ticker plant → desks: a busy stream's datagrams leave at most this often (0: at the end of every event-loop turn).
+        coalesce_ms: { ...int(0, 0), maximum: 100 },
         ring_datagrams: int(16, 8192),
         nak_retry_ms: int(1, 15),
         max_nak_retries: int(1, 40),

@@ -12,6 +12,7 @@ import { HealthPublisher, type HealthBody } from '../health/publisher.js';
 import { endpointKey, type Endpoint } from '../net/udp.js';
 import type { RoleChange } from '../pair/pair-member.js';
 import { DatagramRing } from '../reliable/datagram-ring.js';
+import { FlushCoalescer } from '../reliable/flush-coalescer.js';
 import { SequencedReceiver } from '../reliable/receiver.js';
 import { SequencedSender } from '../reliable/sender.js';
 import { WindowedLatency } from '../stats/histogram.js';
@@ -43,6 +44,8 @@ export class TickerPlant implements Component {
   #cache: CurrentValueCache;
   /** Inbound feed kept by feed seq: what a takeover re-sends from each desk's acknowledged point. */
   #inbound: DatagramRing;
+  /** Every desk stream flushes through it: one flush for all desks, at most every coalesce_ms. */
+  #coalescer: FlushCoalescer;
   #subs = new Map<string, Subscription>();
   #byEndpoint = new Map<string, Subscription>();
   #symbolIndex: Map<string, number>;
@@ -61,6 +64,7 @@ export class TickerPlant implements Component {
     const d = o.cfg.delivery;
     this.#cache = new CurrentValueCache(o.cfg.symbols.count);
     this.#inbound = new DatagramRing(d.ring_datagrams);
+    this.#coalescer = new FlushCoalescer(o.clock, d.coalesce_ms);
     this.#symbolIndex = new Map(symbolNames(o.cfg).map((s, i) => [s, i]));
     this.#feedActivityAt = o.clock.monotonic();
     this.#in = new RateMeter(() => o.clock.monotonic());
@@ -205,6 +209,7 @@ export class TickerPlant implements Component {
       maxRecordsPerDatagram: cfg.delivery.max_records_per_datagram,
       ringDatagrams: cfg.delivery.ring_datagrams,
       dropFraction: this.#o.dropFraction ?? cfg.delivery.drop_fraction,
+      scheduleFlush: this.#coalescer.schedule,
     });
     const from = sub.ackFeedSeq + 1;
     const oldest = this.#inbound.oldestSeq;
