@@ -13,7 +13,7 @@ export function registerDrill(program: Command): void {
     .option('--brain <url>', 'brain HTTP address', process.env['FLOORWATCH_BRAIN_URL'] ?? 'http://127.0.0.1:7080')
     .option('--demo <url>', "the demo's HTTP side (fixtures, logs, influxd)", DEFAULT_DEMO_URL)
     .option('--steps <n>', 'keep the fault until this many escalation steps have paged', (v) => Math.max(1, Number(v)), 1)
-    .option('--timeout <s>', 'longest wait for each phase (incident, pages, resolution)', (v) => Number(v) * 1000, 90_000)
+    .option('--timeout <s>', 'longest wait in seconds for each phase (incident, pages, resolution)', Number, 90)
     .option('--list', 'list the drills')
     .option('--json', 'print the result as JSON')
     .action(async (name: string | undefined, o: { brain: string; demo: string; steps: number; timeout: number; list?: boolean; json?: boolean }) => {
@@ -29,7 +29,7 @@ export function registerDrill(program: Command): void {
       }
       const { runDrill } = await import('../drill/drill.js');
       const { formatResult } = await import('../drill/report.js');
-      const result = await runDrill(drill, { brainUrl: o.brain, demoUrl: o.demo, steps: o.steps, timeoutMs: o.timeout });
+      const result = await runDrill(drill, { brainUrl: o.brain, demoUrl: o.demo, steps: o.steps, timeoutMs: o.timeout * 1000 });
       process.stdout.write(o.json ? JSON.stringify(result) + '\n' : formatResult(result));
       if (result.problems.length > 0) process.exitCode = 1;
     });

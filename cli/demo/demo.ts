@@ -6,7 +6,7 @@
  * a network namespace (root only); SNPP and SMTP sinks the brain pages into; InfluxDB when
  * `influxd` is installed. Ctrl-C stops everything it started.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAgentConfig } from '../../agent/config.js';
@@ -15,7 +15,8 @@ import { parseBrainConfig } from '../../brain/config.js';
 import { startBrain } from '../../brain/main.js';
 import { createLogger, type Logger } from '../../lib/log.js';
 import { onShutdown } from '../commands/shutdown.js';
-import { brainConfigText, DEMO_SCHEDULE, DEMO_TOPOLOGY, fixtureHostAgent, plantConfigText, plantHostAgent, vethHostAgent, workstationAgent } from './configs.js';
+import { brainConfigText, DEMO_SCHEDULE, DEMO_TOPOLOGY, fixtureHostAgent, plantConfigText, plantHostAgent, vethHostAgent } from './configs.js';
+import { spawnPlant, spawnWorkstations, stopChild } from './floor-processes.js';
 import { startDemoHttp } from './demo-http.js';
 import { writeDrillPacedRules } from './drill-paced-rules.js';
 import { FIXTURE_BOND, FIXTURE_SLAVES, writeFixtureHost } from './fixture-host.js';
@@ -26,28 +27,33 @@ import type { DemoOptions } from './options.js';
 import { startSmtpSink } from './smtp-sink.js';
 import { startSnppSink } from './snpp-sink.js';
 
-const CLI = resolve(import.meta.dirname, '../floorwatch.js');
-const PLANT_COMPONENTS: [string, string[]][] = [
-  ['tp-a', ['ticker-plant', '--id', 'tp-a']],
-  ['tp-b', ['ticker-plant', '--id', 'tp-b']],
-  ['fh-a', ['feed-handler', '--id', 'fh-a']],
-  ['fh-b', ['feed-handler', '--id', 'fh-b']],
-  ['ws-1', ['subscriber', '--id', 'ws-1']],
-  ['ws-2', ['subscriber', '--id', 'ws-2']],
-  ['provider', ['provider']],
-];
 const WORKSTATIONS = 6;
 const INFLUX_DB = 'floorwatch_demo';
 
+type Stop = () => Promise<void> | void;
+
 export async function runDemo(o: DemoOptions): Promise<void> {
   const log = createLogger({ name: 'demo', level: process.env['FLOORWATCH_LOG_LEVEL'] ?? 'error' });
-  const dir = resolve(o.stateDir);
-  const stops: (() => Promise<void> | void)[] = [];
+  const stops: Stop[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
   // Registered first, so a Ctrl-C during start-up still stops what already runs.
   onShutdown(async () => {
-    for (const stop of stops.reverse()) await stop();
+    await stopAll();
     process.stdout.write('demo stopped; nothing left running.\n');
   });
+  try {
+    await startFloor(o, stops, log);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Starts every part, pushing how to stop it onto `stops` as soon as it runs. */
+async function startFloor(o: DemoOptions, stops: Stop[], log: Logger): Promise<void> {
+  const dir = resolve(o.stateDir);
   rmSync(dir, { recursive: true, force: true });
   const logs = { app: join(dir, 'drill-logs/app.log'), fix: join(dir, 'drill-logs/fix.log') };
   for (const sub of ['logs', 'drill-logs', 'sinks', 'agents']) mkdirSync(join(dir, sub), { recursive: true });
@@ -91,21 +97,8 @@ export async function runDemo(o: DemoOptions): Promise<void> {
 
   const children: ChildProcess[] = [];
   stops.push(() => Promise.all(children.map(stopChild)).then(() => undefined));
-  const workstations: DemoLayout['workstations'][number][] = [];
-  for (let i = 1; i <= WORKSTATIONS; i++) {
-    const id = `ws-ldn-${String(i).padStart(3, '0')}`;
-    const colour = i % 2 ? 'red' : 'blue';
-    const config = file(`agents/${id}.yaml`, workstationAgent(agentsDir, brainAddress, id, colour));
-    const child = spawnCli(['agent', '--config', config, '--id', id], log);
-    children.push(child);
-    workstations.push({ agent: id, colour, pid: child.pid ?? 0 });
-  }
-  const plantConfig = file('plant.yaml', plantConfigText(o));
-  for (const [name, args] of PLANT_COMPONENTS) {
-    children.push(
-      spawnCli(['run', '--name', name, '--restart', 'on-failure', '--agent-socket', socket, '--log', join(dir, 'logs', `${name}.log`), '--', process.execPath, CLI, 'plant', ...args, '--config', plantConfig], log),
-    );
-  }
+  const workstations = spawnWorkstations(WORKSTATIONS, agentsDir, brainAddress, children, log);
+  spawnPlant({ plantConfig: file('plant.yaml', plantConfigText(o)), socket, logsDir: join(dir, 'logs') }, children, log);
 
   const api = `http://127.0.0.1:${brain.httpPort}`;
   const demoUrl = `http://127.0.0.1:${o.demoPort}`;
@@ -154,20 +147,4 @@ async function demoInflux(o: DemoOptions, dataDir: string): Promise<{ influxd?: 
   if (!bin) return { describe: "no influxd on PATH: kept in the brain's local spool" };
   const influxd = await startDemoInfluxd(bin, dataDir, INFLUX_DB);
   return { influxd, store: { url: influxd.url, db: INFLUX_DB }, describe: `InfluxDB (${bin}) at ${influxd.url}, database ${INFLUX_DB}` };
-}
-
-function spawnCli(args: string[], log: Logger): ChildProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: 'ignore', env: { ...process.env, FLOORWATCH_LOG_LEVEL: 'warn' } });
-  child.once('error', (err) => log.error({ err, args }, 'demo child failed to start'));
-  return child;
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((res) => {
-    child.once('exit', () => res());
-    // A drill may have frozen it (colour-dark): a stopped process only sees SIGTERM once continued.
-    child.kill('SIGCONT');
-    child.kill('SIGTERM');
-  });
 }

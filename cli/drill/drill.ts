@@ -54,6 +54,8 @@ export interface DrillResult {
   /** Those of them with the expected root cause: one, when the brain concluded one incident per cause. */
   readonly matching: string[];
   readonly pages: DeliveredPage[];
+  /** The texts the demo's SNPP sink received for the incident (absent without a demo). */
+  readonly pagerTexts?: { pagerIds: string[]; message: string }[];
   readonly steps: DrillStep[];
   readonly resolved: boolean;
   readonly problems: string[];
@@ -111,8 +113,10 @@ export async function runDrill(drill: Drill, o: DrillOptions): Promise<DrillResu
   const caused = await newIncidents(brain, before);
   const matching = caused.filter((i) => drill.expected?.matches(i)).map((i) => i.id);
   if (matching.length > 1) rec.problems.push(`${matching.length} incidents for one root cause: ${matching.join(', ')}`);
+  const pagerTexts = demo && incident ? await sinkPages(demo.demoUrl, incident.id) : undefined;
   return result({
     ...(incident ? { incident: summarise(incident) } : {}),
+    ...(pagerTexts ? { pagerTexts } : {}),
     newIncidents: caused.map((i) => ({ id: i.id, title: i.title })),
     matching,
     pages: incident ? deliveredPages(incident) : [],
@@ -162,6 +166,12 @@ async function newIncidents(brain: BrainApi, before: Set<string>): Promise<Incid
   const ids = [...(await brain.incidentIds())].filter((id) => !before.has(id));
   const all = await Promise.all(ids.map((id) => brain.incident(id)));
   return all.filter((i) => !i.mergedInto);
+}
+
+/** What the demo's pagers show for the incident: the SNPP sink's pages that name it. */
+async function sinkPages(demoUrl: string, incidentId: string): Promise<{ pagerIds: string[]; message: string }[]> {
+  const { pages } = await getJson<{ pages: { pagerIds: string[]; message: string }[] }>(`${demoUrl}/api/demo/pages`);
+  return pages.filter((p) => p.message.startsWith(`${incidentId} `)).map(({ pagerIds, message }) => ({ pagerIds, message }));
 }
 
 /** The first delivered page of each escalation step, in step order. */
