@@ -24,6 +24,8 @@ export interface EmailOptions {
   readonly timeoutMs?: number;
   /** The domain in Message-IDs. */
   readonly messageIdDomain?: string;
+  /** Reply-To of page mails: where a reply acknowledges the incident (brain/notify/reply-ack.ts). */
+  readonly replyTo?: string;
 }
 
 export class EmailChannel implements Channel {
@@ -59,6 +61,7 @@ export class EmailChannel implements Channel {
       subject: mail.subject,
       text: mail.text,
       html: mail.html,
+      ...(this.#opts.replyTo && n.kind === 'page' ? { replyTo: this.#opts.replyTo } : {}),
       messageId: `<${notificationKey(n).replace(/[^A-Za-z0-9._-]/g, '.')}@${this.#opts.messageIdDomain ?? 'floorwatch.invalid'}>`,
       headers: {
         'X-Floorwatch-Incident': n.incidentId,

@@ -31,6 +31,8 @@ export interface PagingConfig {
   routes: Route[];
   client_updates?: { every_s: number; impacting: RouteMatch; clients: ClientContact[] };
   day_notices?: { to: ClientContact[]; bod: boolean; eod: boolean };
+  /** Acknowledgement by replying to a page mail (brain/notify/reply-ack.ts). */
+  reply_ack?: { listen: string; address: string };
 }
 
 const tier = { enum: ['first-line', 'back-line', 'support-manager'] };
@@ -131,6 +133,12 @@ export const pagingSchema = {
       required: ['impacting', 'clients'],
       properties: { every_s: { type: 'integer', minimum: 60, default: 900 }, impacting: matchSchema, clients: contacts },
     },
+    reply_ack: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['listen', 'address'],
+      properties: { listen: { type: 'string', pattern: '^[^\\s]+:\\d+$' }, address: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' } },
+    },
     day_notices: {
       type: 'object',
       additionalProperties: false,
@@ -159,4 +167,5 @@ export function checkPagingConfig(paging: PagingConfig | undefined, text: string
   });
   if (paging.client_updates && !paging.email) fail(['client_updates'], 'client updates are sent by email: add a paging.email section');
   if (paging.day_notices && !paging.email) fail(['day_notices'], 'day notices are sent by email: add a paging.email section');
+  if (paging.reply_ack && !paging.email) fail(['reply_ack'], 'acknowledgement by reply answers page mails: add a paging.email section');
 }

@@ -30,6 +30,7 @@ import type { Notification, Recipient, Severity } from './notification.js';
 import { Outbox } from './outbox.js';
 import type { ClientContact, PagingConfig } from './paging-config.js';
 import { defaultRetryPolicy, type DeliveryEntry } from './retry.js';
+import { startReplyAck, type ReplyAckListener } from './reply-ack.js';
 import { RoutedEscalation } from './routed-escalation.js';
 import { channelsOf, DEFAULT_ROUTE_NAME, matches, routeFor, routingFacts, type ChannelName } from './routing.js';
 
@@ -134,12 +135,14 @@ export function startPaging(o: PagingDeps): { stop(): Promise<void> } {
   // After a restart: what was unsent goes now, open incidents resume where they were.
   dispatcher.replay();
   for (const inc of incidents.list({ status: 'active' })) page(inc.id);
-  o.log.info({ channels: [...channels.keys()], routes: config.routes.map((r) => r.name), clientUpdates: !!clientUpdates, dayNotices: !!dayNotices }, 'paging started');
+  const replyAck = config.reply_ack ? listenForReplies(config.reply_ack.listen, escalation, incidents, o.log) : undefined;
+  o.log.info({ channels: [...channels.keys()], routes: config.routes.map((r) => r.name), clientUpdates: !!clientUpdates, dayNotices: !!dayNotices, replyAck: !!replyAck }, 'paging started');
 
   return {
     async stop() {
       unsubscribe();
       dayNotices?.stop();
+      await replyAck?.then((l) => l?.stop());
       for (const t of settling.values()) t.cancel();
       escalation.close();
       clientUpdates?.close();
@@ -148,6 +151,21 @@ export function startPaging(o: PagingDeps): { stop(): Promise<void> } {
       await Promise.all([...channels.values()].map((c) => c.close?.()));
     },
   };
+}
+
+/** Starts the reply listener in the background; a failure to listen is logged, paging goes on without it. */
+function listenForReplies(listen: string, escalation: RoutedEscalation, incidents: IncidentStore, log: Logger): Promise<ReplyAckListener | undefined> {
+  const colon = listen.lastIndexOf(':');
+  return startReplyAck({
+    host: listen.slice(0, colon),
+    port: Number(listen.slice(colon + 1)),
+    personByEmail: (address) => escalation.personByEmail(address),
+    ack: (id, by) => incidents.get(id)?.status === 'open' && incidents.ack(id, by, 'by mail reply') !== undefined,
+    log,
+  }).catch((err: unknown) => {
+    log.error({ listen, err: String(err) }, 'acknowledgement by reply: cannot listen');
+    return undefined;
+  });
 }
 
 function openChannels(config: PagingConfig, clock: Clock): Map<ChannelName, Channel> {
@@ -165,7 +183,10 @@ function openChannels(config: PagingConfig, clock: Clock): Map<ChannelName, Chan
       }),
     );
   }
-  if (config.email) channels.set('email', new EmailChannel({ host: config.email.host, port: config.email.port, from: config.email.from, ignoreTLS: config.email.ignore_tls }));
+  if (config.email) {
+    const { host, port, from, ignore_tls } = config.email;
+    channels.set('email', new EmailChannel({ host, port, from, ignoreTLS: ignore_tls, ...(config.reply_ack ? { replyTo: config.reply_ack.address } : {}) }));
+  }
   return channels;
 }
 

@@ -20,12 +20,14 @@ export interface RoutedEscalationOptions {
 
 export class RoutedEscalation {
   readonly #escalators = new Map<string, Escalator>();
+  readonly #schedules = new Map<string, Schedule>();
   /** Escalating incidents only: an entry leaves on resolve. */
   readonly #routeOf = new Map<string, string>();
 
   constructor(o: RoutedEscalationOptions) {
-    const schedules = new Map<string, Schedule>();
-    const scheduleAt = (file: string) => schedules.get(file) ?? schedules.set(file, loadSchedule(file)).get(file)!;
+    // Every on-call file is loaded (and validated) now, not at the first page.
+    for (const file of [o.config.schedule, ...o.config.routes.map((r) => r.schedule)]) if (file && !this.#schedules.has(file)) this.#schedules.set(file, loadSchedule(file));
+    const scheduleAt = (file: string) => this.#schedules.get(file)!;
     const make = (name: string, file: string, e: EscalationSettings, low: boolean) =>
       new Escalator({
         policy: {
@@ -68,6 +70,15 @@ export class RoutedEscalation {
 
   close(): void {
     for (const e of this.#escalators.values()) e.close();
+  }
+
+  /** The person id of an email address in any on-call file (case-insensitive), for acks by reply. */
+  personByEmail(address: string): string | undefined {
+    const wanted = address.toLowerCase();
+    for (const schedule of this.#schedules.values()) {
+      for (const person of schedule.people.values()) if (person.email?.toLowerCase() === wanted) return person.id;
+    }
+    return undefined;
   }
 
   #of(incidentId: string): Escalator | undefined {
