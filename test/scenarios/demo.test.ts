@@ -75,4 +75,8 @@ t.test('floorwatch demo runs a floor, answers on its API, and stops cleanly on C
   t.ok(demo.stdout.some((l) => l.includes('nothing left running')));
   await waitFor('every process the demo started to be gone', () => started.every((p) => !alive(p)), { timeoutMs: 10_000 });
   t.pass('no process left behind');
+  if (process.getuid?.() === 0) {
+    const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+    t.notMatch(namespaces, `fwdemo${demo.child.pid}`, 'the veth workstation\'s network namespace is gone');
+  }
 });
