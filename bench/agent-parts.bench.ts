@@ -6,9 +6,10 @@
  * gets its own file growing 10 lines/s with the 5 rules of agent.bench.ts.
  *
  *   npm run build && node dist/bench/agent-parts.bench.js [--seconds 60] [--warmup 30]
- *     [--variants none,nic,memory,local,process,log,all] [--cli other/dist/cli/floorwatch.js]
+ *     [--variants none,nic,memory,local,process,log,all[,all@/path/to/other/dist/cli/floorwatch.js]]
  *
- * --cli runs every agent from another build (e.g. a checkout of an older commit, for before/after).
+ * `variant@cli` runs that agent from another build (a checkout of an older commit), so before
+ * and after are measured side by side under the same machine load; the brain is always ours.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,9 +22,14 @@ const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
 const seconds = Number(option('--seconds', '60'));
 const warmup = Number(option('--warmup', '30'));
-const cli = resolve(option('--cli', join(ROOT, 'dist/cli/floorwatch.js')));
+const cli = join(ROOT, 'dist/cli/floorwatch.js');
 const ALL = ['nic', 'memory', 'local', 'process', 'log'];
-const variants = option('--variants', ['none', ...ALL, 'all'].join(',')).split(',');
+const variants = option('--variants', ['none', ...ALL, 'all'].join(','))
+  .split(',')
+  .map((v) => {
+    const [name, other] = v.split('@') as [string, string | undefined];
+    return { name, label: other ? `${name} (${other})` : name, cli: other ? resolve(other) : cli };
+  });
 
 function samplerYaml(name: string, dir: string, logFile: string): string {
   switch (name) {
@@ -72,7 +78,7 @@ const env = { ...process.env, FLOORWATCH_LOG_LEVEL: 'error' };
 const brain = spawn(process.execPath, [cli, 'brain', '-c', join(dir, 'brain.yaml')], { stdio: 'ignore', env });
 await new Promise((r) => setTimeout(r, 1500));
 
-const agents: { name: string; child: ChildProcess; logFile: string | undefined }[] = variants.map((name, i) => {
+const agents: { label: string; child: ChildProcess; logFile: string | undefined }[] = variants.map(({ name, label, cli: agentCli }, i) => {
   const own = join(dir, `agent-${i}`);
   mkdirSync(own);
   const samplers = name === 'all' ? ALL : name === 'none' ? [] : [name];
@@ -83,8 +89,8 @@ const agents: { name: string; child: ChildProcess; logFile: string | undefined }
     join(own, 'agent.yaml'),
     `agent: {id: parts-${i}-${name}, state_dir: ${own}/state}\nbrain: {addresses: ["127.0.0.1:${grpc}"]}\ninterval_ms: 1000\nsamplers:\n${sections}\n`,
   );
-  const child = spawn(process.execPath, [cli, 'agent', '-c', join(own, 'agent.yaml')], { stdio: 'ignore', env });
-  return { name, child, logFile };
+  const child = spawn(process.execPath, [agentCli, 'agent', '-c', join(own, 'agent.yaml')], { stdio: 'ignore', env });
+  return { label, child, logFile };
 });
 
 // A trickle of application log lines (10/s), as in agent.bench.ts.
@@ -99,7 +105,9 @@ const t0 = Date.now();
 await new Promise((r) => setTimeout(r, seconds * 1000));
 const elapsed = (Date.now() - t0) / 1000;
 const rows = agents.map((a, i) => ({
-  name: a.name,
+  name: a.label,
+  sampler: variants[i]!.name,
+  cli: variants[i]!.cli,
   cpu: ((cpuSeconds(a.child.pid!) - before[i]!.cpu) / elapsed) * 100,
   wakeups: (switches(a.child.pid!) - before[i]!.switches) / elapsed,
   rss: rssMb(a.child.pid!),
@@ -111,12 +119,12 @@ brain.kill('SIGTERM');
 await new Promise((r) => setTimeout(r, 500));
 rmSync(dir, { recursive: true, force: true });
 
-const bare = rows.find((r) => r.name === 'none')?.cpu;
 console.log(`\nagent parts, ${elapsed.toFixed(0)} s after a ${warmup} s warm-up, one run, ${cpus().length} cores (${cpus()[0]?.model}), ${cli}\n`);
-console.log('| agent with | CPU % of one core | above the bare agent | wakeups/s | RSS MB |');
+console.log('| agent with | CPU % of one core | above the bare agent of its build | wakeups/s | RSS MB |');
 console.log('|---|---|---|---|---|');
 for (const r of rows) {
-  const above = bare !== undefined && r.name !== 'none' ? `+${(r.cpu - bare).toFixed(2)}` : '';
+  const bare = rows.find((b) => b.sampler === 'none' && b.cli === r.cli);
+  const above = bare && r !== bare ? `+${(r.cpu - bare.cpu).toFixed(2)}` : '';
   console.log(`| ${r.name} | ${r.cpu.toFixed(2)} | ${above} | ${r.wakeups.toFixed(1)} | ${r.rss.toFixed(0)} |`);
 }
 process.exit(0);
