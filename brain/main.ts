@@ -87,6 +87,10 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
           batchLines: config.store.batch_lines,
           maxInflight: config.store.max_inflight,
           deadLetter: new DeadLetterFile({ path: join(stateDir, 'dead-letter.jsonl'), clock }),
+          onStoreChange: (c) =>
+            c.up
+              ? events.brainEvent('store.up', { store: c.sink }, { down_ms: c.downForMs }, 0)
+              : events.publish({ timeUs: clock.nowUs(), kind: 'store.down', source: 'brain', agentId: '', tags: { store: c.sink }, attrs: { error: c.error }, values: {}, severity: 3 }),
         })
       : undefined;
   registerStoreMetrics(metrics, spool, forwarder);

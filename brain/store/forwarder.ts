@@ -25,7 +25,14 @@ export interface ForwarderOptions {
   batchLines: number;
   maxInflight: number;
   deadLetter: DeadLetter;
+  /**
+   * Called when the store stops accepting writes (after two failed attempts in a row, so one
+   * blip is not an outage) and when it accepts them again.
+   */
+  onStoreChange?: (change: StoreChange) => void;
 }
+
+export type StoreChange = { up: false; sink: string; error: string } | { up: true; sink: string; downForMs: number };
 
 interface Chunk {
   generation: number;
@@ -49,6 +56,8 @@ export class Forwarder {
   #stopped = false;
   #kickQueued = false;
   #lastError = '';
+  #downSinceMs: number | undefined;
+  #firstFailureMs = 0;
   forwardedLines = 0;
   rejectedLines = 0;
   storeUp = true;
@@ -125,6 +134,10 @@ export class Forwarder {
     this.rejectedLines += rejected;
     if (!this.storeUp || this.#failures > 0) this.#o.log.info({ sink: this.#o.sink.name }, 'store is accepting writes again');
     this.storeUp = true;
+    if (this.#downSinceMs !== undefined) {
+      this.#o.onStoreChange?.({ up: true, sink: this.#o.sink.name, downForMs: this.#o.clock.now() - this.#downSinceMs });
+      this.#downSinceMs = undefined;
+    }
     this.#failures = 0;
     this.#lastError = '';
     let moved = false;
@@ -143,6 +156,11 @@ export class Forwarder {
   #failed(error: string): void {
     this.storeUp = false;
     this.#failures++;
+    if (this.#failures === 1) this.#firstFailureMs = this.#o.clock.now();
+    if (this.#failures === 2 && this.#downSinceMs === undefined) {
+      this.#downSinceMs = this.#firstFailureMs;
+      this.#o.onStoreChange?.({ up: false, sink: this.#o.sink.name, error });
+    }
     if (error !== this.#lastError) this.#o.log.warn({ sink: this.#o.sink.name, error }, 'store write failed; spooling and retrying');
     this.#lastError = error;
     this.#inflight = [];

@@ -107,6 +107,11 @@ async function expectExactCounts(t: Test, influx: Influxd, f: Floor, produced: M
   }
 }
 
+async function storeIncidents(f: Floor, status: 'active' | 'resolved'): Promise<{ title: string }[]> {
+  const list = await getJson<{ title: string }[]>(`http://127.0.0.1:${f.http}/api/incidents?status=${status}`);
+  return list.filter((i) => i.title.includes('time-series store'));
+}
+
 t.test('nothing is lost', async (t) => {
   const influx = await startInfluxd();
   t.teardown(() => influx.stop());
@@ -135,8 +140,12 @@ t.test('nothing is lost', async (t) => {
     // Ingest goes on: the brain spools and keeps acknowledging agents.
     const acked = await ackedSeq(f, 'ws-e');
     await waitFor('the brain to keep acking while InfluxDB is down', async () => (await ackedSeq(f, 'ws-e')) > acked + 20);
+    const incident = await waitFor('one incident for the store outage', async () => (await storeIncidents(f, 'active'))[0]);
+    t.match(incident.title, /time-series store .* not accepting writes/, `the incident says what is down: ${incident.title}`);
     await waitFor('10 s of outage', () => Date.now() - outageStart >= 10_000, { timeoutMs: 15_000, everyMs: 200 });
     await influx.restart();
+    await waitFor('the store incident resolved once InfluxDB takes writes', async () => (await storeIncidents(f, 'active')).length === 0 && (await storeIncidents(f, 'resolved')).length > 0);
+    t.equal((await storeIncidents(f, 'resolved')).length, 1, 'one incident for the whole outage');
     await expectExactCounts(t, influx, f, await stopAgents(t, f));
   });
 

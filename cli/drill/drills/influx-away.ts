@@ -3,15 +3,19 @@ import { poll } from '../drill.js';
 import { postJson } from '../brain-api.js';
 
 /**
- * The demo's InfluxDB stops. The brain keeps acknowledging agents from its fsync'ed spool and
- * forwards the backlog when InfluxDB is back: nothing lost. Not an incident (no rule watches the
- * store yet): the drill checks the spool's counters instead.
+ * The demo's InfluxDB stops. The brain opens one StoreUnavailable incident (rules/brain.yaml),
+ * keeps acknowledging agents from its fsync'ed spool and forwards the backlog when InfluxDB is
+ * back: nothing lost, which the drill checks on the spool's counters.
  */
 const BACKLOG_LINES = 3000;
 
 export const influxAway: Drill = {
   name: 'influx-away',
   what: "stop the demo's influxd for a while, start it again: the brain buffers, then catches up",
+  expected: {
+    describe: 'time-series store <influx> not accepting writes; brain spooling, major',
+    matches: (inc) => /^time-series store .* not accepting writes/.test(inc.title),
+  },
   unavailable: (ctx) => (!ctx.demo ? 'needs a running `floorwatch demo`' : !ctx.demo.influxd ? 'the demo runs without influxd' : undefined),
   async inject(ctx) {
     await postJson(`${ctx.demo!.demoUrl}/api/demo/influxd/stop`);
