@@ -34,6 +34,8 @@ interface Row {
   unrecoverable: number;
   /** CPU seconds per process over the measured span, by component. */
   cpu: Record<string, number>;
+  /** Latency from the provider to each feed handler and ticker plant (where a backlog builds). */
+  hops: string;
 }
 
 async function throughput(rate: number): Promise<Row> {
@@ -68,6 +70,7 @@ async function throughput(rate: number): Promise<Row> {
     const cpuAtEnd = cpuByProcess(plant);
     const cpu = Object.fromEntries([...cpuAtEnd].map(([name, s]) => [name, s - (cpuAtStart.get(name) ?? 0)]));
     const sums = await Promise.all(ids.map((id) => plant.procs.get(id)!.stop(id)));
+    const hops = await Promise.all(['fh-a', 'fh-b', 'tp-a', 'tp-b'].map(async (id) => [id, await plant.procs.get(id)!.stop()] as const));
     const lat = sums.map((s) => s['latency_us'] as Record<string, number>);
     const updates = sums.map((s) => s['updates'] as number);
     const worst = (k: string) => Math.max(...lat.map((l) => l[k] ?? 0));
@@ -81,6 +84,10 @@ async function throughput(rate: number): Promise<Row> {
       max: worst('max'),
       unrecoverable: sums.reduce((a, s) => a + (s['unrecoverable_records'] as number), 0),
       cpu,
+      hops: hops.map(([id, s]) => {
+        const l = s['latency_us'] as Record<string, number>;
+        return `${id}(${String(s['role'])}) p50=${l['p50']} p99=${l['p99']}`;
+      }).join(' '),
     };
   } finally {
     await plant.stopAll();
@@ -140,6 +147,7 @@ process.stdout.write('offered/s  delivered/s/desk  complete  p50_us  p99_us  p99
 for (const rate of RATES) {
   const r = await throughput(rate);
   process.stdout.write(`${String(r.rate).padStart(9)}  ${String(r.perDesk).padStart(16)}  ${r.complete.padStart(8)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.p999).padStart(8)}  ${String(r.max).padStart(6)}  ${String(r.unrecoverable).padStart(13)}\n`);
+  process.stdout.write(`  provider → hop latency µs: ${r.hops}\n`);
   process.stdout.write(`  CPU s over the run: ${Object.entries(r.cpu).map(([k, v]) => `${k}=${v.toFixed(2)}`).join(' ')}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
 }
 process.stdout.write(`\nfail-over time after SIGKILL of the primary (pair heartbeat 25 ms, takeover after 4 missed; target < 3 health intervals = 300 ms), ${KILLS} kills each:\n`);

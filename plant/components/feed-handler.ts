@@ -139,7 +139,8 @@ export class FeedHandler implements Component {
 
   #relay(seq: number, body: Buffer, count: number): void {
     const now = hostMonoUs();
-    for (let i = 0; i < count; i++) this.#latency.record(now - recordTsUs(body, i * RECORD_BYTES));
+    // The join backlog of a restarted member is history: its age is not this hop's latency.
+    for (let i = Math.max(0, this.#receiver.joinPoint - seq); i < count; i++) this.#latency.record(now - recordTsUs(body, i * RECORD_BYTES));
     this.#in.add(count);
     this.#lastUpdateUs = this.#o.clock.nowUs();
     this.#sender.appendAt(seq, body, count);

@@ -98,6 +98,10 @@ export class SequencedReceiver {
   get expected(): number {
     return this.#expected;
   }
+  /** Records before this seq are the join backlog (history, fetched late), not live data. */
+  get joinPoint(): number {
+    return this.#joinPoint;
+  }
   get hasGap(): boolean {
     return this.#known > this.#expected;
   }

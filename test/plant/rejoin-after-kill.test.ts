@@ -36,6 +36,8 @@ async function killAndRestart(t: Test, pair: 'fh' | 'tp'): Promise<void> {
   t.comment(`${victim}: ${JSON.stringify(receiver)}`);
   t.ok(receiver['joinSkipped']! > 0, 'the feed it missed while dead is counted as skipped at the join');
   t.equal(receiver['gapsUnrecoverable'], 0, 'no unrecoverable gap');
+  const latency = summary['latency_us'] as Record<string, number>;
+  t.ok(latency['count']! < receiver['deliveredRecords']!, `the backlog's age is not counted as latency (${latency['count']} of ${receiver['deliveredRecords']} records measured)`);
   for (const id of others) t.equal(plant.hb(id)?.gaps.unrecoverable, unrecoverableBefore.get(id), `${id} reports no new unrecoverable gap from the rejoin`);
 }
 
