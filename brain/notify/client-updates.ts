@@ -28,7 +28,7 @@ interface Tracked {
 }
 
 /** The latest round due at `now` (0 at the opening). */
-export function roundAt(openedAt: number, everyMs: number, now: number): number {
+function roundAt(openedAt: number, everyMs: number, now: number): number {
   return Math.max(0, Math.floor((now - openedAt) / everyMs));
 }
 
@@ -61,10 +61,6 @@ export class ClientUpdates {
     t.timer?.cancel();
     this.#open.delete(incidentId);
     this.#send(summary ?? t.summary, 0, 'resolve');
-  }
-
-  get tracking(): number {
-    return this.#open.size;
   }
 
   close(): void {
