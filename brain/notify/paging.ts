@@ -93,6 +93,7 @@ export function startPaging(o: PagingDeps): { stop(): Promise<void> } {
     rootCause: inc.title,
   });
 
+  const clientImpacting = (inc: Incident) => clientUpdates !== undefined && matches(config.client_updates!.impacting, routingFacts(inc), phaseAt(inc.openedAt));
   const settling = new Map<string, Timer>();
   const page = (id: string) => {
     settling.delete(id);
@@ -104,7 +105,7 @@ export function startPaging(o: PagingDeps): { stop(): Promise<void> } {
     const facts = routingFacts(inc);
     const openedPhase = phaseAt(inc.openedAt);
     const route = routeFor(config.routes, facts, openedPhase);
-    const impactsClients = clientUpdates !== undefined && matches(config.client_updates!.impacting, facts, openedPhase);
+    const impactsClients = clientImpacting(inc);
     // Once per incident, not again after a restart: the route does not change.
     if (!inc.timeline.some((e) => e.text.startsWith('routed: '))) {
       const name = route?.name ?? DEFAULT_ROUTE_NAME;
@@ -127,6 +128,8 @@ export function startPaging(o: PagingDeps): { stop(): Promise<void> } {
       else clientUpdates?.update(summary(inc));
     } else {
       escalation.update(summary(inc));
+      // An incident can become client-impacting after it was paged (severity raised): updates start then.
+      if (inc.status === 'open' && !settling.has(inc.id) && clientImpacting(inc)) clientUpdates!.open(summary(inc), inc.openedAt);
       clientUpdates?.update(summary(inc));
     }
   });

@@ -111,4 +111,9 @@ t.test('an incident that does not impact clients sends them nothing', async (t) 
   await waitFor('the page', () => smtp.mails.length >= 1);
   clock.advance(30 * MINUTE);
   t.same(enqueuedKeys(dir).filter((k) => k.includes('client.')), [], 'critical but without client_facing=true: no client mail');
+
+  // Later the correlator learns the incident does hit clients: updates start with the round due now.
+  incidents.change('INC-0001', (inc) => (inc.roots[0]!.labels['client_facing'] = 'true'));
+  t.same(enqueuedKeys(dir).filter((k) => k.includes('client.')), ['INC-0001/2/status/client.fx'], 'client-impacting now: round 2 (30 min of 15) goes out');
+  await waitFor('the status mail', () => smtp.mails.some((m) => kind(m) === 'status'));
 });
