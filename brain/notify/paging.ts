@@ -79,6 +79,7 @@ export function startPaging(o: PagingDeps): { stop(): Promise<void> } {
     ? new ClientUpdates({ everyMs: config.client_updates.every_s * 1000, clients: config.client_updates.clients.map(clientRecipient), clock, deliver })
     : undefined;
   const market = o.calendar?.markets.get(config.market ?? o.calendar.defaultMarket ?? '');
+  if (config.market && !market) o.log.error({ market: config.market }, 'paging.market is not a market of the calendar: phase conditions never match, no day notices');
   const phaseAt = (at: number): Phase | undefined => (market ? marketPhaseAt(market, at) : undefined);
 
   const summary = (inc: Incident): IncidentSummary => ({
