@@ -8,11 +8,12 @@
  *   npm run build && node dist/bench/agent.bench.js [--seconds 60] [--warmup 30]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../test/helpers/wait.js';
+import { cpuSeconds, rssMb } from './lib/proc-stats.js';
 
 const ROOT = resolve(import.meta.dirname, import.meta.dirname.includes('/dist/') ? '../..' : '..');
 const CLI = join(ROOT, 'dist/cli/floorwatch.js');
@@ -23,27 +24,6 @@ function ensure(bin: string, pkg: string): boolean {
   if (existsSync(bin)) return true;
   spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   return existsSync(bin);
-}
-
-/**
- * CPU seconds used by every thread of a process, from the scheduler's own accounting
- * (/proc/PID/task/TID/schedstat, ns). utime+stime are sampled at 100 Hz ticks and misjudge a
- * process that wakes briefly: at well under 1 % of a core that error dominates.
- */
-function cpuSeconds(pid: number): number {
-  let ns = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // thread ended between readdir and read
-    }
-  }
-  return ns / 1e9;
-}
-
-function rssMb(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 }
 
 function started(child: ChildProcess, what: string): Promise<void> {

@@ -1,12 +1,23 @@
 /**
- * Simulated agents for benchmarks: N gRPC streams to a brain, each declaring `series` series
- * and sending batches of `batch` samples, either as fast as acks allow (a window of unacked
- * batches) or paced at `rate` batches/s per stream. Prints one JSON result line.
+ * Simulated agents for benchmarks: N gRPC streams (one connection each, as real agents have)
+ * to a brain. Two mixes:
+ *  - `bench` (default): each stream declares `series` synthetic series and sends batches of
+ *    `batch` samples, either as fast as acks allow (a window of unacked batches) or paced at
+ *    `rate` batches/s per stream.
+ *  - `floor`: each stream is a workstation agent — the 50 series a real agent sends (two NICs,
+ *    memory, disk, three process watches, its own queue; docs/schema.md), all sampled at one
+ *    tick stamped with the wall clock, counters rising and gauges moving, paced at `rate`
+ *    ticks/s. Streams start at random phases (real agents are not synchronised) spread over
+ *    `ramp` seconds of connecting.
+ * `probe-hz` > 0 adds one stream, `<prefix>-probe`, sending a single sample of `probe.sent`
+ * stamped with the wall clock at that rate: the brain-side half of an ingest-lag measurement.
+ * Prints one JSON result line.
  *
  *   node dist/bench/lib/loadgen.js --brain 127.0.0.1:7070 --streams 100 --batch 1000 --seconds 10
+ *   node --import tsx bench/lib/loadgen.ts --mix floor --streams 1000 --rate 1 --ramp 10 --seconds 60
  */
 import * as grpc from '@grpc/grpc-js';
-import { IngestClient, PROTOCOL_VERSION, encodeBatch, pb, type BrainMessage } from '../../proto/wire.js';
+import { IngestClient, PROTOCOL_VERSION, encodeBatch, pb, type BrainMessage, type ISeriesDef } from '../../proto/wire.js';
 
 interface Options {
   brain: string;
@@ -17,45 +28,151 @@ interface Options {
   window: number;
   rate: number;
   prefix: string;
+  mix: 'bench' | 'floor';
+  ramp: number;
+  'probe-hz': number;
 }
 
+const STRING_OPTIONS = new Set(['brain', 'prefix', 'mix']);
+
 function parseArgs(argv: string[]): Options {
-  const o: Options = { brain: '127.0.0.1:7070', streams: 1, batch: 1000, series: 1000, seconds: 10, window: 8, rate: 0, prefix: 'sim' };
+  const o: Options = { brain: '127.0.0.1:7070', streams: 1, batch: 1000, series: 1000, seconds: 10, window: 8, rate: 0, prefix: 'sim', mix: 'bench', ramp: 0, 'probe-hz': 0 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]!.replace(/^--/, '') as keyof Options;
     const value = argv[i + 1]!;
-    (o as unknown as Record<string, string | number>)[key] = key === 'brain' || key === 'prefix' ? value : Number(value);
+    (o as unknown as Record<string, string | number>)[key] = STRING_OPTIONS.has(key) ? value : Number(value);
   }
   return o;
 }
 
-/**
- * The series and value columns are encoded once; each batch adds its own seq and monotonically
- * increasing times (as a real agent's are), so the load generator spends little CPU per batch.
- */
-function columns(o: Options): Uint8Array {
-  const series = Array.from({ length: o.batch }, (_, i) => i % o.series);
-  const values = Array.from({ length: o.batch }, () => Math.random() * 1000);
-  return encodeBatch({ series, values });
+/** What one simulated agent declares and how it makes each batch. */
+interface AgentSim {
+  defs: ISeriesDef[];
+  samplesPerBatch: number;
+  nextBatch(seq: number): Uint8Array;
 }
 
 const startUs = Date.now() * 1000;
+/** Wall-clock µs, as an agent stamps its samples (the brain compares against its own clock). */
+const wallUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
 
-function batchBytes(o: Options, seq: number, body: Uint8Array): Uint8Array {
-  // Protobuf messages concatenate as a merge: {seq, times} ++ {series, values} is one batch.
+/**
+ * `bench` mix: the series and value columns are encoded once; each batch adds its own seq and
+ * monotonically increasing synthetic times, so the generator spends little CPU per batch.
+ */
+function benchAgent(o: Options, body: Uint8Array): AgentSim {
   const perBatch = Math.ceil(o.batch / o.series);
-  const timeUs = Array.from({ length: o.batch }, (_, i) => startUs + (seq * perBatch + Math.floor(i / o.series)) * 1000);
-  const head = pb.SampleBatch.encode({ seq, timeUs }).finish();
-  const out = new Uint8Array(head.length + body.length);
-  out.set(head, 0);
-  out.set(body, head.length);
-  return out;
+  return {
+    defs: Array.from({ length: o.series }, (_, i) => ({ id: i, measurement: 'bench', field: `f${i % 50}`, tags: { group: String(Math.floor(i / 50)) } })),
+    samplesPerBatch: o.batch,
+    nextBatch(seq) {
+      // Protobuf messages concatenate as a merge: {seq, times} ++ {series, values} is one batch.
+      const timeUs = Array.from({ length: o.batch }, (_, i) => startUs + (seq * perBatch + Math.floor(i / o.series)) * 1000);
+      const head = pb.SampleBatch.encode({ seq, timeUs }).finish();
+      const out = new Uint8Array(head.length + body.length);
+      out.set(head, 0);
+      out.set(body, head.length);
+      return out;
+    },
+  };
 }
 
-async function runStream(o: Options, index: number, body: Uint8Array, until: number, acked: { samples: number; latencies: number[] }): Promise<void> {
+interface FloorSeries {
+  measurement: string;
+  field: string;
+  tags: Record<string, string>;
+  /**
+   * A counter rises by about `scale` per tick; a gauge of `scale` > 1 wanders within ±2 % of
+   * it, a steady workstation (big random jumps would look like flush storms to the detectors).
+   */
+  counter: boolean;
+  scale: number;
+}
+
+const nic = (iface: string): FloorSeries[] => [
+  ...['up', 'carrier'].map((field) => ({ field, counter: false, scale: 1 })),
+  ...['rx_bytes', 'tx_bytes'].map((field) => ({ field, counter: true, scale: 2e6 })),
+  ...['rx_packets', 'tx_packets'].map((field) => ({ field, counter: true, scale: 2e3 })),
+  ...['rx_errors', 'tx_errors', 'rx_dropped', 'tx_dropped'].map((field) => ({ field, counter: true, scale: 0 })),
+  ...['rx_bytes_per_s', 'tx_bytes_per_s'].map((field) => ({ field, counter: false, scale: 1e6 })),
+].map((s) => ({ ...s, measurement: 'nic', tags: { interface: iface } }));
+
+const processWatch = (watch: string): FloorSeries[] =>
+  [
+    { field: 'count', counter: false, scale: 1 },
+    { field: 'cpu_percent', counter: false, scale: 20 },
+    { field: 'rss_bytes', counter: false, scale: 5e8 },
+  ].map((s) => ({ ...s, measurement: 'process_watch', tags: { watch } }));
+
+/** The 50 series of a trading workstation's agent at its default samplers. */
+const FLOOR_SERIES: FloorSeries[] = [
+  ...nic('eth0'),
+  ...nic('eth1'),
+  ...[
+    { field: 'dirty_bytes', counter: false, scale: 5e7 },
+    { field: 'writeback_bytes', counter: false, scale: 1e6 },
+    { field: 'mem_available_bytes', counter: false, scale: 2e10 },
+    { field: 'mem_total_bytes', counter: false, scale: 3.2e10 },
+    { field: 'cached_bytes', counter: false, scale: 8e9 },
+    { field: 'nr_dirtied_per_s', counter: false, scale: 500 },
+    { field: 'nr_written_per_s', counter: false, scale: 500 },
+  ].map((s) => ({ ...s, measurement: 'memory', tags: {} })),
+  ...[
+    { field: 'write_bytes', counter: true, scale: 4e5 },
+    { field: 'read_bytes', counter: true, scale: 1e5 },
+    { field: 'write_ops', counter: true, scale: 50 },
+    { field: 'read_ops', counter: true, scale: 10 },
+    { field: 'write_bytes_per_s', counter: false, scale: 4e5 },
+    { field: 'read_bytes_per_s', counter: false, scale: 1e5 },
+    { field: 'in_flight', counter: false, scale: 2 },
+  ].map((s) => ({ ...s, measurement: 'disk', tags: { device: 'nvme0n1' } })),
+  ...processWatch('trading-ui'),
+  ...processWatch('fix-gateway'),
+  ...processWatch('market-data-client'),
+  ...[
+    { field: 'queue_batches', counter: false, scale: 0 },
+    { field: 'queue_bytes', counter: false, scale: 0 },
+    { field: 'queue_dropped_batches', counter: true, scale: 0 },
+  ].map((s) => ({ ...s, measurement: 'agent', tags: {} })),
+];
+
+/** `floor` mix: one tick of all 50 series per batch, wall-clock stamped, values moving. */
+function floorAgent(): AgentSim {
+  const values = FLOOR_SERIES.map((s) => Math.round(s.scale * (s.counter ? 1000 * Math.random() : 1)));
+  const series = FLOOR_SERIES.map((_, i) => i);
+  return {
+    defs: FLOOR_SERIES.map((s, id) => ({ id, measurement: s.measurement, field: s.field, tags: s.tags })),
+    samplesPerBatch: FLOOR_SERIES.length,
+    nextBatch(seq) {
+      for (let i = 0; i < values.length; i++) {
+        const s = FLOOR_SERIES[i]!;
+        if (s.counter) values[i] = values[i]! + Math.round(s.scale * (0.8 + 0.4 * Math.random()));
+        else if (s.scale > 1) values[i] = Math.round(s.scale * (0.98 + 0.04 * Math.random()));
+      }
+      const now = wallUs();
+      return encodeBatch({ seq, series, values, timeUs: series.map(() => now) });
+    },
+  };
+}
+
+/** The probe: one sample of `probe.sent` per batch, stamped when it is sent. */
+function probeAgent(): AgentSim {
+  return {
+    defs: [{ id: 0, measurement: 'probe', field: 'sent', tags: {} }],
+    samplesPerBatch: 1,
+    nextBatch: (seq) => encodeBatch({ seq, series: [0], values: [seq], timeUs: [wallUs()] }),
+  };
+}
+
+interface Acked {
+  samples: number;
+  latencies: number[];
+}
+
+async function runStream(o: Options, id: string, sim: AgentSim, rate: number, startDelayMs: number, until: number, acked: Acked): Promise<void> {
+  await new Promise((r) => setTimeout(r, startDelayMs));
   const client = new IngestClient(o.brain, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'grpc.max_send_message_length': 64 << 20 });
   const call = client.stream();
-  const id = `${o.prefix}-${index}`;
   const sentAt = new Map<number, number>();
   let seq = 0;
   let ackedSeq = 0;
@@ -65,18 +182,23 @@ async function runStream(o: Options, index: number, body: Uint8Array, until: num
       while (welcomed && Date.now() < until && seq - ackedSeq < o.window) {
         seq++;
         sentAt.set(seq, performance.now());
-        call.write({ rawBatch: batchBytes(o, seq, body) });
-        if (o.rate > 0) break;
+        call.write({ rawBatch: sim.nextBatch(seq) });
+        if (rate > 0) break;
       }
     };
     call.on('data', (m: BrainMessage) => {
       if (m.welcome) {
         welcomed = true;
         seq = ackedSeq = Number(m.welcome.ackedSeq);
-        if (o.rate > 0) {
-          const timer = setInterval(() => (Date.now() < until ? send() : clearInterval(timer)), 1000 / o.rate);
-        }
-        send();
+        if (rate > 0) {
+          // A random phase within the period: unsynchronised agents, a smooth load.
+          const tick = () => (Date.now() < until ? send() : clearInterval(timer));
+          let timer: NodeJS.Timeout | undefined;
+          setTimeout(() => {
+            tick();
+            timer = setInterval(tick, 1000 / rate);
+          }, Math.random() * (1000 / rate));
+        } else send();
       } else if (m.ack) {
         const upto = Number(m.ack.uptoSeq);
         for (let s = ackedSeq + 1; s <= upto; s++) {
@@ -86,31 +208,40 @@ async function runStream(o: Options, index: number, body: Uint8Array, until: num
             sentAt.delete(s);
           }
         }
-        acked.samples += (upto - ackedSeq) * o.batch;
+        acked.samples += (upto - ackedSeq) * sim.samplesPerBatch;
         ackedSeq = upto;
         if (Date.now() >= until && ackedSeq >= seq) {
           call.end();
           resolve();
-        } else if (o.rate === 0) send();
+        } else if (rate === 0) send();
       }
     });
     call.on('error', () => resolve());
     call.on('end', () => resolve());
     call.write({ hello: { protocolVersion: PROTOCOL_VERSION, agentId: id, host: id, labels: { floor: 'bench' } } });
-    call.write({ series: { defs: Array.from({ length: o.series }, (_, i) => ({ id: i, measurement: 'bench', field: `f${i % 50}`, tags: { group: String(Math.floor(i / 50)) } })) } });
+    call.write({ series: { defs: sim.defs } });
     setTimeout(() => resolve(), until - Date.now() + 10_000).unref();
   });
   client.close();
 }
 
 const o = parseArgs(process.argv.slice(2));
-const body = columns(o);
-const acked = { samples: 0, latencies: [] as number[] };
+const body = o.mix === 'bench' ? encodeBatch({ series: Array.from({ length: o.batch }, (_, i) => i % o.series), values: Array.from({ length: o.batch }, () => Math.random() * 1000) }) : undefined;
+const makeSim = () => (body ? benchAgent(o, body) : floorAgent());
+const acked: Acked = { samples: 0, latencies: [] };
+const probeAcked: Acked = { samples: 0, latencies: [] };
 const start = Date.now();
 const until = start + o.seconds * 1000;
-await Promise.all(Array.from({ length: o.streams }, (_, i) => runStream(o, i, body, until, acked)));
-const elapsed = (Date.now() - start) / 1000;
-acked.latencies.sort((a, b) => a - b);
-const pct = (p: number) => acked.latencies[Math.min(acked.latencies.length - 1, Math.floor(p * acked.latencies.length))] ?? NaN;
-process.stdout.write(JSON.stringify({ samples: acked.samples, seconds: elapsed, ack_p50_ms: pct(0.5), ack_p99_ms: pct(0.99) }) + '\n');
-process.exit(0);
+const streams = Array.from({ length: o.streams }, (_, i) => runStream(o, `${o.prefix}-${i}`, makeSim(), o.rate, (i / o.streams) * o.ramp * 1000, until, acked));
+if (o['probe-hz'] > 0) streams.push(runStream(o, `${o.prefix}-probe`, probeAgent(), o['probe-hz'], 0, until, probeAcked));
+/** The result line; also on SIGTERM, so a benchmark can stop a generator it ran open-ended. */
+function report(): never {
+  const elapsed = (Date.now() - start) / 1000;
+  acked.latencies.sort((a, b) => a - b);
+  const pct = (p: number) => acked.latencies[Math.min(acked.latencies.length - 1, Math.floor(p * acked.latencies.length))] ?? NaN;
+  process.stdout.write(JSON.stringify({ samples: acked.samples, seconds: elapsed, ack_p50_ms: pct(0.5), ack_p99_ms: pct(0.99) }) + '\n');
+  process.exit(0);
+}
+process.once('SIGTERM', report);
+await Promise.all(streams);
+report();
