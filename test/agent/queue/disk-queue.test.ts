@@ -70,3 +70,19 @@ t.test('a torn record at the tail (crash mid-write) is cut, and later appends ar
   const third = new DiskQueue({ dir, maxBytes: 1 << 20 });
   t.same([...third.after(0)].map((b) => b.seq), [1, 2, 3, 4, 5, 6, 7]);
 });
+
+t.test('sync() fsyncs only while a batch is unacknowledged (acked batches are the brain\'s)', async (t) => {
+  const dir = scratchDir(t);
+  const q = new DiskQueue({ dir, maxBytes: 1 << 20 });
+  fill(q, 3);
+  let synced = false;
+  const fsynced = new Promise<void>((resolve) => q.sync(() => resolve(void (synced = true))));
+  t.notOk(synced, 'pending batches: an fsync in the thread pool, done later');
+  await fsynced;
+  fill(q, 2);
+  q.ack(5);
+  let skipped = false;
+  q.sync(() => (skipped = true));
+  t.ok(skipped, 'everything acknowledged: done at once, no fsync');
+  q.close();
+});
