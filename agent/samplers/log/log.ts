@@ -29,7 +29,7 @@ export class LogSampler implements EventSampler {
   readonly #trailing = new Map<string, Timer>();
   #restored = new Map<string, Cursor[]>();
   #watcher: DirWatcher | null = null;
-  readonly #unsaved = new Map<string, Cursor[]>();
+  readonly #unsaved = new Set<FileTailer>();
   #saveQueued = false;
   #poll: Timer | null = null;
   readonly #due = new Set<FileTailer>();
@@ -220,15 +220,18 @@ export class LogSampler implements EventSampler {
   /**
    * After each read that moved a cursor, its position is saved once the lines it covers are in
    * the agent's disk queue (at the next batch): a SIGKILL neither loses nor repeats a line.
+   * The cursors are taken when the save runs, right after the seal, not at every read: a cursor
+   * only ever covers lines already handed to the rules, and those were emitted synchronously,
+   * so by then they are all in the sealed batch.
    */
   #save(t: FileTailer): void {
-    this.#unsaved.set(t.path, t.cursors());
+    this.#unsaved.add(t);
     if (this.#saveQueued) return;
     this.#saveQueued = true;
     const save = () => {
       this.#saveQueued = false;
       try {
-        for (const [path, cursors] of this.#unsaved) this.#store.set(path, cursors);
+        for (const tailer of this.#unsaved) this.#store.set(tailer.path, tailer.cursors());
         this.#unsaved.clear();
         this.#store.save();
       } catch (err) {
