@@ -183,6 +183,9 @@ export class SequencedSender {
 
   /** Tells receivers where the stream is, so a lost last datagram is still noticed. */
   sendPosition(flags = 0): void {
+    // Records still waiting for their (coalesced) flush go first: announcing them before they
+    // are sent would make every receiver see a hole, NAK it, and get them twice.
+    this.flush();
     if (this.#muted) return;
     const buf = encodePosition(this.#opts.epoch, this.term, this.#nextSeq, flags);
     for (const to of this.#destinations) this.#opts.out.send(buf, to);

@@ -75,6 +75,16 @@ t.test('a lost last datagram is found by the position message', async (t) => {
   t.same(l.delivered, range(1, 8));
 });
 
+t.test('a position never announces records still waiting for their flush (no false hole, no NAK, no duplicate)', async (t) => {
+  const l = link();
+  l.sender.append(records(1, 3), 3); // less than a datagram: waits for the (coalesced) flush
+  l.sender.sendPosition();
+  t.same(l.delivered, range(1, 3), 'the records went out before the position');
+  t.equal(l.receiver.counters.gapsDetected, 0);
+  t.equal(l.receiver.counters.naksSent, 0);
+  t.equal(l.receiver.counters.duplicateRecords, 0);
+});
+
 t.test('duplicates (replays, crossed retransmissions) are dropped and counted', async (t) => {
   const l = link();
   l.sender.append(records(1, 8), 8);
