@@ -9,6 +9,11 @@ import type { Observation, RuleQuery, Severity } from '../rules/rule.js';
 
 /** One label set's finding at one look: an Observation plus what to report with the alert. */
 export interface Finding extends Observation {
+  /** The alert's text and numbers; called only when the alert changes (formatting every look costs). */
+  describe(): Description;
+}
+
+export interface Description {
   /** Shown on the alert (summary) and as the incident's text. */
   readonly summary: string;
   /** Numbers worth reporting with the alert (period, peak...), as attrs. */

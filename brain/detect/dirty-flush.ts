@@ -129,20 +129,24 @@ export class DirtyMemoryFlushPattern implements Detector {
     const gone = pattern !== undefined && nowMs - lastPeakAt > 2 * pattern.periodMs;
     const share = h.threshold > 0 ? peak / h.threshold : 0;
     const active = pattern !== undefined && !gone && share >= c.storm_share;
-    const where = h.labels['host'] ?? h.labels['agent'] ?? '?';
-    const periodS = pattern ? (pattern.periodMs / 1000).toFixed(1) : '?';
     return {
       labels: h.labels,
       value: peak,
       active,
       cleared: !active,
-      summary: `dirty memory flush storm on ${where}: every ${periodS} s dirty memory rises to ${mib(peak)} MiB (${Math.round(share * 100)}% of the dirty threshold) and a write burst drains it`,
-      attrs: {
-        period_ms: String(Math.round(pattern?.periodMs ?? 0)),
-        peak_bytes: String(peak),
-        threshold_bytes: String(Number.isFinite(h.threshold) ? h.threshold : 0),
-        peak_share: share.toFixed(3),
-        cycles: String(pattern?.cycles ?? 0),
+      describe: () => {
+        const where = h.labels['host'] ?? h.labels['agent'] ?? '?';
+        const periodS = pattern ? (pattern.periodMs / 1000).toFixed(1) : '?';
+        return {
+          summary: `dirty memory flush storm on ${where}: every ${periodS} s dirty memory rises to ${mib(peak)} MiB (${Math.round(share * 100)}% of the dirty threshold) and a write burst drains it`,
+          attrs: {
+            period_ms: String(Math.round(pattern?.periodMs ?? 0)),
+            peak_bytes: String(peak),
+            threshold_bytes: String(Number.isFinite(h.threshold) ? h.threshold : 0),
+            peak_share: share.toFixed(3),
+            cycles: String(pattern?.cycles ?? 0),
+          },
+        };
       },
     };
   }

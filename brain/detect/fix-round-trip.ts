@@ -96,15 +96,19 @@ export class FixRoundTripSlow implements Detector {
   }
 
   #finding(s: Session): Finding {
-    const base = median(s.baseline);
-    const where = s.labels['host'] ?? s.labels['agent'];
+    const { last, limit } = s;
     return {
       labels: s.labels,
-      value: s.last,
+      value: last,
       active: s.slow,
       cleared: !s.slow,
-      summary: `FIX round trip ${s.labels['session']} on ${where}: ${ms(s.last)} ms against a baseline of ${ms(base)} ms`,
-      attrs: { rtt_us: String(s.last), baseline_us: String(Math.round(base)), limit_us: String(Math.round(s.limit)), baseline_samples: String(s.baseline.length) },
+      describe: () => {
+        const base = median(s.baseline);
+        return {
+          summary: `FIX round trip ${s.labels['session']} on ${s.labels['host'] ?? s.labels['agent']}: ${ms(last)} ms against a baseline of ${ms(base)} ms`,
+          attrs: { rtt_us: String(last), baseline_us: String(Math.round(base)), limit_us: String(Math.round(limit)), baseline_samples: String(s.baseline.length) },
+        };
+      },
     };
   }
 }

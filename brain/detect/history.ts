@@ -40,14 +40,19 @@ export class History {
     return this.points[this.points.length - 1]?.t ?? 0;
   }
 
-  /** The last point at or before `t`, else the first point. */
+  /** The last point at or before `t`, else the first point (binary search: points are in time order). */
   at(t: number): Point | undefined {
-    let found: Point | undefined;
-    for (const p of this.points) {
-      if (p.t > t) break;
-      found = p;
+    let lo = 0;
+    let hi = this.points.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.points[mid]!.t <= t) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
     }
-    return found ?? this.points[0];
+    return this.points[Math.max(found, 0)];
   }
 }
 

@@ -14,7 +14,7 @@ import { labelsKey, type Labels } from '../rules/labels.js';
 import type { RuleQuery } from '../rules/rule.js';
 import type { EventLog } from '../state/event-log.js';
 import type { DetectorsConfig } from './config.js';
-import type { Detector, Finding } from './detector.js';
+import type { Description, Detector, Finding } from './detector.js';
 import { DirtyMemoryFlushPattern } from './dirty-flush.js';
 import { FixRoundTripSlow } from './fix-round-trip.js';
 
@@ -41,6 +41,7 @@ export interface DetectorStageOptions {
 export class DetectorStage {
   readonly #o: DetectorStageOptions;
   readonly #alerts = new Map<Detector, Map<string, AlertInstance>>();
+  readonly #keys = new WeakMap<Labels, { labels: Labels; key: string }>();
   #timer: Timer | undefined;
   checks = 0;
 
@@ -71,8 +72,8 @@ export class DetectorStage {
       const alerts = this.#alerts.get(d)!;
       const findings = new Map<string, Finding>();
       for (const f of d.observe(this.#o.query, now)) {
-        const labels = { ...f.labels, alertname: d.alertname };
-        findings.set(labelsKey(labels), { ...f, labels });
+        const { labels, key } = this.#alertLabels(d, f.labels);
+        findings.set(key, { ...f, labels });
       }
       for (const key of new Set([...alerts.keys(), ...findings.keys()])) {
         const prev = alerts.get(key);
@@ -87,6 +88,17 @@ export class DetectorStage {
     }
   }
 
+  /** The alert's labels and key, kept per label set: a detector hands the same object every look. */
+  #alertLabels(d: Detector, labels: Labels): { labels: Labels; key: string } {
+    let known = this.#keys.get(labels);
+    if (!known) {
+      const withName = { ...labels, alertname: d.alertname };
+      known = { labels: withName, key: labelsKey(withName) };
+      this.#keys.set(labels, known);
+    }
+    return known;
+  }
+
   #change(d: Detector, a: AlertInstance, f: Finding | undefined, now: number): AlertChange {
     return {
       state: a.state === 'firing' ? 'firing' : 'resolved',
@@ -96,7 +108,7 @@ export class DetectorStage {
       labels: a.labels,
       severity: d.severity,
       phase: undefined,
-      annotations: f ? { summary: f.summary, ...f.attrs } : {},
+      annotations: f ? describe(f.describe()) : {},
       value: a.value,
       activeAt: a.activeAt,
       firedAt: a.firedAt,
@@ -106,4 +118,8 @@ export class DetectorStage {
       muted: this.#o.mute?.(a.labels, now),
     };
   }
+}
+
+function describe(d: Description): Labels {
+  return { summary: d.summary, ...d.attrs };
 }
