@@ -9,6 +9,7 @@ const benches = [
   ['node', ['--import', 'tsx', 'bench/influx.bench.ts']],
   ['node', ['--import', 'tsx', 'bench/log-rules.bench.ts']],
   ['node', ['--import', 'tsx', 'bench/plant.bench.ts']],
+  ['node', ['--import', 'tsx', 'bench/scale.bench.ts']],
   ['node', ['--import', 'tsx', 'bench/paging.bench.ts']],
 ];
 let failed = 0;

@@ -169,15 +169,38 @@ interface Acked {
   latencies: number[];
 }
 
+/**
+ * One simulated agent: connects, and like a real agent's shipper reconnects after a broken
+ * stream (1–2 s, jittered) until `until`, carrying on from the seq the brain says it stored.
+ */
 async function runStream(o: Options, id: string, sim: AgentSim, rate: number, startDelayMs: number, until: number, acked: Acked): Promise<void> {
   await new Promise((r) => setTimeout(r, startDelayMs));
   const client = new IngestClient(o.brain, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'grpc.max_send_message_length': 64 << 20 });
+  for (;;) {
+    const finished = await streamOnce(o, client, id, sim, rate, until, acked);
+    if (finished || Date.now() >= until) break;
+    reconnects++;
+    await new Promise((r) => setTimeout(r, 1000 + Math.random() * 1000));
+  }
+  client.close();
+}
+
+let reconnects = 0;
+
+/** One stream, until it breaks (false) or everything sent before `until` is acked (true). */
+function streamOnce(o: Options, client: IngestClient, id: string, sim: AgentSim, rate: number, until: number, acked: Acked): Promise<boolean> {
   const call = client.stream();
   const sentAt = new Map<number, number>();
   let seq = 0;
   let ackedSeq = 0;
   let welcomed = false;
-  await new Promise<void>((resolve) => {
+  let timer: NodeJS.Timeout | undefined;
+  return new Promise<boolean>((resolve) => {
+    const done = (finished: boolean) => {
+      clearTimeout(timer);
+      clearInterval(timer);
+      resolve(finished);
+    };
     const send = () => {
       while (welcomed && Date.now() < until && seq - ackedSeq < o.window) {
         seq++;
@@ -192,11 +215,9 @@ async function runStream(o: Options, id: string, sim: AgentSim, rate: number, st
         seq = ackedSeq = Number(m.welcome.ackedSeq);
         if (rate > 0) {
           // A random phase within the period: unsynchronised agents, a smooth load.
-          const tick = () => (Date.now() < until ? send() : clearInterval(timer));
-          let timer: NodeJS.Timeout | undefined;
-          setTimeout(() => {
-            tick();
-            timer = setInterval(tick, 1000 / rate);
+          timer = setTimeout(() => {
+            send();
+            timer = setInterval(send, 1000 / rate);
           }, Math.random() * (1000 / rate));
         } else send();
       } else if (m.ack) {
@@ -212,17 +233,16 @@ async function runStream(o: Options, id: string, sim: AgentSim, rate: number, st
         ackedSeq = upto;
         if (Date.now() >= until && ackedSeq >= seq) {
           call.end();
-          resolve();
+          done(true);
         } else if (rate === 0) send();
       }
     });
-    call.on('error', () => resolve());
-    call.on('end', () => resolve());
+    call.on('error', () => done(false));
+    call.on('end', () => done(false));
     call.write({ hello: { protocolVersion: PROTOCOL_VERSION, agentId: id, host: id, labels: { floor: 'bench' } } });
     call.write({ series: { defs: sim.defs } });
-    setTimeout(() => resolve(), until - Date.now() + 10_000).unref();
+    setTimeout(() => done(true), until - Date.now() + 10_000).unref();
   });
-  client.close();
 }
 
 const o = parseArgs(process.argv.slice(2));
@@ -239,7 +259,7 @@ function report(): never {
   const elapsed = (Date.now() - start) / 1000;
   acked.latencies.sort((a, b) => a - b);
   const pct = (p: number) => acked.latencies[Math.min(acked.latencies.length - 1, Math.floor(p * acked.latencies.length))] ?? NaN;
-  process.stdout.write(JSON.stringify({ samples: acked.samples, seconds: elapsed, ack_p50_ms: pct(0.5), ack_p99_ms: pct(0.99) }) + '\n');
+  process.stdout.write(JSON.stringify({ samples: acked.samples, seconds: elapsed, ack_p50_ms: pct(0.5), ack_p99_ms: pct(0.99), reconnects }) + '\n');
   process.exit(0);
 }
 process.once('SIGTERM', report);
