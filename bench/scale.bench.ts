@@ -20,7 +20,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -120,6 +120,8 @@ interface Result {
   connectS: number;
   /** alert.firing by alertname from the start of the steady window to the end (kills included). */
   alerts: Record<string, number>;
+  /** The machine's 1-minute load average at the end of the steady window (others' work included). */
+  machineLoad: number;
 }
 
 /** Kills a heartbeating stand-in feed handler `kills` times; fault → PlantHeartbeatLost alert, µs. */
@@ -220,6 +222,7 @@ async function runSize(size: number): Promise<Result> {
   const [cpu1, gen1, n1, m1] = [cpuSeconds(process.pid), genCpu(), samples(), performance.now()];
   const secs = (m1 - m0) / 1000;
   const rss = rssMb(process.pid);
+  const machineLoad = loadavg()[0]!;
   const lagsMs = lagsUs.splice(0).map((us) => us / 1000);
 
   // --- the fault under the same load ---
@@ -240,6 +243,7 @@ async function runSize(size: number): Promise<Result> {
     ackP99Ms: Math.max(...acks.map((a) => a.ack_p99_ms ?? NaN)),
     connectS,
     alerts: Object.fromEntries(alerts),
+    machineLoad,
   };
   await brain.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -268,12 +272,12 @@ console.log(
     `${MEASURE_S} s measured after ${WARMUP_S} s warm-up; ${KILLS} feed-handler kills per size. ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ` +
     `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.\n`,
 );
-console.log('| agents | samples/s stored | brain CPU % of a core | brain RSS MB (peak) | ingest lag p50 / p99 / max ms | detection p50 / p99 / max ms (n) | brain loop delay p99 ms | ack p99 ms | load generators CPU % | connect s |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('| agents | samples/s stored | brain CPU % of a core | brain RSS MB (peak) | ingest lag p50 / p99 / max ms | detection p50 / p99 / max ms (n) | brain loop delay p99 ms | ack p99 ms | load generators CPU % | connect s | machine load (1 min) |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   console.log(
     `| ${f0(r.agents)} | ${f0(r.samplesPerS)} | ${f0(r.cpuPct)} | ${f0(r.rssMb)} (${f0(r.peakRssMb)}) | ${f1(r.lagMs.p50)} / ${f1(r.lagMs.p99)} / ${f1(r.lagMs.max)} | ` +
-      `${f1(r.detectMs.p50)} / ${f1(r.detectMs.p99)} / ${f1(r.detectMs.max)} (${r.detectMs.n}) | ${f1(r.loopP99Ms)} | ${f1(r.ackP99Ms)} | ${f0(r.loadgenCpuPct)} | ${f1(r.connectS)} |`,
+      `${f1(r.detectMs.p50)} / ${f1(r.detectMs.p99)} / ${f1(r.detectMs.max)} (${r.detectMs.n}) | ${f1(r.loopP99Ms)} | ${f1(r.ackP99Ms)} | ${f0(r.loadgenCpuPct)} | ${f1(r.connectS)} | ${f1(r.machineLoad)} |`,
   );
 }
 const at = (n: number) => results.find((r) => r.agents === n);
