@@ -92,7 +92,10 @@ export class SequencedSender {
     this.#destinations = [...destinations];
   }
 
-  /** Appends `count` records (RECORD_BYTES each) taking the next sequence numbers. */
+  /**
+   * Appends `count` records (RECORD_BYTES each) taking the next sequence numbers. `body` is
+   * referenced until the flush: the caller must not write it afterwards.
+   */
   append(body: Buffer, count: number, flags = 0): void {
     this.appendAt(this.#nextSeq, body, count, flags);
   }
