@@ -5,8 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { freePort } from '../../lib/free-port.js';
+import { influxdConfig } from '../../lib/influxd-config.js';
 
 export interface DemoInfluxd {
   readonly url: string;
@@ -76,39 +77,4 @@ async function waitReady(url: string, alive: () => boolean): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`influxd did not answer ${url}/ping within ${READY_TIMEOUT_MS} ms`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
-
-function influxdConfig(dataDir: string, httpPort: number, rpcPort: number): string {
-  return `reporting-enabled = false
-bind-address = "127.0.0.1:${rpcPort}"
-[meta]
-  dir = "${dataDir}/meta"
-[data]
-  dir = "${dataDir}/data"
-  wal-dir = "${dataDir}/wal"
-  query-log-enabled = false
-[monitor]
-  store-enabled = false
-[subscriber]
-  enabled = false
-[continuous_queries]
-  enabled = false
-[http]
-  enabled = true
-  bind-address = "127.0.0.1:${httpPort}"
-  log-enabled = false
-[logging]
-  level = "warn"
-`;
 }

@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { influxdConfig } from '../../lib/influxd-config.js';
 import { freePort, waitFor } from './wait.js';
 
 export const INFLUXD_BIN = '/usr/bin/influxd';
@@ -163,33 +164,6 @@ export function influxdAvailable(): Promise<Availability> {
   return ensureDebianBinary(INFLUXD_BIN, 'influxdb');
 }
 
-function influxdConfig(dataDir: string, httpPort: number, rpcPort: number): string {
-  return `reporting-enabled = false
-bind-address = "127.0.0.1:${rpcPort}"
-[meta]
-  dir = "${dataDir}/meta"
-[data]
-  dir = "${dataDir}/data"
-  wal-dir = "${dataDir}/wal"
-  query-log-enabled = false
-[monitor]
-  store-enabled = false
-[subscriber]
-  enabled = false
-[continuous_queries]
-  enabled = false
-[http]
-  enabled = true
-  bind-address = "127.0.0.1:${httpPort}"
-  log-enabled = false
-  pprof-enabled = false
-  max-body-size = 0
-[ifql]
-  enabled = false
-[logging]
-  level = "warn"
-`;
-}
 
 /** Starts influxd on free ports with a fresh data dir and database `db` (default "floorwatch"). */
 /**

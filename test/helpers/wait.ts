@@ -1,5 +1,5 @@
 /** Waiting on conditions with deadlines: the suite never sleeps and hopes. */
-import { createServer } from 'node:net';
+export { freePort } from '../../lib/free-port.js';
 
 export async function waitFor<T>(
   what: string,
@@ -22,14 +22,3 @@ export async function waitFor<T>(
   }
 }
 
-/** A TCP port that was free on 127.0.0.1 a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
