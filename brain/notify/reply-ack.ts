@@ -11,6 +11,7 @@
 import { SMTPServer } from 'smtp-server';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../lib/log.js';
+import { listenSmtp } from '../../lib/smtp-listen.js';
 
 /** Header bytes read from a reply; the body is never needed, and a reply is refused past this. */
 const MAX_HEADER_BYTES = 64 * 1024;
@@ -67,15 +68,7 @@ export async function startReplyAck(o: ReplyAckOptions): Promise<ReplyAckListene
       });
     },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => resolve());
-  });
-  const address = server.server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : o.port,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return listenSmtp(server, o.host, o.port);
 }
 
 /** The header block (up to the first blank line), bounded; the rest of the stream is drained. */

@@ -4,6 +4,7 @@
  */
 import { SMTPServer } from 'smtp-server';
 import { ReceivedLog } from './received-log.js';
+import { listenSmtp } from '../../lib/smtp-listen.js';
 
 export interface ReceivedMail {
   readonly at: number;
@@ -50,14 +51,6 @@ export async function startSmtpSink(o: { host: string; port: number; file: strin
       });
     },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => resolve());
-  });
-  const address = server.server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : o.port,
-    mails,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const listening = await listenSmtp(server, o.host, o.port);
+  return { ...listening, mails };
 }
