@@ -110,15 +110,18 @@ export class Spool {
 
   /** Resolves once the record is durable (written, and fdatasync'd when fsync is on). */
   append(agentId: string, seq: number, lines: number, payload: string): Promise<void> {
-    const id = Buffer.from(agentId, 'utf8');
-    const body = Buffer.from(payload, 'utf8');
-    const buf = Buffer.allocUnsafe(FIXED_HEADER + id.length + body.length);
-    buf.writeUInt32LE(body.length, 0);
+    // Encoded straight into the record: a batch's text is several KB, and an intermediate
+    // Buffer per string (a fresh allocation each, above the pool size) was the brain's
+    // hottest spot with thousands of agents (docs/benchmarks.md, "Scale").
+    const idLength = Buffer.byteLength(agentId, 'utf8');
+    const bodyLength = Buffer.byteLength(payload, 'utf8');
+    const buf = Buffer.allocUnsafe(FIXED_HEADER + idLength + bodyLength);
+    buf.writeUInt32LE(bodyLength, 0);
     buf.writeDoubleLE(seq, 8);
     buf.writeUInt32LE(lines, 16);
-    buf.writeUInt16LE(id.length, 20);
-    id.copy(buf, FIXED_HEADER);
-    body.copy(buf, FIXED_HEADER + id.length);
+    buf.writeUInt16LE(idLength, 20);
+    buf.write(agentId, FIXED_HEADER, 'utf8');
+    buf.write(payload, FIXED_HEADER + idLength, 'utf8');
     buf.writeUInt32LE(crc32(buf.subarray(8)), 4);
     return new Promise((resolve) => {
       this.#pending.push({ buf, lines, resolve });
