@@ -10,7 +10,7 @@
  * Record layout: u32 payload length | u32 crc32(rest) | f64 seq | u32 lines | u16 agent id
  * length | agent id | payload (UTF-8 line protocol, '\n'-terminated lines).
  */
-import { closeSync, fdatasync, mkdirSync, openSync, readdirSync, readSync, statSync, ftruncateSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, mkdirSync, openSync, readdirSync, readSync, statSync, ftruncateSync, unlinkSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -170,14 +170,15 @@ export class Spool {
     if (batch.length === 0) return;
     this.#pending = [];
     this.#flushing = true;
-    const buf = batch.length === 1 ? batch[0]!.buf : Buffer.concat(batch.map((p) => p.buf));
+    const bytes = batch.reduce((n, p) => n + p.buf.length, 0);
     const lines = batch.reduce((n, p) => n + p.lines, 0);
-    this.#makeRoom(buf.length);
-    const segment = this.#active(buf.length);
-    writeSync(this.#activeFd!, buf, 0, buf.length, segment.bytes);
+    this.#makeRoom(bytes);
+    const segment = this.#active(bytes);
+    // One gathered write, no concatenated copy of the group.
+    writevSync(this.#activeFd!, batch.map((p) => p.buf), segment.bytes);
     this.appendedLines += lines;
     const done = () => {
-      segment.bytes += buf.length;
+      segment.bytes += bytes;
       segment.lines += lines;
       this.#flushing = false;
       for (const p of batch) p.resolve();
