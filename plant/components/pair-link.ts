@@ -40,7 +40,8 @@ export function linkPair(opts: {
       if (peer) sendJson(opts.out(), hb, { host: cfg.host, port: peer.port });
     },
     onRoleChange: (c) => {
-      roleSince = hostMonoUs();
+      // A split-brain winner re-announces under a new term but has led all along.
+      if (c.reason !== 'split_brain_won') roleSince = hostMonoUs();
       log.info({ role: c.role, reason: c.reason, term: c.term, replayFrom: c.replayFrom }, 'role change');
       opts.onRoleChange(c);
     },

@@ -35,6 +35,8 @@ interface CurrentStream {
   term: number;
   source: Endpoint;
   lastPacketAt: number;
+  /** Declared silent by the heartbeat check (after pending input was read): only then may a stream of no higher term replace it. */
+  silent: boolean;
   /**
    * Joined midway: nothing of it is accepted (its records may lie beyond a hole this desk
    * never saw); the desk has asked that plant for a fresh stream from its position instead.
@@ -49,6 +51,8 @@ export class Subscriber implements Component {
   #health: HealthPublisher | null = null;
   #timers: Timer[] = [];
   #session = randomUUID();
+  /** Monotonic ms of the last session change: a fresh stream is asked for at most once per heartbeat interval. */
+  #sessionSince = -Infinity;
   #symbols: string[];
   #names: string[];
   #view: DeskView;
@@ -58,7 +62,7 @@ export class Subscriber implements Component {
   #feedStale = false;
   #lastUpdateUs = 0;
   #in: RateMeter;
-  #counts = { stream_switches: 0, foreign_packets: 0, midway_joins: 0 };
+  #counts = { stream_switches: 0, foreign_packets: 0, midway_joins: 0, fresh_stream_requests: 0 };
   #gapTotals = { detected: 0, unrecoverable: 0, unrecoverable_records: 0, recovered: 0 };
 
   constructor(o: SubscriberOptions) {
@@ -87,7 +91,7 @@ export class Subscriber implements Component {
     this.#health.start();
     this.#timers.push(
       clock.setInterval(() => this.#receiver.tick(), Math.max(1, Math.floor(cfg.delivery.nak_retry_ms / 3))),
-      clock.setInterval(() => this.#subscribe(), cfg.health.interval_ms),
+      clock.setInterval(() => this.#everyHeartbeat(), cfg.health.interval_ms),
     );
   }
 
@@ -133,9 +137,33 @@ export class Subscriber implements Component {
     });
   }
 
+  #everyHeartbeat(): void {
+    this.#subscribe();
+    this.#checkSilence();
+  }
+
+  /**
+   * A stream silent for 2 heartbeat intervals may be replaced by any plant's stream. Judged
+   * after pending input has been read (setImmediate runs after I/O): a desk whose own event
+   * loop stalled wakes with its deadline due and its stream's packets still in the socket, and
+   * would otherwise leave a live stream for whichever plant's packet it read first.
+   */
+  #checkSilence(): void {
+    const cur = this.#stream;
+    if (!cur || cur.silent || !this.#silentFor(cur)) return;
+    setImmediate(() => {
+      if (this.#stream === cur && this.#silentFor(cur)) cur.silent = true;
+    });
+  }
+
+  #silentFor(cur: CurrentStream): boolean {
+    return this.#o.clock.monotonic() - cur.lastPacketAt > this.#o.cfg.health.interval_ms * 2;
+  }
+
   /** Sent to both ticker plants every heartbeat: the subscription, and the desk's position as an ack. */
   #subscribe(): void {
     const msg: SubscribeMessage = { t: 'sub', id: this.id, session: this.#session, symbols: this.#symbols, pos: this.#view.position };
+    if (this.#stream?.awaitingFresh) msg.refused = this.#stream.epoch;
     const { cfg } = this.#o;
     for (const tp of cfg.ticker_plants.members) sendJson(this.#io!.out, msg, { host: cfg.host, port: tp.port });
   }
@@ -145,8 +173,10 @@ export class Subscriber implements Component {
       this.#counts.foreign_packets++;
       return;
     }
-    this.#stream!.lastPacketAt = this.#o.clock.monotonic();
-    if (this.#stream!.awaitingFresh) return;
+    const cur = this.#stream!;
+    cur.lastPacketAt = this.#o.clock.monotonic();
+    cur.silent = false;
+    if (cur.awaitingFresh) return this.#askForFreshStream();
     if (h.type === PacketType.data) {
       this.#feedStale = (h.flags & Flag.feedStale) !== 0;
       this.#receiver.onData(h.seq, buf.subarray(HEADER_BYTES), h.count, h.flags);
@@ -159,35 +189,49 @@ export class Subscriber implements Component {
   }
 
   /**
-   * Which stream to follow: the current one; or a new one from a higher term (a fail-over);
-   * or any, once the current one has gone silent. A new stream restarts delivery numbering,
-   * and dedupe by symbol sequence absorbs the overlap of the re-broadcast.
+   * Which stream to follow: the current one; a plant's new stream replacing its old one; a
+   * stream of a higher term (a fail-over, or the winner of a split brain re-announcing); or any,
+   * once the current one has been declared silent. Never merely whichever plant spoke last: in
+   * a split brain both speak, and following each in turn was the ping-pong. A new stream
+   * restarts delivery numbering, and dedupe by symbol sequence absorbs the re-broadcast overlap.
    */
   #follows(h: PacketHeader, from: Endpoint): boolean {
     const cur = this.#stream;
     const sameSource = cur !== null && endpointKey(cur.source) === endpointKey(from);
     if (cur && cur.epoch === h.epoch && sameSource) return true;
     if (h.type === PacketType.gap) return false;
-    const silentMs = cur ? this.#o.clock.monotonic() - cur.lastPacketAt : Infinity;
     // A plant serves one stream per desk: a new epoch from the same source replaces the old one.
-    const takeover = !cur || sameSource || h.term > cur.term || silentMs > this.#o.cfg.health.interval_ms * 2;
+    const takeover = !cur || sameSource || h.term > cur.term || cur.silent;
     if (!takeover) return false;
     this.#retire();
     const midway = h.seq > 1;
-    this.#stream = { epoch: h.epoch, term: h.term, source: from, lastPacketAt: this.#o.clock.monotonic(), awaitingFresh: midway };
+    this.#stream = { epoch: h.epoch, term: h.term, source: from, lastPacketAt: this.#o.clock.monotonic(), silent: false, awaitingFresh: midway };
     this.#receiver = this.#newReceiver();
     this.#counts.stream_switches++;
     if (midway) {
-      // Joined a stream midway (e.g. back to a plant that kept its lead, or the first datagram
-      // of a new stream was lost). Its past is not this desk's to NAK, and accepting its
-      // present could step over updates this desk never got (silently, as a jump in its
-      // position). So accept nothing from it: a new session makes that plant open a fresh
-      // stream from this desk's acknowledged position, which replaces this one (same source).
-      this.#session = randomUUID();
+      // Joined a stream midway (e.g. the first datagram of a new stream was lost). Its past is
+      // not this desk's to NAK, and accepting its present could step over updates this desk
+      // never got (silently, as a jump in its position). So accept nothing from it: a new
+      // session makes that plant open a fresh stream from this desk's acknowledged position,
+      // which replaces this one (same source).
       this.#counts.midway_joins++;
+      this.#askForFreshStream();
     }
-    this.#subscribe();
     return true;
+  }
+
+  /**
+   * A new session, at most once per heartbeat interval: the fresh stream asked for takes a
+   * round trip, and asking again for every packet of the refused stream meanwhile made the
+   * plant open (and replay) one stream after another.
+   */
+  #askForFreshStream(): void {
+    const now = this.#o.clock.monotonic();
+    if (now - this.#sessionSince < this.#o.cfg.health.interval_ms) return;
+    this.#session = randomUUID();
+    this.#sessionSince = now;
+    this.#counts.fresh_stream_requests++;
+    this.#subscribe();
   }
 
   /** Keeps the old stream's gap counts when a fail-over replaces it. */
@@ -258,6 +302,7 @@ export class Subscriber implements Component {
         stream_switches: this.#counts.stream_switches,
         foreign_packets: this.#counts.foreign_packets,
         midway_joins: this.#counts.midway_joins,
+        fresh_stream_requests: this.#counts.fresh_stream_requests,
         first_feed_seq: c.first_feed_seq,
         last_feed_seq: c.last_feed_seq,
       },

@@ -13,6 +13,11 @@ export interface SubscribeMessage {
   symbols: string[];
   /** Highest feed seq the desk has accepted (0: nothing yet, so it needs the current values). */
   pos: number;
+  /**
+   * The epoch of this plant's stream the desk joined midway and will not accept: the new
+   * session asks for a fresh stream to replace that one (absent: no stream refused).
+   */
+  refused?: number;
 }
 
 export function parseSubscribe(m: Record<string, unknown>): SubscribeMessage | null {
@@ -22,6 +27,7 @@ export function parseSubscribe(m: Record<string, unknown>): SubscribeMessage | n
     typeof m['id'] !== 'string' ||
     typeof m['session'] !== 'string' ||
     typeof m['pos'] !== 'number' ||
+    (m['refused'] !== undefined && typeof m['refused'] !== 'number') ||
     !Array.isArray(symbols) ||
     symbols.length > 100000 ||
     !symbols.every((s) => typeof s === 'string')
@@ -33,6 +39,9 @@ export function parseSubscribe(m: Record<string, unknown>): SubscribeMessage | n
 
 export class Subscription {
   stream: SequencedSender | null = null;
+  /** When the stream was opened (monotonic ms) and the first feed seq it carries (0: current values first). */
+  streamOpenedAt = -Infinity;
+  streamFromFeedSeq = 0;
   ackFeedSeq = 0;
   lastHeardAt: number;
   readonly all: boolean;

@@ -56,7 +56,7 @@ export class TickerPlant implements Component {
   #latency = new WindowedLatency();
   #in: RateMeter;
   #out: RateMeter;
-  #counts = { snapshots: 0, replays: 0, resyncs: 0, replayed_records: 0, expired: 0, bad_subscribe: 0, stale_naks: 0 };
+  #counts = { snapshots: 0, replays: 0, resyncs: 0, replayed_records: 0, expired: 0, bad_subscribe: 0, stale_naks: 0, streams_kept: 0 };
 
   constructor(o: TickerPlantOptions) {
     this.#o = o;
@@ -180,13 +180,42 @@ export class TickerPlant implements Component {
       if (endpointKey(sub.endpoint) !== endpointKey(from)) this.#moveEndpoint(sub, from);
       return;
     }
-    if (sub) this.#byEndpoint.delete(endpointKey(sub.endpoint));
+    const previous = sub;
+    if (previous) this.#byEndpoint.delete(endpointKey(previous.endpoint));
     sub = new Subscription(msg.id, msg.session, from, msg.symbols, this.#symbolIndex, now);
     sub.ackFeedSeq = msg.pos;
     this.#subs.set(msg.id, sub);
     this.#byEndpoint.set(endpointKey(from), sub);
     if (sub.unknownSymbols.length) this.#o.log.warn({ subscriber: msg.id, unknown: sub.unknownSymbols.slice(0, 10) }, 'unknown symbols');
-    if (this.isPrimary) this.#openStream(sub);
+    if (!this.isPrimary) return;
+    if (previous && this.#justServed(previous, msg, now)) this.#keepStream(previous, sub);
+    else this.#openStream(sub);
+  }
+
+  /**
+   * A new session that the stream opened for this desk within the last heartbeat already
+   * serves: it starts at or before the desk's position and is not the one the desk refused
+   * (the desk asked before that stream reached it — e.g. the re-announce after a split brain
+   * crossed its request). Opening another would replay the same records again; under load that
+   * was the replay storm.
+   */
+  #justServed(previous: Subscription, msg: SubscribeMessage, now: number): boolean {
+    const s = previous.stream;
+    return (
+      s !== null &&
+      msg.pos > 0 &&
+      now - previous.streamOpenedAt < this.#o.cfg.health.interval_ms &&
+      s.epoch !== msg.refused &&
+      previous.streamFromFeedSeq <= msg.pos + 1
+    );
+  }
+
+  #keepStream(previous: Subscription, sub: Subscription): void {
+    sub.stream = previous.stream;
+    sub.streamOpenedAt = previous.streamOpenedAt;
+    sub.streamFromFeedSeq = previous.streamFromFeedSeq;
+    sub.stream?.setDestinations([sub.endpoint]);
+    this.#counts.streams_kept++;
   }
 
   #moveEndpoint(sub: Subscription, to: Endpoint): void {
@@ -215,6 +244,8 @@ export class TickerPlant implements Component {
     const from = sub.ackFeedSeq + 1;
     const oldest = this.#inbound.oldestSeq;
     const covered = sub.ackFeedSeq > 0 && (from >= this.#receiver.expected || (oldest !== undefined && oldest <= from));
+    sub.streamOpenedAt = this.#o.clock.monotonic();
+    sub.streamFromFeedSeq = covered ? from : 0;
     if (covered) {
       this.#counts.replays++;
       for (const e of this.#inbound.overlapping(from, this.#receiver.expected - 1)) {

@@ -24,9 +24,10 @@ export interface PairHeartbeat {
   yielding: boolean;
 }
 
-export type RoleChangeReason = 'startup' | 'missed_heartbeats' | 'peer_yielded' | 'split_brain_lost' | 'yielded';
+export type RoleChangeReason = 'startup' | 'missed_heartbeats' | 'peer_yielded' | 'split_brain_lost' | 'split_brain_won' | 'yielded';
 
 export interface RoleChange {
+  /** 'primary' with reason 'split_brain_won': the member kept the lead under a new term (re-announce). */
   role: Role;
   reason: RoleChangeReason;
   term: number;
@@ -125,11 +126,19 @@ export class PairMember {
     this.#opts.onPrimaryHeartbeat?.(hb.position);
   }
 
-  /** Two primaries: both sides apply the same total order, so exactly one steps down. */
+  /**
+   * Two primaries: both sides apply the same total order, so exactly one steps down. The one
+   * that keeps the lead re-announces under a term above the usurper's: desks follow the higher
+   * term, so without it they would stay with the loser's stream until it fell silent.
+   */
   #resolveSplitBrain(peer: PairHeartbeat): void {
     this.splitBrainsSeen++;
     if (outranks(peer, this.#self())) {
       this.#become('secondary', 'split_brain_lost', this.#opts.position() + 1);
+      this.#heardPrimary(peer, this.#opts.clock.monotonic());
+    } else if (peer.term >= this.term) {
+      this.term = peer.term + 1;
+      this.#become('primary', 'split_brain_won', this.#opts.position() + 1);
     }
     this.#sendHeartbeat();
   }
@@ -199,11 +208,16 @@ export class PairMember {
 }
 
 /**
- * The split-brain order: earlier start, then lower rank, then lower id. Start time first
- * because a member that just (re)started and took the lead without hearing its peer — a
- * starved boot, a partition — holds the thinner cache and ring; the long-running one keeps it.
+ * The split-brain order: higher term, then earlier start, then lower rank, then lower id.
+ * Term first because the usurper of a false takeover (its primary stalled) is the healthy one:
+ * it has served the desks since under the higher term they already follow, while the member
+ * that stalled wakes behind, with a backlog to work off — keeping it made its heartbeats late
+ * again, the peer took over again, and the pair flapped while replays fed the overload. A member
+ * that (re)started and grabbed the lead without hearing its peer has term 1, never above a
+ * long-running primary's; on equal terms the long-running one (earlier start) keeps the lead.
  */
 export function outranks(a: PairHeartbeat, b: PairHeartbeat): boolean {
+  if (a.term !== b.term) return a.term > b.term;
   if (a.startedUs !== b.startedUs) return a.startedUs < b.startedUs;
   if (a.rank !== b.rank) return a.rank < b.rank;
   return a.id < b.id;

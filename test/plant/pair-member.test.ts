@@ -80,7 +80,7 @@ t.test('a returning member rejoins as secondary', async (t) => {
   t.equal(p.b.role, 'primary');
 });
 
-t.test('split brain after a partition heals to exactly one primary: the longest-running member keeps the lead', async (t) => {
+t.test('split brain after a partition heals to exactly one primary: the usurper, with the higher term, keeps the lead', async (t) => {
   const clock = new FakeClock(0);
   const { a, b, net, changes } = pair(clock);
   a.start();
@@ -91,11 +91,55 @@ t.test('split brain after a partition heals to exactly one primary: the longest-
   t.equal(a.role, 'primary');
   t.equal(b.role, 'primary', 'partitioned: two primaries');
   t.ok(b.term > a.term, 'the usurper has the higher term');
+  const usurperTerm = b.term;
   net.up = true;
   clock.advance(200);
-  t.equal(a.role, 'primary', 'same start time: the better rank keeps the lead');
-  t.equal(b.role, 'secondary');
-  t.equal(changes['b']!.at(-1)!.reason, 'split_brain_lost');
+  t.equal(b.role, 'primary', 'the higher term keeps the lead (the desks already follow it)');
+  t.equal(a.role, 'secondary');
+  t.equal(changes['a']!.at(-1)!.reason, 'split_brain_lost');
+  t.equal(b.term, usurperTerm, 'no re-announce: the winner already holds the highest term');
+  t.equal(a.term, usurperTerm, 'the loser adopts it');
+});
+
+t.test('a primary that stalls past the deadline wakes into a split brain it loses to the healthy usurper, once', async (t) => {
+  const clock = new FakeClock(0);
+  const { a, b, net, changes, positions } = pair(clock);
+  a.start();
+  b.start();
+  clock.advance(500);
+  t.equal(a.role, 'primary');
+  // a's event loop stops: it neither sends nor hears (a one-way cut would do the same to b).
+  net.up = false;
+  clock.advance(350);
+  positions['b'] = 180;
+  t.equal(b.role, 'primary', 'b took over from the stalled a');
+  net.up = true;
+  clock.advance(1000);
+  t.equal(b.role, 'primary');
+  t.equal(a.role, 'secondary');
+  t.same(changes['b']!.map((c) => c.reason), ['missed_heartbeats'], 'one takeover, no flapping back and forth');
+  t.same(changes['a']!.map((c) => c.reason), ['startup', 'split_brain_lost']);
+  t.equal(a.failovers + b.failovers, 1);
+});
+
+t.test('on equal terms the winner of a split brain re-announces under a higher term, once, so desks follow it at once', async (t) => {
+  const clock = new FakeClock(0);
+  const base = { t: 'pair' as const, sentUs: 0, position: 0, yielding: false, role: 'primary' as const };
+  const changes: RoleChange[] = [];
+  const m = new PairMember({
+    id: 'a', rank: 0, clock, heartbeatMs: 100, missedHeartbeats: 3, startedUs: 1_000,
+    position: () => 41, send: () => undefined, onRoleChange: (c) => changes.push(c),
+  });
+  m.start();
+  clock.advance(400);
+  t.equal(m.term, 1);
+  m.onPeerHeartbeat({ ...base, id: 'b', rank: 1, term: 1, startedUs: 2_000 });
+  t.equal(m.role, 'primary', 'earlier start wins on equal terms');
+  t.equal(m.term, 2, 'above the peer');
+  t.match(changes.at(-1), { role: 'primary', reason: 'split_brain_won', term: 2, replayFrom: 42 });
+  m.onPeerHeartbeat({ ...base, id: 'b', rank: 1, term: 1, startedUs: 2_000, sentUs: 25 });
+  t.equal(m.term, 2, 'a late heartbeat of the loser does not raise it again');
+  t.equal(changes.length, 2);
 });
 
 t.test('a member that restarts and grabs the lead without hearing its peer loses the split brain to the long-running primary', async (t) => {
