@@ -5,7 +5,7 @@
  * every second and collectd at a 1 s interval. CPU is % of one core (scheduler time, all threads),
  * RSS is VmRSS at the end.
  *
- *   npm run build && node dist/bench/agent.bench.js [--seconds 60] [--warmup 30]
+ *   npm run build && node dist/bench/agent.bench.js [--seconds 60] [--warmup 30] [--log-lines-per-s 10]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,17 +44,24 @@ const procs: { name: string; child: ChildProcess; note: string }[] = [];
 writeFileSync(join(dir, 'brain.yaml'), `brain: {state_dir: ${dir}/brain}\nlisten: 127.0.0.1:${grpc}\nhttp: 127.0.0.1:${http}\n`);
 const brain = spawn(process.execPath, [CLI, 'brain', '-c', join(dir, 'brain.yaml')], { stdio: 'ignore', env: { ...process.env, FLOORWATCH_LOG_LEVEL: 'error' } });
 await started(brain, 'brain');
-const logFile = join(dir, 'app.log');
-writeFileSync(logFile, '');
-writeFileSync(
-  join(dir, 'agent.yaml'),
-  `agent: {id: bench-agent, state_dir: ${dir}/agent}
+/**
+ * Two agents with the same four samplers: one on an idle host as the issue defines it (its log
+ * watched, nothing written), one whose log gets a trickle of lines, as an idle trading app
+ * writes (10/s by default, --log-lines-per-s).
+ */
+const linesPerS = Number(args[args.indexOf('--log-lines-per-s') + 1] ?? 0) || 10;
+async function startAgent(name: string): Promise<string> {
+  const logFile = join(dir, `${name}.log`);
+  writeFileSync(logFile, '');
+  writeFileSync(
+    join(dir, `${name}.yaml`),
+    `agent: {id: ${name}, state_dir: ${dir}/${name}}
 brain: {addresses: ["127.0.0.1:${grpc}"]}
 interval_ms: 1000
 samplers:
   nic: {}
   memory: {}
-  local: {path: ${dir}/agent.sock}
+  local: {path: ${dir}/${name}.sock}
   process:
     watches:
       - {name: sshd, comm: sshd}
@@ -69,13 +76,16 @@ samplers:
       - {name: disconnects, action: event, pattern: "connection (?:lost|reset)"}
       - {name: heartbeats, action: count, pattern: "35=0\\\\|"}
 `,
-);
-const agent = spawn(process.execPath, [CLI, 'agent', '-c', join(dir, 'agent.yaml')], { stdio: 'ignore', env: { ...process.env, FLOORWATCH_LOG_LEVEL: 'error' } });
-await started(agent, 'floorwatch agent');
-procs.push({ name: 'floorwatch agent (nic+bond watch, memory/disk, 3 process watches, log with 5 rules, local socket)', child: agent, note: '1 s interval, streaming to a brain' });
-
-// A trickle of application log lines (10/s), as an idle trading app writes.
-const logTimer = setInterval(() => appendFileSync(logFile, `2026-11-23 08:00:00.000 [INFO] fix: 8=FIX.4.4|35=0|latency_us=${Math.floor(Math.random() * 900)}|\n`), 100);
+  );
+  const agent = spawn(process.execPath, [CLI, 'agent', '-c', join(dir, `${name}.yaml`)], { stdio: 'ignore', env: { ...process.env, FLOORWATCH_LOG_LEVEL: 'error' } });
+  await started(agent, `floorwatch agent ${name}`);
+  const what = 'floorwatch agent (nic+bond watch, memory/disk, 3 process watches, log with 5 rules, local socket)';
+  procs.push({ name: what, child: agent, note: name === 'idle' ? '1 s interval, its log idle' : `1 s interval, ${linesPerS} log lines/s` });
+  return logFile;
+}
+await startAgent('idle');
+const busyLog = await startAgent('trickle');
+const logTimer = setInterval(() => appendFileSync(busyLog, `2026-11-23 08:00:00.000 [INFO] fix: 8=FIX.4.4|35=0|latency_us=${Math.floor(Math.random() * 900)}|\n`), 1000 / linesPerS);
 
 let scrapes = 0;
 if (ensure('/usr/bin/prometheus-node-exporter', 'prometheus-node-exporter')) {
@@ -119,7 +129,7 @@ brain.kill('SIGTERM');
 await new Promise((r) => setTimeout(r, 500));
 rmSync(dir, { recursive: true, force: true });
 
-const ours = rows[0]!;
+const ours = rows[0]!; // the agent on an idle host
 console.log(`\nagent cost on an idle host, ${elapsed.toFixed(0)} s after a ${warmup} s warm-up, one run, ${cpus().length} cores (${cpus()[0]?.model})\n`);
 console.log('| process | setting | CPU % of one core | RSS MB | CPU vs floorwatch |');
 console.log('|---|---|---|---|---|');
