@@ -20,6 +20,7 @@ export const DIRTY_FLUSH_ALERT = 'DirtyMemoryFlushStorm';
 const MAX_POINTS = 4096;
 const MAX_HOSTS = 100_000;
 const MAX_DISKS = 64;
+const MAX_CYCLES = 1024;
 
 export interface FlushCycle {
   readonly peakAt: number;
@@ -30,10 +31,14 @@ export interface FlushCycle {
 
 interface HostTrack {
   labels: Labels;
-  dirty: History;
+  lastDirtyAt: number;
+  scanner: CycleScanner;
+  /** Cycles in the window; `burst` undefined while the disks have not reported past the drain. */
+  cycles: (FlushCycle & { burst: boolean | undefined })[];
+  droppedCycles: number;
   threshold: number;
   disks: Map<string, History>;
-  /** The cycles and pattern found at the last new sample; judging again needs new samples. */
+  /** The pattern found at the last new sample; judging again needs new samples. */
   analysis: Analysis | undefined;
 }
 
@@ -59,7 +64,7 @@ export class DirtyMemoryFlushPattern implements Detector {
   get dropped(): number {
     let n = this.#droppedHosts;
     for (const h of this.#hosts.values()) {
-      n += h.dirty.dropped;
+      n += h.droppedCycles;
       for (const d of h.disks.values()) n += d.dropped;
     }
     return n;
@@ -69,7 +74,7 @@ export class DirtyMemoryFlushPattern implements Detector {
     this.#record(query, nowMs);
     const out: Finding[] = [];
     for (const [agent, h] of this.#hosts) {
-      if (nowMs - h.dirty.lastAt > this.#c.window_ms) {
+      if (nowMs - h.lastDirtyAt > this.#c.window_ms) {
         this.#hosts.delete(agent);
         continue;
       }
@@ -82,9 +87,13 @@ export class DirtyMemoryFlushPattern implements Detector {
     const since = nowMs - this.#c.window_ms;
     for (const s of query.series('memory', 'dirty_bytes')) {
       const h = this.#host(s.labels);
-      if (h && h.dirty.record(s.atMs, s.value)) {
-        h.dirty.trim(since);
-        h.analysis = undefined;
+      if (!h || !(s.atMs > h.lastDirtyAt) || !Number.isFinite(s.value)) continue;
+      h.lastDirtyAt = s.atMs;
+      h.analysis = undefined;
+      const cycle = h.scanner.push({ t: s.atMs, v: s.value });
+      if (cycle) h.cycles.push({ ...cycle, burst: undefined });
+      while (h.cycles.length > 0 && (h.cycles[0]!.peakAt < since || h.cycles.length > MAX_CYCLES)) {
+        if (h.cycles.shift()!.peakAt >= since) h.droppedCycles++;
       }
     }
     for (const s of query.series('memory', 'dirty_threshold_bytes')) {
@@ -117,7 +126,16 @@ export class DirtyMemoryFlushPattern implements Detector {
         this.#droppedHosts++;
         return undefined;
       }
-      h = { labels: { agent, ...(labels['host'] ? { host: labels['host'] } : {}) }, dirty: new History(MAX_POINTS), threshold: NaN, disks: new Map(), analysis: undefined };
+      h = {
+        labels: { agent, ...(labels['host'] ? { host: labels['host'] } : {}) },
+        lastDirtyAt: 0,
+        scanner: new CycleScanner(this.#c.min_peak_bytes, this.#c.drain_share),
+        cycles: [],
+        droppedCycles: 0,
+        threshold: NaN,
+        disks: new Map(),
+        analysis: undefined,
+      };
       this.#hosts.set(agent, h);
     }
     return h;
@@ -153,41 +171,58 @@ export class DirtyMemoryFlushPattern implements Detector {
 
   #analyse(h: HostTrack): Analysis {
     const c = this.#c;
-    const cycles = flushCycles(h.dirty.points, c.min_peak_bytes, c.drain_share).filter((y) => this.#burstDrained(h, y));
+    for (const y of h.cycles) if (y.burst === undefined) y.burst = this.#burstDrained(h, y);
+    const cycles = h.cycles.filter((y) => y.burst === true);
     const pattern = regularPattern(cycles, c.min_cycles, c.max_period_jitter);
     const run = pattern ? cycles.slice(-pattern.cycles) : [];
     return { pattern, lastPeakAt: cycles[cycles.length - 1]?.peakAt ?? 0, peak: Math.max(0, ...run.map((y) => y.peak)) };
   }
 
-  /** Whether the disks wrote at least `burst_share` of what drained, from the peak to shortly after the drain. */
-  #burstDrained(h: HostTrack, y: FlushCycle): boolean {
+  /**
+   * Whether the disks wrote at least `burst_share` of what drained, from the peak to shortly
+   * after the drain; undefined (ask again) while the writes so far fall short and some disk has
+   * not yet reported past the drain.
+   */
+  #burstDrained(h: HostTrack, y: FlushCycle): boolean | undefined {
     const need = this.#c.burst_share * (y.peak - y.trough);
+    const until = y.drainedAt + this.#c.drain_slack_ms;
     let written = 0;
+    let complete = true;
     for (const d of h.disks.values()) {
       const from = d.at(y.peakAt);
-      const to = d.at(y.drainedAt + this.#c.drain_slack_ms);
+      const to = d.at(until);
       if (from && to && to.v >= from.v) written += to.v - from.v;
+      if (d.lastAt < until) complete = false;
     }
-    return written >= need;
+    if (written >= need) return true;
+    return complete ? false : undefined;
   }
 }
 
 /**
- * Dirty peaks (at least `minPeak`) each followed by a fall to `(1 - drainShare)` of the peak
- * before dirty rises above it again. A cycle ends at its drain; the next peak is looked for
- * from there.
+ * Finds flush cycles as dirty samples arrive, at O(1) a sample: a dirty peak (at least
+ * `minPeak`) followed by a fall to `(1 - drainShare)` of it before dirty rises above it again.
+ * A cycle ends at its drain; the next peak is looked for from there.
  */
-export function flushCycles(points: readonly Point[], minPeak: number, drainShare: number): FlushCycle[] {
-  const out: FlushCycle[] = [];
-  let peak: Point | undefined;
-  for (const p of points) {
-    if (!peak || p.v > peak.v) peak = p;
-    else if (peak.v >= minPeak && p.v <= peak.v * (1 - drainShare)) {
-      out.push({ peakAt: peak.t, peak: peak.v, drainedAt: p.t, trough: p.v });
-      peak = p;
+export class CycleScanner {
+  #peak: Point | undefined;
+
+  constructor(
+    private readonly minPeak: number,
+    private readonly drainShare: number,
+  ) {}
+
+  /** The cycle this sample completes, if it does. */
+  push(p: Point): FlushCycle | undefined {
+    const peak = this.#peak;
+    if (!peak || p.v > peak.v) {
+      this.#peak = p;
+      return undefined;
     }
+    if (peak.v < this.minPeak || p.v > peak.v * (1 - this.drainShare)) return undefined;
+    this.#peak = p;
+    return { peakAt: peak.t, peak: peak.v, drainedAt: p.t, trough: p.v };
   }
-  return out;
 }
 
 /**

@@ -36,6 +36,8 @@ export class FixRoundTripSlow implements Detector {
   readonly #c: FixRoundTripConfig;
   readonly #minBaseline: number;
   readonly #sessions = new Map<string, Session>();
+  /** The sample time last seen per series (its labels object is the series' own, kept while it lives). */
+  readonly #seenAt = new WeakMap<Labels, number>();
   dropped = 0;
 
   constructor(config: FixRoundTripConfig) {
@@ -47,6 +49,9 @@ export class FixRoundTripSlow implements Detector {
 
   observe(query: RuleQuery, nowMs: number): Finding[] {
     for (const s of query.series('log_rule', 'rtt_us')) {
+      // Most looks see no new round trip: skip them before building any key.
+      if (this.#seenAt.get(s.labels) === s.atMs) continue;
+      this.#seenAt.set(s.labels, s.atMs);
       const rule = s.labels['rule'] ?? '';
       if (this.#c.rules.length > 0 && !this.#c.rules.includes(rule)) continue;
       const session = this.#session(s.labels);

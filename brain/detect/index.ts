@@ -70,22 +70,27 @@ export class DetectorStage {
     const now = this.#o.clock.now();
     for (const d of this.#o.detectors) {
       const alerts = this.#alerts.get(d)!;
-      const findings = new Map<string, Finding>();
+      const stepped = new Set<string>();
       for (const f of d.observe(this.#o.query, now)) {
         const { labels, key } = this.#alertLabels(d, f.labels);
-        findings.set(key, { ...f, labels });
+        // Most label sets are quiet and have no alert: nothing to step.
+        if (!f.active && !alerts.has(key)) continue;
+        stepped.add(key);
+        this.#step(d, alerts, key, { ...f, labels }, now);
       }
-      for (const key of new Set([...alerts.keys(), ...findings.keys()])) {
-        const prev = alerts.get(key);
-        const finding = findings.get(key);
-        const next = step(prev, finding, now, { forMs: d.forMs, keepFiringForMs: 0 });
-        if (next) alerts.set(key, next);
-        else alerts.delete(key);
-        const fired = next?.state === 'firing' && prev?.state !== 'firing';
-        const resolved = prev?.state === 'firing' && next?.state === 'inactive';
-        if (fired || resolved) this.#o.events.publish(alertEvent(this.#change(d, next!, finding, now)));
-      }
+      // An alert whose label set the detector no longer reports: not active, cleared.
+      for (const key of [...alerts.keys()]) if (!stepped.has(key)) this.#step(d, alerts, key, undefined, now);
     }
+  }
+
+  #step(d: Detector, alerts: Map<string, AlertInstance>, key: string, finding: Finding | undefined, now: number): void {
+    const prev = alerts.get(key);
+    const next = step(prev, finding, now, { forMs: d.forMs, keepFiringForMs: 0 });
+    if (next) alerts.set(key, next);
+    else alerts.delete(key);
+    const fired = next?.state === 'firing' && prev?.state !== 'firing';
+    const resolved = prev?.state === 'firing' && next?.state === 'inactive';
+    if (fired || resolved) this.#o.events.publish(alertEvent(this.#change(d, next!, finding, now)));
   }
 
   /** The alert's labels and key, kept per label set: a detector hands the same object every look. */

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DirtyMemoryFlushPattern, flushCycles, regularPattern } from '../../../brain/detect/dirty-flush.js';
+import { CycleScanner, DirtyMemoryFlushPattern, regularPattern } from '../../../brain/detect/dirty-flush.js';
 import type { DirtyFlushConfig } from '../../../brain/detect/config.js';
 import { Feed } from './series-feed.js';
 import { flushRecording, periodic } from './recordings.js';
@@ -85,11 +85,15 @@ t.test('hosts are judged apart: a storm on one host says nothing about another',
 
 t.test('cycle and period arithmetic', async (t) => {
   const pts = [0, 100, 200, 50, 60, 250, 10].map((v, i) => ({ t: i * 1000, v }));
-  t.same(flushCycles(pts, 100, 0.5), [
+  const flushCycles = (minPeak: number) => {
+    const scanner = new CycleScanner(minPeak, 0.5);
+    return pts.map((p) => scanner.push(p)).filter((c) => c !== undefined);
+  };
+  t.same(flushCycles(100), [
     { peakAt: 2000, peak: 200, drainedAt: 3000, trough: 50 },
     { peakAt: 5000, peak: 250, drainedAt: 6000, trough: 10 },
   ]);
-  t.same(flushCycles(pts, 300, 0.5), [], 'peaks under min_peak_bytes are noise');
+  t.same(flushCycles(300), [], 'peaks under min_peak_bytes are noise');
   const cyc = (at: number) => ({ peakAt: at, peak: 1, drainedAt: at + 1, trough: 0 });
   t.same(regularPattern([0, 10_000, 20_500, 30_000].map(cyc), 3, 0.35), { periodMs: 10_000, cycles: 4 });
   t.equal(regularPattern([0, 10_000].map(cyc), 3, 0.35), undefined);
