@@ -11,6 +11,7 @@ const benches = [
   ['node', ['--import', 'tsx', 'bench/plant.bench.ts']],
   ['node', ['--import', 'tsx', 'bench/scale.bench.ts']],
   ['node', ['--import', 'tsx', 'bench/paging.bench.ts']],
+  ['node', ['--import', 'tsx', 'bench/detectors.bench.ts']],
 ];
 let failed = 0;
 for (const [cmd, args] of benches) {
