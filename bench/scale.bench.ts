@@ -15,7 +15,7 @@
  * the detection bookkeeping).
  *
  * Run (root not needed): flock /tmp/fw-bench.lock node --import tsx bench/scale.bench.ts
- *   [--agents 100,1000,5000] [--seconds 30] [--kills 20] [--per-process 1000] [--spool true] [--profile DIR]
+ *   [--agents 100,1000,5000] [--seconds 30] [--kills 20] [--per-process 1000] [--spool true] [--flush-s 1] [--profile DIR]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +43,8 @@ const MEASURE_S = Number(arg('seconds', '30'));
 const KILLS = Number(arg('kills', '20'));
 const PER_PROCESS = Number(arg('per-process', '1000'));
 const SPOOL = arg('spool', 'true') === 'true';
+/** Seconds of samples per agent batch: the agents' `flush_ms` / 1000 (default 1). */
+const FLUSH_S = Number(arg('flush-s', '1'));
 /** Where to write a CPU profile of the brain's steady window, one per size (open in Chrome DevTools). */
 const PROFILE_DIR = arg('profile', '');
 const WARMUP_S = 10;
@@ -180,7 +182,7 @@ async function runSize(size: number): Promise<Result> {
   const gens = Array.from({ length: processes }, (_, p) =>
     spawnTracked([
       'bench/lib/loadgen.ts',
-      ...['--brain', `127.0.0.1:${brain.grpcPort}`, '--mix', 'floor', '--rate', '1', '--window', '8'],
+      ...['--brain', `127.0.0.1:${brain.grpcPort}`, '--mix', 'floor', '--rate', String(1 / FLUSH_S), '--ticks', String(FLUSH_S), '--window', '8'],
       ...['--streams', String(Math.floor(size / processes) + (p < size % processes ? 1 : 0)), '--prefix', `ws${p}`],
       ...['--ramp', String(rampS), '--seconds', '100000', '--probe-hz', p === 0 ? String(PROBE_HZ) : '0'],
     ]),
@@ -273,7 +275,7 @@ try {
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const f1 = (n: number) => n.toFixed(1);
 console.log(
-  `\nScale: one brain (in-process, default rules, spool ${SPOOL ? 'on, fdatasync before ack' : 'off'}), N agents × 50 series at 1 Hz over gRPC on loopback; ` +
+  `\nScale: one brain (in-process, default rules, spool ${SPOOL ? 'on, fdatasync before ack' : 'off'}), N agents × 50 series at 1 Hz over gRPC on loopback, a batch every ${FLUSH_S} s; ` +
     `${MEASURE_S} s measured after ${WARMUP_S} s warm-up; ${KILLS} feed-handler kills per size. ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ` +
     `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.\n`,
 );

@@ -5,10 +5,10 @@
  *    `batch` samples, either as fast as acks allow (a window of unacked batches) or paced at
  *    `rate` batches/s per stream.
  *  - `floor`: each stream is a workstation agent — the 50 series a real agent sends (two NICs,
- *    memory, disk, three process watches, its own queue; docs/schema.md), all sampled at one
- *    tick stamped with the wall clock, counters rising and gauges moving, paced at `rate`
- *    ticks/s. Streams start at random phases (real agents are not synchronised) spread over
- *    `ramp` seconds of connecting.
+ *    memory, disk, three process watches, its own queue; docs/schema.md), sampled every second
+ *    and stamped with the wall clock, counters rising and gauges moving; `rate` batches/s of
+ *    `ticks` seconds each (1 and 1: an agent at the default 1 s flush). Streams start at random
+ *    phases (real agents are not synchronised) spread over `ramp` seconds of connecting.
  * `probe-hz` > 0 adds one stream, `<prefix>-probe`, sending a single sample of `probe.sent`
  * stamped with the wall clock at that rate: the brain-side half of an ingest-lag measurement.
  * Prints one JSON result line.
@@ -31,12 +31,13 @@ interface Options {
   mix: 'bench' | 'floor';
   ramp: number;
   'probe-hz': number;
+  ticks: number;
 }
 
 const STRING_OPTIONS = new Set(['brain', 'prefix', 'mix']);
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { brain: '127.0.0.1:7070', streams: 1, batch: 1000, series: 1000, seconds: 10, window: 8, rate: 0, prefix: 'sim', mix: 'bench', ramp: 0, 'probe-hz': 0 };
+  const o: Options = { brain: '127.0.0.1:7070', streams: 1, batch: 1000, series: 1000, seconds: 10, window: 8, rate: 0, prefix: 'sim', mix: 'bench', ramp: 0, 'probe-hz': 0, ticks: 1 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]!.replace(/^--/, '') as keyof Options;
     const value = argv[i + 1]!;
@@ -136,21 +137,31 @@ const FLOOR_SERIES: FloorSeries[] = [
   ].map((s) => ({ ...s, measurement: 'agent', tags: {} })),
 ];
 
-/** `floor` mix: one tick of all 50 series per batch, wall-clock stamped, values moving. */
-function floorAgent(): AgentSim {
+/**
+ * `floor` mix: all 50 series sampled once a second, wall-clock stamped, values moving; a batch
+ * carries `ticks` seconds of them (an agent with `flush_ms: ticks × 1000`), the last one now.
+ */
+function floorAgent(ticks: number): AgentSim {
   const values = FLOOR_SERIES.map((s) => Math.round(s.scale * (s.counter ? 1000 * Math.random() : 1)));
-  const series = FLOOR_SERIES.map((_, i) => i);
+  const n = FLOOR_SERIES.length;
+  const series = Array.from({ length: n * ticks }, (_, i) => i % n);
   return {
     defs: FLOOR_SERIES.map((s, id) => ({ id, measurement: s.measurement, field: s.field, tags: s.tags })),
-    samplesPerBatch: FLOOR_SERIES.length,
+    samplesPerBatch: n * ticks,
     nextBatch(seq) {
-      for (let i = 0; i < values.length; i++) {
-        const s = FLOOR_SERIES[i]!;
-        if (s.counter) values[i] = values[i]! + Math.round(s.scale * (0.8 + 0.4 * Math.random()));
-        else if (s.scale > 1) values[i] = Math.round(s.scale * (0.98 + 0.04 * Math.random()));
-      }
       const now = wallUs();
-      return encodeBatch({ seq, series, values, timeUs: series.map(() => now) });
+      const column: number[] = [];
+      const timeUs: number[] = [];
+      for (let t = ticks - 1; t >= 0; t--) {
+        for (let i = 0; i < n; i++) {
+          const s = FLOOR_SERIES[i]!;
+          if (s.counter) values[i] = values[i]! + Math.round(s.scale * (0.8 + 0.4 * Math.random()));
+          else if (s.scale > 1) values[i] = Math.round(s.scale * (0.98 + 0.04 * Math.random()));
+          column.push(values[i]!);
+          timeUs.push(now - t * 1_000_000);
+        }
+      }
+      return encodeBatch({ seq, series, values: column, timeUs });
     },
   };
 }
@@ -195,10 +206,13 @@ function streamOnce(o: Options, client: IngestClient, id: string, sim: AgentSim,
   let ackedSeq = 0;
   let welcomed = false;
   let timer: NodeJS.Timeout | undefined;
+  // As the real shipper: a heartbeat in any second without a batch, so a slow flush is not silence.
+  const heartbeat = rate > 0 && rate < 1 ? setInterval(() => welcomed && call.write({ heartbeat: { timeUs: wallUs() } }), 1000) : undefined;
   return new Promise<boolean>((resolve) => {
     const done = (finished: boolean) => {
       clearTimeout(timer);
       clearInterval(timer);
+      clearInterval(heartbeat);
       resolve(finished);
     };
     const send = () => {
@@ -247,7 +261,7 @@ function streamOnce(o: Options, client: IngestClient, id: string, sim: AgentSim,
 
 const o = parseArgs(process.argv.slice(2));
 const body = o.mix === 'bench' ? encodeBatch({ series: Array.from({ length: o.batch }, (_, i) => i % o.series), values: Array.from({ length: o.batch }, () => Math.random() * 1000) }) : undefined;
-const makeSim = () => (body ? benchAgent(o, body) : floorAgent());
+const makeSim = () => (body ? benchAgent(o, body) : floorAgent(o.ticks));
 const acked: Acked = { samples: 0, latencies: [] };
 const probeAcked: Acked = { samples: 0, latencies: [] };
 const start = Date.now();
