@@ -36,6 +36,8 @@ interface Row {
   cpu: Record<string, number>;
   /** Latency from the provider to each feed handler and ticker plant (where a backlog builds). */
   hops: string;
+  /** Worst desk's stream switches, midway joins and duplicates, and the pairs' takeovers: a false takeover under load shows here. */
+  churn: string;
 }
 
 async function throughput(rate: number): Promise<Row> {
@@ -84,6 +86,7 @@ async function throughput(rate: number): Promise<Row> {
       max: worst('max'),
       unrecoverable: sums.reduce((a, s) => a + (s['unrecoverable_records'] as number), 0),
       cpu,
+      churn: `desk max stream_switches=${maxOver(sums, 'stream_switches')} midway_joins=${maxOver(sums, 'midway_joins')} duplicates=${maxOver(sums, 'duplicates')} lost_updates=${maxOver(sums, 'lost_updates')} stream_gaps_unrecoverable=${maxOver(sums, 'gaps_unrecoverable')}; ${hops.map(([id, s]) => `${id}: takeovers=${String(s['failovers'])} resyncs=${String(s['resyncs'] ?? '-')} unrecoverable_in=${String((s['receiver'] as Record<string, unknown>)['unrecoverableRecords'])}`).join(', ')}`,
       hops: hops.map(([id, s]) => {
         const l = s['latency_us'] as Record<string, number>;
         return `${id}(${String(s['role'])}) p50=${l['p50']} p99=${l['p99']}`;
@@ -92,6 +95,10 @@ async function throughput(rate: number): Promise<Row> {
   } finally {
     await plant.stopAll();
   }
+}
+
+function maxOver(sums: Record<string, unknown>[], key: string): number {
+  return Math.max(...sums.map((s) => Number(s[key] ?? 0)));
 }
 
 /** CPU seconds used so far by each plant process (desks sharing a process counted once, under its first desk). */
@@ -148,6 +155,7 @@ for (const rate of RATES) {
   const r = await throughput(rate);
   process.stdout.write(`${String(r.rate).padStart(9)}  ${String(r.perDesk).padStart(16)}  ${r.complete.padStart(8)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.p999).padStart(8)}  ${String(r.max).padStart(6)}  ${String(r.unrecoverable).padStart(13)}\n`);
   process.stdout.write(`  provider → hop latency µs: ${r.hops}\n`);
+  process.stdout.write(`  ${r.churn}\n`);
   process.stdout.write(`  CPU s over the run: ${Object.entries(r.cpu).map(([k, v]) => `${k}=${v.toFixed(2)}`).join(' ')}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
 }
 process.stdout.write(`\nfail-over time after SIGKILL of the primary (pair heartbeat 25 ms, takeover after 4 missed; target < 3 health intervals = 300 ms), ${KILLS} kills each:\n`);
