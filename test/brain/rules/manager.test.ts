@@ -48,7 +48,7 @@ t.test('every default rule file loads', async (t) => {
   const h = harness({}, { schedule: false });
   const m = new RuleManager({ dir: 'rules', clock: h.clock, series: h.series, events: h.events, onAlert: () => {}, watch: false, schedule: false });
   m.start();
-  t.same(m.groups.map((g) => g.name).sort(), ['agents', 'host', 'plant']);
+  t.same(m.groups.map((g) => g.name).sort(), ['agents', 'brain', 'host', 'plant']);
   await m.stop();
   await h.manager.stop();
 });
