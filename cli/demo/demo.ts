@@ -125,7 +125,7 @@ function banner(o: DemoOptions, w: { api: string; demoUrl: string; dir: string; 
     `  brain API      ${w.api}/api/health   ${w.api}/api/agents   ${w.api}/api/events   ${w.api}/api/incidents`,
     `  plant series   ${w.api}/api/series?measurement=plant&field=primary`,
     `  brain metrics  ${w.api}/metrics`,
-    `  incidents      floorwatch incidents${brainFlag}     (ack: floorwatch ack INC-0001${brainFlag})`,
+    `  incidents      npx floorwatch incidents${brainFlag}     (ack: npx floorwatch ack INC-0001${brainFlag})`,
     `  pages          ${w.demoUrl}/api/demo/pages   (SNPP sink on 127.0.0.1:${o.snppPort}; also ${w.dir}/sinks/pages.jsonl)`,
     `  mails          ${w.demoUrl}/api/demo/mails   (SMTP sink on 127.0.0.1:${o.smtpPort}; also ${w.dir}/sinks/mails.jsonl)`,
     `  on call        alice (first line), bob (back line after ${o.escalateAfterS} s unacknowledged), carol (manager after ${o.escalateAfterS * 2} s)`,
@@ -134,7 +134,7 @@ function banner(o: DemoOptions, w: { api: string; demoUrl: string; dir: string; 
     `  veth NIC       ${w.veth}`,
     `  time series    ${w.influx}`,
     '  transport      plaintext gRPC on loopback (demo only; see docs/examples for TLS)',
-    `  drills         floorwatch drill --list; floorwatch drill kill-primary-fh${brainFlag}${o.demoPort === 7081 ? '' : ` --demo ${w.demoUrl}`}`,
+    `  drills         npx floorwatch drill --list; npx floorwatch drill kill-primary-fh${brainFlag}${o.demoPort === 7081 ? '' : ` --demo ${w.demoUrl}`}`,
     '  stop           Ctrl-C',
     '',
   ].join('\n');
