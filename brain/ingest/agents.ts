@@ -41,6 +41,9 @@ export class AgentRegistry {
   readonly #events: EventLog;
   readonly #silentAfterMs: number;
   #timer: Timer | undefined;
+  #checkEveryMs = 0;
+  /** When the previous liveness check ran: every message that had arrived by then had been read. */
+  #lastCheckMs: number | undefined;
 
   constructor(opts: { clock: Clock; events: EventLog; silentAfterMs: number }) {
     this.#clock = opts.clock;
@@ -116,18 +119,28 @@ export class AgentRegistry {
   }
 
   startLiveness(everyMs: number): void {
-    this.#timer = this.#clock.setInterval(() => this.#checkSilence(), everyMs);
+    this.#checkEveryMs = everyMs;
+    this.#timer = this.#clock.setInterval(() => this.checkSilence(), everyMs);
   }
 
   stop(): void {
     this.#timer?.cancel();
   }
 
-  #checkSilence(): void {
+  /**
+   * A check that runs late (the brain's event loop stalled) runs before the streams are read:
+   * the agents' batches that arrived during the stall are still queued, and judging silence up
+   * to now would call agents silent that are fine — thousands at once on a saturated brain. So a
+   * late check judges only up to the previous check; the next timely one judges up to its time.
+   */
+  checkSilence(): void {
     const now = this.#clock.now();
+    const late = this.#lastCheckMs !== undefined && now - this.#lastCheckMs > 2 * this.#checkEveryMs;
+    const judgedAt = late ? this.#lastCheckMs! : now;
+    this.#lastCheckMs = now;
     for (const a of this.#agents.values()) {
       if (a.lastHeardMs === 0 || a.silentSinceMs !== undefined) continue;
-      if (now - a.lastHeardMs >= this.#silentAfterMs) {
+      if (judgedAt - a.lastHeardMs >= this.#silentAfterMs) {
         a.silentSinceMs = a.lastHeardMs;
         this.#events.brainEvent(
           'agent.silent',
