@@ -160,8 +160,17 @@ async function detection(brain: BrainHandle, size: number, kills: number): Promi
   return { latencies, misses };
 }
 
+/** The state dir goes whatever happens, so a failed run leaves nothing in /tmp. */
 async function runSize(size: number): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), 'fw-scale-'));
+  try {
+    return await measureSize(size, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measureSize(size: number, dir: string): Promise<Result> {
   const brain = await startBrain(
     parseBrainConfig(
       [
@@ -253,7 +262,6 @@ async function runSize(size: number): Promise<Result> {
     connected,
   };
   await brain.stop();
-  rmSync(dir, { recursive: true, force: true });
   return result;
 }
 
