@@ -62,6 +62,17 @@ export abstract class LogRule {
     return { series_dropped: this.counts.dropped, bad_timestamps: this.badTimestamps };
   }
 
+  /**
+   * A file this rule applies to is being tailed: its match counter starts at 0 now, before any
+   * match. A counter that first appears at N is no growth to a rate or a count-in-window rule
+   * (the brain cannot tell it from a counter it has simply not seen before), so without this the
+   * first burst of errors after an agent start would go unnoticed. Rules with capture tags get
+   * their series at the first match (their tag values are not known before).
+   */
+  watching(file: string): void {
+    if (this.config.tags.length === 0) this.counts.touch(file, () => ({ rule: this.name, file }));
+  }
+
   protected countMatch(file: string, groups: Groups | undefined): void {
     const tagNames = this.config.tags;
     if (tagNames.length === 0 || !groups) {

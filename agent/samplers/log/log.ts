@@ -121,6 +121,7 @@ export class LogSampler implements EventSampler {
       startAtEnd,
     );
     this.#tailers.set(path, tailer);
+    for (const rule of this.rules) if (rule.appliesTo(path)) rule.watching(path);
     return tailer;
   }
 

@@ -17,6 +17,13 @@ export class SeriesCounts {
     else this.dropped++;
   }
 
+  /** Creates the series at 0 if it is new, so the brain sees the first matches as growth. */
+  touch(key: string, makeTags: () => Tags): void {
+    if (this.#series.has(key)) return;
+    if (this.#series.size < this.#max) this.#series.set(key, { tags: makeTags(), count: 0 });
+    else this.dropped++;
+  }
+
   *entries(): Iterable<{ tags: Tags; count: number }> {
     yield* this.#series.values();
   }

@@ -164,3 +164,29 @@ t.test('long lines and binary garbage are cut without breaking the lines that fo
   t.ok(Buffer.byteLength(ev.input!.attrs!['line']!) <= 1024 * 3, 'the event line is capped (1 KiB of bytes)');
   t.same(emit.errors, []);
 });
+
+t.test('a count rule reports 0 for a tailed file before its first match, so the first burst is growth', async (t) => {
+  const dir = tempDir('zero');
+  const log = join(dir, 'app.log');
+  writeFileSync(log, '');
+  const cfg = logConfig({
+    files: [log],
+    rules: [
+      { name: 'errors', action: 'count', pattern: '\\[ERROR\\]' },
+      { name: 'by_venue', action: 'count', pattern: 'venue=(?P<venue>\\w+)', tags: ['venue'] },
+    ],
+  });
+  const emit = new RecordingEmit();
+  const sampler = new LogSampler(cfg, deps(join(dir, 'state')));
+  await sampler.start(emit);
+  t.teardown(() => sampler.stop());
+  await sampler.sample(emit);
+  t.equal(emit.lastCounter('matches', { rule: 'errors', file: log }), 0, 'the untagged rule reports 0 before any match');
+  t.equal(emit.lastCounter('matches', { rule: 'by_venue' }), undefined, 'a tagged rule has no series before its first match');
+  appendFileSync(log, '[ERROR] one\n[ERROR] two venue=XLON\n');
+  await waitFor('both errors counted', async () => {
+    await sampler.sample(emit);
+    return emit.lastCounter('matches', { rule: 'errors', file: log }) === 2;
+  });
+  t.equal(emit.lastCounter('matches', { rule: 'by_venue', venue: 'XLON' }), 1);
+});
