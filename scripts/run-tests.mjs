@@ -3,6 +3,9 @@
 // line, `# { total, pass, fail }`, is not recognised).
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const debianPackages = (process.env.FLOORWATCH_TEST_PACKAGES ??
   'influxdb victoria-metrics logrotate iproute2 procps openssl hylafax-server').split(/\s+/).filter(Boolean);
@@ -30,7 +33,10 @@ function installPackages() {
 installPackages();
 
 const args = process.argv.slice(2);
-const tap = spawn('node_modules/.bin/tap', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+// Every temp dir the tests and the processes they start make (os.tmpdir() follows TMPDIR) goes
+// into one scratch dir, removed when the run ends: a run leaves nothing behind in /tmp.
+const scratch = mkdtempSync(join(tmpdir(), 'floorwatch-tests-'));
+const tap = spawn('node_modules/.bin/tap', args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TMPDIR: scratch } });
 let summary;
 const rl = createInterface({ input: tap.stdout });
 rl.on('line', (line) => {
@@ -42,6 +48,7 @@ rl.on('line', (line) => {
   }
 });
 tap.on('close', (code) => {
+  rmSync(scratch, { recursive: true, force: true });
   if (!summary) {
     console.log(`0 passed, 1 failed`);
     process.exit(code || 1);
