@@ -3,7 +3,7 @@
 // line, `# { total, pass, fail }`, is not recognised).
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,7 +35,9 @@ installPackages();
 const args = process.argv.slice(2);
 // Every temp dir the tests and the processes they start make (os.tmpdir() follows TMPDIR) goes
 // into one scratch dir, removed when the run ends: a run leaves nothing behind in /tmp.
+// Mode 1777 as /tmp's: hfaxd's faxq drops to the uucp user and must reach its spool in here.
 const scratch = mkdtempSync(join(tmpdir(), 'floorwatch-tests-'));
+chmodSync(scratch, 0o1777);
 const tap = spawn('node_modules/.bin/tap', args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TMPDIR: scratch } });
 let summary;
 const rl = createInterface({ input: tap.stdout });
