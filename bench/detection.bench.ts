@@ -21,7 +21,7 @@
  * Run (root: netns, Debian packages): node --import tsx bench/detection.bench.ts [--runs 20] [--only a,b,c]
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,7 +33,7 @@ import type { AlertRef } from '../brain/incidents/incident.js';
 import { systemClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/log.js';
 import { freePort } from '../test/helpers/wait.js';
-import { floorwatch, killAll, ROOT, sleep, start, stopProc, TARGET_JS, waitFor } from './lib/procs.js';
+import { floorwatch, killAll, ROOT, runBench, sleep, start, stopProc, TARGET_JS, waitFor } from './lib/procs.js';
 import { startPromStack } from './lib/prom-stack.js';
 import { ms, pct, stat } from './lib/stats.js';
 
@@ -353,15 +353,4 @@ samplers:
   await Promise.all([promStack.stop(), stopProc(agent)]);
 }
 
-let code = 0;
-try {
-  await main();
-} catch (err) {
-  console.error(err);
-  code = 1;
-} finally {
-  await cleanup();
-  clearTimeout(budget);
-}
-if (existsSync(dir)) console.error(`left ${dir} behind`);
-process.exit(code);
+await runBench(main, cleanup, budget, dir);

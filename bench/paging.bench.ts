@@ -12,7 +12,7 @@
  *
  * Run (root: Debian packages): flock /tmp/fw-bench.lock node --import tsx bench/paging.bench.ts [--runs 20] [--settle-ms 250]
  */
-import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, totalmem, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseBrainConfig } from '../brain/config.js';
@@ -24,7 +24,7 @@ import { silentLogger } from '../lib/log.js';
 import { startHfaxdSnpp, type HfaxdSnpp } from '../test/helpers/snpp-hfaxd.js';
 import { startSmtpSink, type SmtpSink } from '../test/helpers/smtp-sink.js';
 import { freePort } from '../test/helpers/wait.js';
-import { floorwatch, killAll, sleep, stopProc, TARGET_JS, waitFor } from './lib/procs.js';
+import { floorwatch, killAll, runBench, sleep, stopProc, TARGET_JS, waitFor } from './lib/procs.js';
 import { startPromStack, type PromStack } from './lib/prom-stack.js';
 import { ms, pct, stat } from './lib/stats.js';
 
@@ -222,15 +222,4 @@ function report(xs: Sample[], misses: string[], counts: { pages: number; distinc
   console.log(`\nraw (ms, page / mail / webhook): ${xs.map((s) => `${ms(s.page)}/${ms(s.mail)}/${ms(s.prom)}`).join(' ')}`);
 }
 
-let code = 0;
-try {
-  await main();
-} catch (err) {
-  console.error(err);
-  code = 1;
-} finally {
-  await cleanup();
-  clearTimeout(budget);
-}
-if (existsSync(dir)) console.error(`left ${dir} behind`);
-process.exit(code);
+await runBench(main, cleanup, budget, dir);

@@ -3,6 +3,7 @@
  * way out (normal end, signal, or over budget); plus the polling and port helpers they share.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
 
@@ -74,3 +75,22 @@ export const floorwatch = (args: string[]) =>
 
 /** A target process: HTTP /metrics for Prometheus (also what `floorwatch run` wraps). Args: port. */
 export const TARGET_JS = `require('node:http').createServer((q,s)=>s.end('bench_target_up 1\\n')).listen(+process.argv[1],'127.0.0.1')`;
+
+/**
+ * Runs a benchmark's main, then always its cleanup and stops its time budget; says if the temp
+ * dir survived; exits 1 when main threw.
+ */
+export async function runBench(main: () => Promise<void>, cleanup: () => Promise<void>, budget: NodeJS.Timeout, dir: string): Promise<never> {
+  let code = 0;
+  try {
+    await main();
+  } catch (err) {
+    console.error(err);
+    code = 1;
+  } finally {
+    await cleanup();
+    clearTimeout(budget);
+  }
+  if (existsSync(dir)) console.error(`left ${dir} behind`);
+  process.exit(code);
+}

@@ -5,7 +5,7 @@
  * changes incidents here; the API and the paging half read them and add timeline entries.
  */
 import type { Clock } from '../../lib/clock.js';
-import { pushTimeline, type Incident, type Severity, type TimelineEntry, type AlertRef, type Impact } from './incident.js';
+import { pushTimeline, type Incident, type TimelineEntry } from './incident.js';
 import { Journal } from './journal.js';
 import { incidentReport } from './report.js';
 
@@ -25,14 +25,8 @@ interface JournalRecord {
   incident: Incident;
 }
 
-export interface NewIncident {
-  severity: Severity;
-  title: string;
-  causeKeys: string[];
-  roots: AlertRef[];
-  symptoms: AlertRef[];
-  impact: Impact;
-}
+/** What the correlator decides about a new incident; the store assigns the rest. */
+export type NewIncident = Pick<Incident, 'severity' | 'title' | 'causeKeys' | 'roots' | 'symptoms' | 'impact'>;
 
 export class IncidentStore {
   readonly #journal: Journal<JournalRecord>;
