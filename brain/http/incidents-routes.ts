@@ -1,6 +1,6 @@
 /**
  * The incidents over HTTP, for the console and the CLI (`floorwatch incidents|ack|note|silence`):
- *   GET  /api/incidents[?status=active|open|acknowledged|resolved&limit=N]
+ *   GET  /api/incidents[?status=active|all|open|acknowledged|resolved&limit=N]
  *   GET  /api/incidents/ID            GET /api/incidents/ID/report (markdown)
  *   POST /api/incidents/ID/ack        {"by": "...", "note": "..."}
  *   POST /api/incidents/ID/note       {"by": "...", "text": "..."}
@@ -24,8 +24,9 @@ export function incidentsRoute(api: IncidentApi, method: string, url: URL, body:
   const [, id, action] = m;
   try {
     if (method === 'GET' && !id) {
-      const status = url.searchParams.get('status') ?? 'active';
-      return { status: 200, body: api.list({ status: status as never, limit: Number(url.searchParams.get('limit') ?? 100) }) };
+      const status = url.searchParams.get('status') ?? undefined;
+      const limit = url.searchParams.get('limit');
+      return { status: 200, body: api.list({ status, limit: limit === null ? 100 : Number(limit) }) };
     }
     if (method === 'GET' && id && !action) return { status: 200, body: api.get(id) };
     if (method === 'GET' && id && action === 'report') return { status: 200, body: api.report(id), type: 'text/markdown; charset=utf-8' };

@@ -10,6 +10,8 @@ import { incidentReport } from './report.js';
 
 export type IncidentErrorCode = 'FW_ERR_INCIDENT_NOT_FOUND' | 'FW_ERR_INCIDENT_RESOLVED' | 'FW_ERR_INCIDENT_BAD_REQUEST';
 
+const LIST_STATUSES = ['active', 'all', 'open', 'acknowledged', 'resolved'];
+
 export class IncidentError extends Error {
   readonly code: IncidentErrorCode;
   /** The HTTP status the API maps it to. */
@@ -44,11 +46,20 @@ export class IncidentApi {
     this.#clock = opts.clock;
   }
 
-  list(filter: { status?: IncidentStatus | 'active'; limit?: number } = {}): IncidentSummary[] {
+  /** `status` is active (not resolved, the default), all, or one status; anything else is refused. */
+  list(filter: { status?: string; limit?: number } = {}): IncidentSummary[] {
     const now = this.#clock.now();
+    const status = filter.status ?? 'active';
+    if (!LIST_STATUSES.includes(status)) {
+      throw new IncidentError('FW_ERR_INCIDENT_BAD_REQUEST', `status must be one of ${LIST_STATUSES.join(', ')} (got "${status}")`);
+    }
+    const limit = filter.limit ?? 200;
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new IncidentError('FW_ERR_INCIDENT_BAD_REQUEST', `limit must be a positive integer (got ${filter.limit})`);
+    }
     return this.#store
-      .list(filter.status ? { status: filter.status } : {})
-      .slice(0, filter.limit ?? 200)
+      .list(status === 'all' ? {} : { status: status as IncidentStatus | 'active' })
+      .slice(0, limit)
       .map((i) => ({
         id: i.id,
         status: i.status,

@@ -19,8 +19,11 @@ async function call(url: string, init?: { method: 'POST'; body: unknown }): Prom
   return res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
 }
 
-function printList(list: IncidentSummary[]): void {
-  if (list.length === 0) return void process.stdout.write('no incidents\n');
+function printList(list: IncidentSummary[], status: string): void {
+  if (list.length === 0) {
+    const hint = status === 'all' ? '' : ' (--status all lists every incident)';
+    return void process.stdout.write(`no ${status === 'all' ? '' : `${status} `}incidents${hint}\n`);
+  }
   for (const i of list) {
     const opened = new Date(i.openedAt).toISOString().slice(11, 19);
     process.stdout.write(`${i.id.padEnd(10)} ${i.status.padEnd(12)} ${i.severity.padEnd(8)} ${opened}Z  ${i.title}\n`);
@@ -33,12 +36,12 @@ export function registerIncidents(program: Command): void {
     .command('incidents')
     .description('list incidents (active by default)')
     .option(...brain)
-    .option('--status <status>', 'active | open | acknowledged | resolved', 'active')
+    .option('--status <status>', 'active (not resolved) | all | open | acknowledged | resolved', 'active')
     .option('--json', 'print JSON')
     .action(async (o: { brain?: string; status: string; json?: boolean }) => {
       const list = (await call(`${brainUrl(o.brain)}/api/incidents?status=${encodeURIComponent(o.status)}`)) as IncidentSummary[];
       if (o.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
-      else printList(list);
+      else printList(list, o.status);
     });
   program
     .command('ack <id>')

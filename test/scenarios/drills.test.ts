@@ -23,7 +23,7 @@ const EXPECTED: Record<string, RegExp | null> = {
   'nic-down': /^NIC fwd\d+a down on srv-ldn-net$/,
   'bond-failover': /^bond0 failed over on srv-ldn-fix$/,
   'dirty-flush-storm': /^dirty memory flush storm on srv-ldn-fix/,
-  'log-error-burst': /^srv-ldn-fix \S+app\.log: \d+ errors lines/,
+  'log-error-burst': /^srv-ldn-fix \S+app\.log: \d+ lines matched log rule errors in 1m/,
   'fix-slowdown': /^FIX round trip fix_testrequest_rtt on srv-ldn-fix/,
   'colour-dark': /red hosts silent at once/,
   'influx-away': /^time-series store .* not accepting writes/,

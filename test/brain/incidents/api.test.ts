@@ -60,3 +60,13 @@ t.test('unknown ids, changes to a resolved incident and empty fields are errors 
   t.equal(code(() => api.ack(id, 'x')), 'FW_ERR_INCIDENT_RESOLVED');
   t.equal(code(() => api.note(id, 'x', 'post-mortem booked')), 'no error', 'notes are still allowed on a resolved incident');
 });
+
+t.test('listing by an unknown status or a bad limit is refused with the reason; all lists resolved ones too', async (t) => {
+  const { f, api } = setup();
+  const id = api.list()[0]!.id;
+  f.replay([clear(90_000, 'ProcessExited', fhA), clear(90_100, 'PlantHeartbeatLost', L.plant('fh-a', 'feed_handler', 'fh'))]);
+  t.same(api.list(), []);
+  t.same(api.list({ status: 'all' }).map((i) => i.id), [id]);
+  t.throws(() => api.list({ status: 'closed' }), { code: 'FW_ERR_INCIDENT_BAD_REQUEST', message: /status must be one of active, all, open, acknowledged, resolved \(got "closed"\)/ });
+  t.throws(() => api.list({ limit: Number('ten') }), { code: 'FW_ERR_INCIDENT_BAD_REQUEST', message: /limit must be a positive integer/ });
+});
