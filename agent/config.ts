@@ -1,6 +1,6 @@
 /** The agent's configuration file: schema (with defaults) and loading. */
 import { hostname } from 'node:os';
-import { loadConfigFile, parseConfigText } from '../lib/config-file.js';
+import { loadConfigFile, parseConfigText, type ConfigProblem } from '../lib/config-file.js';
 import { samplerPlugins } from './samplers/registry.js';
 
 export interface TlsClientConfig {
@@ -105,13 +105,22 @@ function withIdentityDefaults(c: AgentConfig): AgentConfig {
 }
 
 export function loadAgentConfig(file: string): AgentConfig {
-  return withIdentityDefaults(loadConfigFile<AgentConfig>(file, agentSchema()));
+  return withIdentityDefaults(loadConfigFile<AgentConfig>(file, agentSchema(), checkSamplers));
 }
 
 export function parseAgentConfig(text: string, source = '<inline agent config>'): AgentConfig {
-  return withIdentityDefaults(parseConfigText<AgentConfig>(text, agentSchema(), source));
+  return withIdentityDefaults(parseConfigText<AgentConfig>(text, agentSchema(), source, checkSamplers));
 }
 
 export function parsePushedConfig(text: string, version: number): PushableConfig {
-  return parseConfigText<PushableConfig>(text, pushableSchema(), `config pushed by the brain (version ${version})`);
+  return parseConfigText<PushableConfig>(text, pushableSchema(), `config pushed by the brain (version ${version})`, checkSamplers);
+}
+
+function checkSamplers(config: PushableConfig): ConfigProblem | undefined {
+  for (const plugin of samplerPlugins) {
+    const section = config.samplers[plugin.name];
+    const found = section === undefined ? undefined : plugin.check?.(section);
+    if (found) return { path: ['samplers', plugin.name, ...found.path], problem: found.problem };
+  }
+  return undefined;
 }

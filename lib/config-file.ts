@@ -10,18 +10,31 @@ import { ConfigError, FloorwatchError } from './errors.js';
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
 const compiled = new WeakMap<object, ValidateFunction>();
 
-export function loadConfigFile<T>(file: string, schema: object): T {
-  let text: string;
+/**
+ * A problem JSON schema cannot express (a regex RE2 refuses, a reference to nothing), found by
+ * a loader's own check after validation; `path` locates it in the file like a schema error.
+ */
+export interface ConfigProblem {
+  path: (string | number)[];
+  problem: string;
+}
+export type ConfigCheck<T> = (value: T) => ConfigProblem | undefined;
+
+export function loadConfigFile<T>(file: string, schema: object, check?: ConfigCheck<T>): T {
+  return parseConfigText<T>(readConfigText(file), schema, file, check);
+}
+
+/** The file's text, or a config error naming the file (for loaders with cross-field checks). */
+export function readConfigText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     throw new FloorwatchError('FW_ERR_CONFIG_UNREADABLE', `${file}: ${(err as Error).message}`);
   }
-  return parseConfigText<T>(text, schema, file);
 }
 
 /** Parses and validates YAML text; `file` names the source in errors (e.g. "pushed config v3"). */
-export function parseConfigText<T>(text: string, schema: object, file: string): T {
+export function parseConfigText<T>(text: string, schema: object, file: string, check?: ConfigCheck<T>): T {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const first = doc.errors[0];
@@ -38,6 +51,11 @@ export function parseConfigText<T>(text: string, schema: object, file: string): 
   if (!validate(value)) {
     const err = validate.errors?.[0];
     if (err) throw locate(err, doc, lineCounter, file);
+  }
+  const found = check?.(value as T);
+  if (found) {
+    const path = found.path.map(String);
+    throw new ConfigError(file, lineOf(doc, path, lineCounter), path.join('.'), found.problem);
   }
   return value as T;
 }

@@ -3,8 +3,9 @@
  * through lib/config-file.ts (errors name file:line:field); with no file, the embedded
  * defaults run a whole small plant on 127.0.0.1.
  */
-import { loadConfigFile, parseConfigText } from '../lib/config-file.js';
+import { parseConfigText, readConfigText } from '../lib/config-file.js';
 import { ConfigError } from '../lib/errors.js';
+import { lineOfPath } from '../lib/yaml-lines.js';
 import { parseEndpoint, type Endpoint } from './net/udp.js';
 
 export interface MemberConfig {
@@ -169,28 +170,28 @@ export const plantSchema = {
 } as const;
 
 export function loadPlantConfig(file?: string): PlantConfig {
-  const cfg = file ? loadConfigFile<PlantConfig>(file, plantSchema) : parseConfigText<PlantConfig>('{}', plantSchema, '(embedded defaults)');
-  checkReferences(cfg, file ?? '(embedded defaults)');
-  return cfg;
+  return file ? parsePlantConfig(readConfigText(file), file) : parsePlantConfig('{}', '(embedded defaults)');
 }
 
 export function parsePlantConfig(text: string, source: string): PlantConfig {
   const cfg = parseConfigText<PlantConfig>(text, plantSchema, source);
-  checkReferences(cfg, source);
+  checkReferences(cfg, text, source);
   return cfg;
 }
 
 /** Cross-field checks JSON schema cannot express: unique ids and ports, lines point at feed handlers. */
-function checkReferences(cfg: PlantConfig, file: string): void {
+function checkReferences(cfg: PlantConfig, text: string, file: string): void {
+  const fail = (field: string, problem: string) =>
+    new ConfigError(file, lineOfPath(text, field.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k))), field, problem);
   const fhIds = new Set(cfg.feed_handlers.members.map((m) => m.id));
   cfg.provider.lines.forEach((l, i) => {
-    if (!fhIds.has(l.to)) throw new ConfigError(file, 0, `provider.lines.${i}.to`, `no feed handler named ${l.to}`);
+    if (!fhIds.has(l.to)) throw fail(`provider.lines.${i}.to`, `no feed handler named ${l.to}`);
   });
   const seenIds = new Set<string>();
   const seenPorts = new Set<number>();
   for (const [field, cid, p] of allEndpoints(cfg)) {
-    if (cid && seenIds.has(cid)) throw new ConfigError(file, 0, field, `duplicate component id ${cid}`);
-    if (seenPorts.has(p)) throw new ConfigError(file, 0, field, `port ${p} is used twice`);
+    if (cid && seenIds.has(cid)) throw fail(field, `duplicate component id ${cid}`);
+    if (seenPorts.has(p)) throw fail(field, `port ${p} is used twice`);
     if (cid) seenIds.add(cid);
     seenPorts.add(p);
   }
@@ -198,7 +199,7 @@ function checkReferences(cfg: PlantConfig, file: string): void {
     try {
       parseEndpoint(t);
     } catch (err) {
-      throw new ConfigError(file, 0, `health.targets.${i}`, (err as Error).message);
+      throw fail(`health.targets.${i}`, (err as Error).message);
     }
   });
 }

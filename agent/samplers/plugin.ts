@@ -1,3 +1,4 @@
+import type { ConfigProblem } from '../../lib/config-file.js';
 import type { Sampler, SamplerDeps } from '../sampler.js';
 
 /**
@@ -7,5 +8,7 @@ import type { Sampler, SamplerDeps } from '../sampler.js';
 export interface SamplerPlugin<C = unknown> {
   readonly name: string;
   readonly schema: object;
+  /** What the schema cannot check (e.g. patterns RE2 refuses), so a bad file is refused at load; path within the section. */
+  check?(config: C): ConfigProblem | undefined;
   create(config: C, deps: SamplerDeps): Sampler[];
 }

@@ -4,7 +4,7 @@
  */
 import { parseConfigText } from '../../lib/config-file.js';
 import { ConfigError } from '../../lib/errors.js';
-import { lineOfPath } from '../rules/yaml-lines.js';
+import { lineOfPath } from '../../lib/yaml-lines.js';
 import { phases } from './phase.js';
 import { CLOCK_PATTERN, DATE_PATTERN, checkTimeZone, parseClock, weekdays, type Weekday } from './zoned-time.js';
 

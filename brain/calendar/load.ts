@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, FloorwatchError } from '../../lib/errors.js';
 import { parseMatcher, type LabelMatcher } from '../rules/labels.js';
-import { lineOfPath } from '../rules/yaml-lines.js';
+import { lineOfPath } from '../../lib/yaml-lines.js';
 import { parseCalendarFile, type Calendar } from './calendar-file.js';
 import { MaintenanceWindows, PhasePolicies, type MaintenanceWindow } from './maintenance.js';
 import type { Muter } from './muter.js';

@@ -6,7 +6,7 @@
 import { ConfigError } from '../../lib/errors.js';
 import { phases } from '../calendar/phase.js';
 import { severities } from '../rules/rule.js';
-import { lineOfPath } from '../rules/yaml-lines.js';
+import { lineOfPath } from '../../lib/yaml-lines.js';
 import type { Tier } from '../oncall/schedule.js';
 import { CLIENT_UPDATES_ROUTE } from './client-updates.js';
 import { DAY_NOTICES_ROUTE } from './day-notices.js';

@@ -17,9 +17,9 @@
  *     - { tier: first-line, person: carol, replaces: alice, start: 2026-11-23T07:00:00Z, end: 2026-11-24T07:00:00Z }
  */
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isNode } from 'yaml';
 import { parseConfigText } from '../../lib/config-file.js';
 import { ConfigError, FloorwatchError } from '../../lib/errors.js';
+import { lineOfPath } from '../../lib/yaml-lines.js';
 import type { Recipient } from '../notify/notification.js';
 import { dayNumberOf, isValidTimeZone, minutesOf } from './local-time.js';
 import { TIERS, type Override, type Rotation, type Schedule } from './schedule.js';
@@ -109,7 +109,7 @@ export function loadSchedule(file: string): Schedule {
 export function parseSchedule(text: string, file: string): Schedule {
   const raw = parseConfigText<RawSchedule>(text, scheduleSchema, file);
   const fail = (path: (string | number)[], problem: string): never => {
-    throw new ConfigError(file, lineOf(text, path), path.join('.'), problem);
+    throw new ConfigError(file, lineOfPath(text, path), path.join('.'), problem);
   };
   const people = new Map<string, Recipient>();
   for (const [id, p] of Object.entries(raw.people)) {
@@ -156,15 +156,4 @@ function instant(s: string): number | undefined {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s)) return undefined;
   const ms = Date.parse(s);
   return Number.isNaN(ms) ? undefined : ms;
-}
-
-/** The line of the deepest node on the path that exists. */
-function lineOf(text: string, path: (string | number)[]): number {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
-  for (let depth = path.length; depth > 0; depth--) {
-    const node = doc.getIn(path.slice(0, depth), true);
-    if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-  }
-  return 1;
 }

@@ -9,7 +9,7 @@ import { buildRule, RuleProblem } from './build-rule.js';
 import { parseDuration } from './duration.js';
 import type { Rule } from './rule.js';
 import { ruleFileSchema, type RawRuleFile } from './rule-schema.js';
-import { lineOfPath, fieldOfPath, type YamlPath } from './yaml-lines.js';
+import { lineOfPath, type YamlPath } from '../../lib/yaml-lines.js';
 
 export interface GroupSpec {
   readonly name: string;
@@ -23,7 +23,7 @@ export const DEFAULT_INTERVAL_MS = 1000;
 /** `knownMarkets`: when given, a rule's market must be one of them (a calendar is loaded). */
 export function parseRuleFile(text: string, file: string, knownMarkets?: ReadonlySet<string>): GroupSpec {
   const raw = parseConfigText<RawRuleFile>(text, ruleFileSchema, file);
-  const fail = (path: YamlPath, problem: string) => new ConfigError(file, lineOfPath(text, path), fieldOfPath(path), problem);
+  const fail = (path: YamlPath, problem: string) => new ConfigError(file, lineOfPath(text, path), path.join('.'), problem);
   if (raw.market !== undefined && knownMarkets && !knownMarkets.has(raw.market)) throw fail(['market'], `unknown market (calendar has ${[...knownMarkets].join(', ')})`);
   const rules: Rule[] = [];
   const seen = new Set<string>();

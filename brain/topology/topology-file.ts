@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseConfigText } from '../../lib/config-file.js';
 import { ConfigError, FloorwatchError } from '../../lib/errors.js';
+import { lineOfPath } from '../../lib/yaml-lines.js';
 
 export const componentKinds = ['provider', 'feed_handler', 'ticker_plant', 'subscriber'] as const;
 export type ComponentKind = (typeof componentKinds)[number];
@@ -89,29 +90,13 @@ function normalise(spec: TopologySpec): TopologySpec {
   return spec;
 }
 
-/** Cross-references the schema cannot check; the line is the component's, found by text search. */
+/** Cross-references the schema cannot check. */
 function checkReferences(spec: TopologySpec, text: string, file: string): TopologySpec {
   for (const [c, comp] of Object.entries(spec.components)) {
-    if (!(comp.host in spec.hosts)) throw new ConfigError(file, lineOf(text, c, 'host'), `components.${c}.host`, `unknown host ${JSON.stringify(comp.host)}`);
+    if (!(comp.host in spec.hosts)) throw new ConfigError(file, lineOfPath(text, ['components', c, 'host']), `components.${c}.host`, `unknown host ${JSON.stringify(comp.host)}`);
     for (const [i, d] of (comp.depends_on ?? []).entries()) {
-      if (!(d in spec.components)) throw new ConfigError(file, lineOf(text, c, d), `components.${c}.depends_on.${i}`, `unknown component ${JSON.stringify(d)}`);
+      if (!(d in spec.components)) throw new ConfigError(file, lineOfPath(text, ['components', c, 'depends_on', i]), `components.${c}.depends_on.${i}`, `unknown component ${JSON.stringify(d)}`);
     }
   }
   return spec;
 }
-
-/** The first line after component `c`'s key under `components:` that mentions `word` (else the key's line). */
-function lineOf(text: string, c: string, word: string): number {
-  const lines = text.split('\n');
-  const start = lines.findIndex((l) => /^components\s*:/.test(l));
-  const key = lines.findIndex((l, i) => i > start && new RegExp(`^\\s+["']?${escape(c)}["']?\\s*:`).test(l));
-  if (key < 0) return start + 1;
-  for (let i = key; i < lines.length; i++) {
-    const indent = (lines[i] ?? '').search(/\S/);
-    if (i > key && indent >= 0 && indent <= (lines[key] ?? '').search(/\S/)) break;
-    if (new RegExp(`\\b${escape(word)}\\b`).test(i === key ? (lines[i] ?? '').replace(/^[^:]*:/, '') : (lines[i] ?? ''))) return i + 1;
-  }
-  return key + 1;
-}
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

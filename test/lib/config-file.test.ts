@@ -42,6 +42,22 @@ t.test('a sampler section error is located inside the agent file', async (t) => 
   t.equal(err.field, 'samplers.memory.interval_ms');
 });
 
+t.test('a log rule the schema accepts but that cannot run is refused at load with its line and field', async (t) => {
+  const head = 'samplers:\n  log:\n    files: ["/tmp/app.log"]\n    rules:\n      - {name: ok, action: count, pattern: "x"}\n';
+  const cases: [string, string, number, string, RegExp][] = [
+    ['lookaround RE2 refuses', '      - {name: look, action: count, pattern: "(?<=a)b"}\n', 6, 'samplers.log.rules.1.pattern', /rule "look": RE2 refuses/],
+    ['a metric without a capture', '      - {name: lat, action: metric, pattern: "latency=\\\\d+"}\n', 6, 'samplers.log.rules.1.pattern', /needs a named capture/],
+    ['a duplicate name', '      - {name: ok, action: count, pattern: "y"}\n', 6, 'samplers.log.rules.1.name', /duplicate rule name/],
+    ['a missing response', '      - name: rt\n        action: roundtrip\n        request: "(?P<id>\\\\d+)"\n', 6, 'samplers.log.rules.1.response', /is required for action roundtrip/],
+  ];
+  for (const [what, rule, line, field, problem] of cases) {
+    const err = configError(() => parseAgentConfig(head + rule, 'agent.yaml'));
+    t.equal(err.line, line, `${what}: line`);
+    t.equal(err.field, field, `${what}: field`);
+    t.match(err.message, problem, `${what}: problem`);
+  }
+});
+
 t.test('defaults are filled in for an empty file', async (t) => {
   const c = parseBrainConfig('');
   t.equal(c.listen, '127.0.0.1:7070');

@@ -27,7 +27,7 @@ t.test('a bad field is named with file and line', async (t) => {
   t.throws(() => loadPlantConfig(g), { message: /:5: ticker_plants\.members\.0\.colour: unknown field/ });
 });
 
-t.test('cross-references are checked: a line to an unknown feed handler, a port used twice', async (t) => {
-  t.throws(() => loadPlantConfig(file('provider:\n  lines:\n    - {name: a, port: 9001, to: fh-z}\n')), { message: /provider\.lines\.0\.to: no feed handler named fh-z/ });
-  t.throws(() => loadPlantConfig(file('subscribers:\n  - {id: ws-1, port: 7310}\n')), { message: /port 7310 is used twice/ });
+t.test('cross-references are checked, with the line: a line to an unknown feed handler, a port used twice', async (t) => {
+  t.throws(() => loadPlantConfig(file('provider:\n  lines:\n    - {name: a, port: 9001, to: fh-z}\n')), { message: /:3: provider\.lines\.0\.to: no feed handler named fh-z/ });
+  t.throws(() => loadPlantConfig(file('subscribers:\n  - {id: ws-1, port: 7310}\n')), { message: /:2: subscribers\.0: port 7310 is used twice/ });
 });

@@ -1,4 +1,5 @@
 /** The `log` config section: which files to tail and which rules to run over their lines. */
+import { FloorwatchError } from '../../../lib/errors.js';
 
 export type RuleAction = 'count' | 'metric' | 'roundtrip' | 'event';
 export type TimestampFormat = 'iso8601' | 'fix' | 'unix_s' | 'unix_ms' | 'unix_us' | 'unix_ns';
@@ -37,6 +38,18 @@ export interface RuleConfig {
   /** event: severity and a rate cap per rule (token bucket, burst = the rate). */
   severity: 0 | 1 | 2 | 3 | 4;
   maxEventsPerSec: number;
+}
+
+/** A rule the schema accepts but that cannot run: names the rule, its field and (once known) its index. */
+export class LogRuleError extends FloorwatchError {
+  index: number | undefined;
+  constructor(
+    readonly rule: string,
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super('FW_ERR_CONFIG_INVALID', `log rule "${rule}": ${field}: ${problem}`);
+  }
 }
 
 export interface LogConfig {

@@ -5,9 +5,8 @@
  */
 import { isAscii } from 'node:buffer';
 import type { Clock } from '../../../lib/clock.js';
-import { FloorwatchError } from '../../../lib/errors.js';
 import type { Emit, Tags } from '../../sampler.js';
-import type { RuleConfig, TimestampConfig } from './config.js';
+import { LogRuleError, type RuleConfig, type TimestampConfig } from './config.js';
 import { compileGlob } from './glob.js';
 import type { LineBatch } from './lines.js';
 import { captureText, compileMatcher, type Capture, type Groups, type Matcher } from './matcher.js';
@@ -279,20 +278,16 @@ function tagValue(v: Capture | undefined): string {
   return v === undefined ? '' : captureText(v, 'utf8').slice(0, 128);
 }
 
-function ruleError(rule: string, problem: string): FloorwatchError {
-  return new FloorwatchError('FW_ERR_CONFIG_INVALID', `log rule "${rule}": ${problem}`);
-}
-
 function need(rule: RuleConfig, field: 'pattern' | 'request' | 'response'): string {
   const p = rule[field];
-  if (!p) throw ruleError(rule.name, `${field} is required for action ${rule.action}`);
+  if (!p) throw new LogRuleError(rule.name, field, `is required for action ${rule.action}`);
   return p;
 }
 
 function requireCaptures(rule: RuleConfig, m: Matcher, field: string, names: (string | undefined)[]): void {
   for (const n of names) {
     if (n !== undefined && !m.captureNames.includes(n)) {
-      throw ruleError(rule.name, `${field} has no named capture (?P<${n}>...)`);
+      throw new LogRuleError(rule.name, field, `has no named capture (?P<${n}>...)`);
     }
   }
 }
@@ -313,16 +308,21 @@ export function compileRule(config: RuleConfig, env: RuleEnv): LogRule {
   if (config.action === 'count') return new CountRule(config, env, m);
   if (config.action === 'event') return new EventRule(config, env, m);
   const rule = new MetricRule(config, env, m);
-  if (m.captureNames.length === 0) throw ruleError(config.name, 'a metric rule needs a named capture holding the number');
+  if (m.captureNames.length === 0) throw new LogRuleError(config.name, 'pattern', 'a metric rule needs a named capture holding the number');
   return rule;
 }
 
 export function compileRules(configs: RuleConfig[], env: RuleEnv): LogRule[] {
   const seen = new Set<string>();
-  return configs.map((c) => {
-    if (seen.has(c.name)) throw ruleError(c.name, 'duplicate rule name');
-    seen.add(c.name);
-    return compileRule(c, env);
+  return configs.map((c, index) => {
+    try {
+      if (seen.has(c.name)) throw new LogRuleError(c.name, 'name', 'duplicate rule name');
+      seen.add(c.name);
+      return compileRule(c, env);
+    } catch (err) {
+      if (err instanceof LogRuleError) err.index = index;
+      throw err;
+    }
   });
 }
 

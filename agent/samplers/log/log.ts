@@ -5,10 +5,10 @@
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DirWatcher } from './dir-watcher.js';
-import type { Timer } from '../../../lib/clock.js';
 import type { Emit, EventSampler, SamplerDeps } from '../../sampler.js';
 import type { SamplerPlugin } from '../plugin.js';
-import { logConfigSchema, type LogConfig } from './config.js';
+import { systemClock, type Timer } from '../../../lib/clock.js';
+import { LogRuleError, logConfigSchema, type LogConfig } from './config.js';
 import { compileGlob, looksRotated, type FileGlob } from './glob.js';
 import type { LineBatch } from './lines.js';
 import { compileRules, runRules, type LogRule } from './log-rule.js';
@@ -251,5 +251,14 @@ function snake(s: string): string {
 export const logPlugin: SamplerPlugin<LogConfig> = {
   name: 'log',
   schema: logConfigSchema,
+  check: (config) => {
+    try {
+      compileRules(config.rules, { clock: systemClock, eventLineBytes: config.eventLineBytes });
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof LogRuleError)) throw err;
+      return { path: ['rules', err.index ?? 0, err.field], problem: `rule "${err.rule}": ${err.problem}` };
+    }
+  },
   create: (config, deps) => (config.enabled ? [new LogSampler(config, deps)] : []),
 };

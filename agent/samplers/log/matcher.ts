@@ -6,7 +6,7 @@
  */
 import { isAscii } from 'node:buffer';
 import RE2 from 're2';
-import { FloorwatchError } from '../../../lib/errors.js';
+import { LogRuleError } from './config.js';
 import { planLinear, type LinearVerdict } from './linear.js';
 import { analysePattern } from './literal.js';
 import type { LineBatch } from './lines.js';
@@ -161,10 +161,10 @@ export function compileMatcher(rule: string, field: string, pattern: string, ign
   try {
     re = new RE2(pattern, ignoreCase ? 'i' : '');
   } catch (err) {
-    throw new FloorwatchError(
-      'FW_ERR_CONFIG_INVALID',
-      `log rule "${rule}": ${field}: RE2 refuses /${pattern}/: ${(err as Error).message}` +
-        ' (RE2 has no backreferences or lookaround: they cannot run in linear time)',
+    throw new LogRuleError(
+      rule,
+      field,
+      `RE2 refuses /${pattern}/: ${(err as Error).message} (RE2 has no backreferences or lookaround: they cannot run in linear time)`,
     );
   }
   if (literal !== undefined) {

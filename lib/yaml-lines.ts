@@ -16,7 +16,3 @@ export function lineOfPath(text: string, path: YamlPath): number {
   }
   return 1;
 }
-
-export function fieldOfPath(path: YamlPath): string {
-  return path.join('.');
-}
