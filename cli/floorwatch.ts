@@ -31,6 +31,12 @@ async function optional(name: string): Promise<Register | undefined> {
   }
 }
 
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'the address is already in use (another floorwatch? pick another port with the flags)',
+  EACCES: 'permission denied (ports below 1024 need root)',
+  EADDRNOTAVAIL: 'no interface on this host has that address',
+};
+
 const program = new Command()
   .name('floorwatch')
   .description('Monitoring for trading floors and their market-data plants.')
@@ -45,6 +51,14 @@ try {
 } catch (err) {
   if (err instanceof ConfigError || err instanceof FloorwatchError) {
     process.stderr.write(`floorwatch: ${err.message}\n`);
+    process.exit(2);
+  }
+  const sys = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (sys.syscall === 'listen' || sys.syscall === 'bind') {
+    // A port in use or not permitted is the user's to fix: say which, without a stack trace.
+    const where = sys.port === undefined ? sys.address : `${sys.address}:${sys.port}`;
+    const why = LISTEN_ERRORS[sys.code ?? ''] ?? sys.message;
+    process.stderr.write(`floorwatch: cannot listen on ${where}: ${why} (${sys.code})\n`);
     process.exit(2);
   }
   throw err;
