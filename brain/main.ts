@@ -36,6 +36,7 @@ import { RuleManager } from './rules/manager.js';
 import { agentLabelsFrom, TableQuery } from './rules/query.js';
 import { alertEvent } from './correlate/alert-input.js';
 import { firstMute, type Muter } from './calendar/muter.js';
+import { marketPhaseAt } from './calendar/phases.js';
 import { createDetectors, DetectorStage } from './detect/index.js';
 import { Spool } from './store/spool.js';
 
@@ -159,6 +160,7 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
     incidents: incidentApi,
     startedMs,
     now: () => clock.now(),
+    phases: () => marketPhases(rules?.calendar, clock.now()),
     store: () => ({
       kind: config.store.kind,
       sink: sink?.name ?? null,
@@ -281,4 +283,8 @@ function loadAgentPush(config: BrainConfig): { version: number; yaml: string } |
   let h = 0;
   for (let i = 0; i < yaml.length; i++) h = (Math.imul(h, 31) + yaml.charCodeAt(i)) >>> 0;
   return { version: h || 1, yaml };
+}
+
+function marketPhases(calendar: Calendar | undefined, atMs: number): Record<string, string> {
+  return Object.fromEntries([...(calendar?.markets ?? new Map()).entries()].map(([name, m]) => [name, marketPhaseAt(m, atMs)]));
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const debianPackages = (process.env.FLOORWATCH_TEST_PACKAGES ??
-  'influxdb victoria-metrics logrotate iproute2 procps openssl hylafax-server').split(/\s+/).filter(Boolean);
+  'influxdb victoria-metrics logrotate iproute2 procps openssl hylafax-server chromium').split(/\s+/).filter(Boolean);
 
 function missingPackages() {
   return debianPackages.filter((p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true);

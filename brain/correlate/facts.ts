@@ -8,7 +8,7 @@
  * own (nothing on the network explains it; it explains the other alerts of its host); a slow
  * FIX round trip is a symptom of a NIC down on its host, else its own incident.
  */
-import { kindName, type ComponentInfo, type Topology } from '../topology/topology.js';
+import { componentLabel, type ComponentInfo, type Topology } from '../topology/topology.js';
 
 export type FactKind = 'colour' | 'nic' | 'host-silent' | 'flush-storm' | 'process' | 'heartbeat' | 'pair-down' | 'failover' | 'stale' | 'fix-slow' | 'host-other' | 'other';
 
@@ -58,7 +58,7 @@ export function classify(alertname: string, labels: Record<string, string>, topo
       const proc = labels['process'] ?? '?';
       const c = topo.componentByProcess(proc, host);
       const how = alertname === 'ProcessGaveUp' ? 'gave up restarting' : alertname === 'ProcessCrashLoop' ? 'is crash-looping' : 'exited';
-      const what = c ? `${kindName(c.kind)} ${c.name} ${how}` : `${proc} ${how} on ${host ?? '?'}`;
+      const what = c ? `${componentLabel(c)} ${how}` : `${proc} ${how} on ${host ?? '?'}`;
       return make('process', `process:${host}/${proc}`, detail ? `${what} (${detail})` : what, { component: c, pair: c?.pair, host: host ?? c?.host });
     }
     case 'DirtyMemoryFlushStorm':
@@ -66,7 +66,7 @@ export function classify(alertname: string, labels: Record<string, string>, topo
     case 'FixRoundTripSlow':
       return make('fix-slow', `fix:${host ?? agent}/${labels['session'] ?? ''}/${labels['file'] ?? ''}`, summary ?? `FIX round trip ${labels['session'] ?? '?'} slow on ${host ?? agent ?? '?'}`);
     case 'PlantHeartbeatLost':
-      return make('heartbeat', `heartbeat:${compName}`, `${component ? kindName(component.kind) + ' ' : ''}${compName ?? '?'} heartbeat lost`);
+      return make('heartbeat', `heartbeat:${compName}`, `${component ? componentLabel(component) : (compName ?? '?')} heartbeat lost`);
     case 'PlantPairDown':
       return make('pair-down', `pair:${pair}`, `both legs of pair ${pair ?? '?'} down`, { component: undefined });
     case 'PlantFailover':

@@ -1,6 +1,7 @@
 /**
  * The brain's HTTP side: GET /api/health (JSON), GET /metrics (Prometheus text, so the monitor
- * can itself be monitored), GET /api/agents, /api/series, /api/events.
+ * can itself be monitored), GET /api/agents, /api/series, /api/events, the wall board
+ * (GET / and /console/*, fed by /api/wallboard) and the incidents (incidents-routes.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { MetricsRegistry } from '../../lib/metrics.js';
@@ -9,6 +10,8 @@ import type { EventLog } from '../state/event-log.js';
 import type { SeriesTable } from '../state/series-table.js';
 import type { IncidentApi } from '../incidents/api.js';
 import { incidentsRoute } from './incidents-routes.js';
+import { consoleFile } from './console-files.js';
+import { wallboard } from './wallboard.js';
 
 export interface ApiDeps {
   brainId: string;
@@ -21,6 +24,8 @@ export interface ApiDeps {
   store: () => Record<string, unknown>;
   startedMs: number;
   now: () => number;
+  /** Each market's trading phase now (from the rules' calendar), for the wall board. */
+  phases?: () => Record<string, string>;
 }
 
 type Handler = (url: URL, deps: ApiDeps) => unknown;
@@ -72,6 +77,7 @@ const routes: Record<string, Handler> = {
     }
     return out;
   },
+  '/api/wallboard': (_url, d) => wallboard(d),
   '/api/events': (url, d) => {
     const after = url.searchParams.get('after');
     const kind = url.searchParams.get('kind');
@@ -106,6 +112,12 @@ export function startApi(address: { host: string; port: number }, deps: ApiDeps)
       return;
     }
     if (req.method !== 'GET') return reply(res, 405, { error: 'only GET is served here' });
+    if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
+    const file = consoleFile(url.pathname);
+    if (file) {
+      res.writeHead(200, { 'content-type': file.type, 'content-security-policy': "default-src 'self'", 'cache-control': 'no-cache' });
+      return res.end(file.body);
+    }
     if (url.pathname === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       return res.end(deps.metrics.render());

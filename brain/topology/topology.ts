@@ -41,6 +41,12 @@ export function kindName(kind: ComponentKind): string {
   return kindNames[kind];
 }
 
+/** "feed handler fh-a"; a component named after its kind is just "provider", not "provider provider". */
+export function componentLabel(c: { kind: ComponentKind; name: string }): string {
+  const kind = kindName(c.kind);
+  return c.name.toLowerCase() === kind.toLowerCase() ? c.name : `${kind} ${c.name}`;
+}
+
 export class Topology {
   readonly #hosts = new Map<string, HostInfo>();
   readonly #components = new Map<string, ComponentInfo>();

@@ -39,7 +39,7 @@ export function brainConfigText(o: DemoOptions, files: { stateDir: string; topol
     files.influx ? `store: {kind: influx-v1, url: "${files.influx.url}", db: ${files.influx.db}}` : 'store: {kind: none}',
     'paging:',
     `  schedule: ${files.schedule}`,
-    `  console_url: http://127.0.0.1:${o.httpPort}/api`,
+    `  console_url: http://127.0.0.1:${o.httpPort}`,
     '  escalation:',
     `    steps: [{tier: first-line, after_s: 0}, {tier: back-line, after_s: ${o.escalateAfterS}}, {tier: support-manager, after_s: ${o.escalateAfterS * 2}}]`,
     '    max_repeats: 0',

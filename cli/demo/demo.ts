@@ -122,6 +122,7 @@ function banner(o: DemoOptions, w: { api: string; demoUrl: string; dir: string; 
   return [
     '',
     'floorwatch demo floor is running.',
+    `  wall board     ${w.api}/   (the first-line console: incidents, plant pairs, floor colours)`,
     `  brain API      ${w.api}/api/health   ${w.api}/api/agents   ${w.api}/api/events   ${w.api}/api/incidents`,
     `  plant series   ${w.api}/api/series?measurement=plant&field=primary`,
     `  brain metrics  ${w.api}/metrics`,

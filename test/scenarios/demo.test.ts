@@ -47,6 +47,9 @@ t.test('floorwatch demo runs a floor, answers on its API, and stops cleanly on C
     return primaries.join(',') === 'fh,tp' && s.length >= 7 ? s : undefined;
   }, { timeoutMs: 30_000 });
   t.ok(plant.length >= 7, 'every plant component reports health');
+  const board = await getJson<{ plant: { component: string; pair: string | null; role: string | null }[] }>(`${api}/api/wallboard`);
+  t.same(board.plant.filter((c) => c.role === 'primary').map((c) => c.pair).sort(), ['fh', 'tp'], 'the wall board shows one primary per pair');
+  t.ok(board.plant.length >= 7, 'and a row per plant component');
   // The README's drill: kill -9 the primary feed handler → one incident naming it as the cause.
   const primary = plant.find((x) => x.tags['pair'] === 'fh' && x.value === 1)!.tags['component']!;
   const victim = descendants(demo.child.pid!).find((pid) => {

@@ -1,0 +1,136 @@
+/**
+ * GET /api/wallboard: everything the first-line wall board shows, in one answer, so a screen
+ * polling every second costs the brain one small walk (active incidents, agents, the plant's
+ * latest heartbeat per component) and not four API calls.
+ */
+import type { Incident, Severity } from '../incidents/incident.js';
+import type { ApiDeps } from './api.js';
+
+export interface WallboardIncident {
+  id: string;
+  status: Incident['status'];
+  severity: Severity;
+  title: string;
+  opened_ms: number;
+  resolved_ms: number | null;
+  acked_by: string | null;
+  roots: string[];
+  symptoms: { text: string; state: 'firing' | 'resolved' }[];
+  pages_held_back: string | null;
+  timeline: { at_ms: number; kind: string; text: string; by: string | null }[];
+}
+
+export interface WallboardComponent {
+  component: string;
+  kind: string;
+  pair: string | null;
+  role: string | null;
+  state: string;
+  heartbeat_age_ms: number;
+  in_per_s: number | null;
+  out_per_s: number | null;
+  latency_p99_us: number | null;
+  gaps_unrecoverable: number | null;
+  stale_symbols: number | null;
+}
+
+export interface Wallboard {
+  now_ms: number;
+  brain: { id: string; version: string; uptime_s: number };
+  /** The worst active incident's severity, or ok. */
+  status: Severity | 'ok';
+  phases: Record<string, string>;
+  agents: { known: number; connected: number; by_colour: Record<string, { known: number; connected: number }>; silent: { id: string; host: string; colour: string | null; since_ms: number | null }[] };
+  samples_ingested: number;
+  store: Record<string, unknown>;
+  plant: WallboardComponent[];
+  incidents: { active: WallboardIncident[]; resolved: WallboardIncident[] };
+}
+
+const SEVERITY_ORDER: readonly Severity[] = ['critical', 'major', 'minor', 'warning', 'info'];
+/** plant-health.ts's state codes. */
+const PLANT_STATES = ['ok', 'starting', 'degraded', 'stale', 'down'];
+const TIMELINE_SHOWN = 30;
+
+export function wallboard(d: ApiDeps): Wallboard {
+  const now = d.now();
+  const active = d.incidents.list({ status: 'active', limit: 50 }).map((s) => incidentView(d.incidents.get(s.id)));
+  const resolved = d.incidents.list({ status: 'resolved', limit: 5 }).map((s) => incidentView(d.incidents.get(s.id)));
+  const worst = SEVERITY_ORDER.find((sev) => active.some((i) => i.severity === sev));
+  return {
+    now_ms: now,
+    brain: { id: d.brainId, version: d.version, uptime_s: Math.round((now - d.startedMs) / 1000) },
+    status: worst ?? 'ok',
+    phases: d.phases?.() ?? {},
+    agents: agentsView(d),
+    samples_ingested: [...d.agents.all()].reduce((n, a) => n + a.samplesReceived, 0),
+    store: d.store(),
+    plant: plantView(d, now),
+    incidents: { active, resolved },
+  };
+}
+
+function incidentView(i: Incident): WallboardIncident {
+  return {
+    id: i.id,
+    status: i.status,
+    severity: i.severity,
+    title: i.title,
+    opened_ms: i.openedAt,
+    resolved_ms: i.resolvedAt ?? null,
+    acked_by: i.ackedBy ?? null,
+    roots: i.roots.map((r) => r.text),
+    symptoms: i.symptoms.map((s) => ({ text: s.text, state: s.state })),
+    pages_held_back: i.silence ? `silenced by ${i.silence.by}: ${i.silence.reason}` : null,
+    timeline: i.timeline.slice(-TIMELINE_SHOWN).map((e) => ({ at_ms: e.at, kind: e.kind, text: e.text, by: e.by ?? null })),
+  };
+}
+
+function agentsView(d: ApiDeps): Wallboard['agents'] {
+  const view: Wallboard['agents'] = { known: 0, connected: 0, by_colour: {}, silent: [] };
+  for (const a of d.agents.all()) {
+    const colour = a.labels['colour'] ?? null;
+    const c = (view.by_colour[colour ?? 'none'] ??= { known: 0, connected: 0 });
+    view.known++;
+    c.known++;
+    if (a.connected && a.silentSinceMs === undefined) {
+      view.connected++;
+      c.connected++;
+    } else {
+      view.silent.push({ id: a.id, host: a.host, colour, since_ms: a.silentSinceMs ?? null });
+    }
+  }
+  return view;
+}
+
+/** One row per plant component, from its health heartbeat's series (plant-health.ts). */
+function plantView(d: ApiDeps, now: number): WallboardComponent[] {
+  const rows = new Map<string, { tags: Readonly<Record<string, string>>; atUs: number; fields: Map<string, number> }>();
+  for (const s of d.series.select({ measurement: 'plant' })) {
+    const component = s.tags['component'];
+    if (!component) continue;
+    const row = rows.get(component) ?? { tags: s.tags, atUs: 0, fields: new Map<string, number>() };
+    rows.set(component, row);
+    row.atUs = Math.max(row.atUs, s.lastUs);
+    row.fields.set(s.field, s.last);
+  }
+  return [...rows.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([component, r]) => {
+      const num = (f: string) => (Number.isFinite(r.fields.get(f)) ? r.fields.get(f)! : null);
+      const pair = r.tags['pair'] || null;
+      return {
+        component,
+        kind: r.tags['kind'] ?? 'component',
+        pair,
+        role: pair === null ? null : num('primary') === 1 ? 'primary' : 'secondary',
+        state: PLANT_STATES[num('state') ?? -1] ?? 'unknown',
+        heartbeat_age_ms: Math.max(0, Math.round(now - r.atUs / 1000)),
+        in_per_s: num('in_per_s'),
+        out_per_s: num('out_per_s'),
+        latency_p99_us: num('latency_p99_us'),
+        gaps_unrecoverable: num('gaps_unrecoverable'),
+        stale_symbols: num('stale_symbols'),
+      };
+    });
+}
