@@ -21,6 +21,7 @@ import type { BrainEvent } from '../brain/state/event-log.js';
 import type { Incident } from '../brain/incidents/incident.js';
 import { systemClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/log.js';
+import { ALICE_ON_CALL } from '../test/helpers/oncall.js';
 import { startHfaxdSnpp, type HfaxdSnpp } from '../test/helpers/snpp-hfaxd.js';
 import { startSmtpSink, type SmtpSink } from '../test/helpers/smtp-sink.js';
 import { freePort } from '../test/helpers/wait.js';
@@ -82,14 +83,7 @@ async function main(): Promise<void> {
   const smtp: SmtpSink = await startSmtpSink();
   cleanups.push(() => smtp.stop());
   writeFileSync(`${dir}/calendar.yaml`, ALWAYS_OPEN);
-  writeFileSync(
-    `${dir}/oncall.yaml`,
-    `people:
-  alice: { name: Alice Ng, pager: oncall-ldn, email: alice@floor.example, timeZone: Europe/London }
-rotations:
-  - { name: always, tier: first-line, timeZone: UTC, start: "00:00", end: "24:00", people: [alice] }
-`,
-  );
+  writeFileSync(`${dir}/oncall.yaml`, ALICE_ON_CALL);
   const brain = await startBrain(
     parseBrainConfig(`brain: {state_dir: ${dir}/brain}
 listen: 127.0.0.1:0

@@ -2,7 +2,7 @@
  * Every delivery channel (SNPP pager, email, webhook) implements one interface and maps its
  * protocol's answers onto one result type, so the retry stage owns the policy in one place.
  */
-import type { FloorwatchError } from '../../lib/errors.js';
+import { FloorwatchError, type ErrorCode } from '../../lib/errors.js';
 import type { Notification } from '../notify/notification.js';
 
 /** The metric label for a failure, as Alertmanager's ErrorWithReason. */
@@ -24,6 +24,17 @@ export function sent(detail: string): SendResult {
   return { status: 'sent', detail };
 }
 
-export function failed(reason: FailureReason, retryable: boolean, error: FloorwatchError): SendResult {
+// Every channel fails in these five ways; each pairs one reason and retry policy with one error code.
+
+/** The gateway refused this notification for good: the same one will not fare better. */
+export const rejected = (message: string, cause?: unknown) => failed('clientError', false, 'FW_ERR_PAGING_REJECTED', message, cause);
+/** The gateway failed, a retry may succeed. */
+export const gatewayFailed = (message: string, cause?: unknown) => failed('serverError', true, 'FW_ERR_PAGING_GATEWAY', message, cause);
+export const timedOut = (message: string, cause?: unknown) => failed('timeout', true, 'FW_ERR_PAGING_TIMEOUT', message, cause);
+export const unreachable = (message: string, cause?: unknown) => failed('unreachable', true, 'FW_ERR_PAGING_UNREACHABLE', message, cause);
+export const noAddress = (message: string) => failed('clientError', false, 'FW_ERR_PAGING_NO_ADDRESS', message);
+
+function failed(reason: FailureReason, retryable: boolean, code: ErrorCode, message: string, cause?: unknown): SendResult {
+  const error = new FloorwatchError(code, message, cause === undefined ? undefined : { cause });
   return { status: 'failed', retryable, reason, error };
 }

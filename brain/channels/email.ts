@@ -6,9 +6,8 @@
  */
 import { createTransport, type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
-import { FloorwatchError } from '../../lib/errors.js';
 import { notificationKey, type Notification } from '../notify/notification.js';
-import { failed, sent, type Channel, type SendResult } from './channel.js';
+import { gatewayFailed, noAddress, rejected, sent, timedOut, unreachable, type Channel, type SendResult } from './channel.js';
 import { renderMail } from './email-render.js';
 
 export interface EmailOptions {
@@ -52,8 +51,8 @@ export class EmailChannel implements Channel {
 
   async send(n: Notification, signal: AbortSignal): Promise<SendResult> {
     const to = n.recipient.email;
-    if (!to) return failed('clientError', false, new FloorwatchError('FW_ERR_PAGING_NO_ADDRESS', `${n.recipient.id} has no email address`));
-    if (signal.aborted) return failed('timeout', true, new FloorwatchError('FW_ERR_PAGING_TIMEOUT', 'aborted before sending'));
+    if (!to) return noAddress(`${n.recipient.id} has no email address`);
+    if (signal.aborted) return timedOut('aborted before sending');
     const mail = renderMail(n);
     const sending = this.#transport.sendMail({
       from: this.#opts.from,
@@ -95,12 +94,10 @@ function classify(err: unknown): SendResult {
   const e = err as { code?: string; responseCode?: number; message?: string };
   const message = e.message ?? String(err);
   const code = e.responseCode;
-  if (code !== undefined && code >= 500) return failed('clientError', false, new FloorwatchError('FW_ERR_PAGING_REJECTED', message, { cause: err }));
-  if (code !== undefined && code >= 400) return failed('serverError', true, new FloorwatchError('FW_ERR_PAGING_GATEWAY', message, { cause: err }));
-  if (e.code === 'ETIMEDOUT') return failed('timeout', true, new FloorwatchError('FW_ERR_PAGING_TIMEOUT', message, { cause: err }));
-  if (e.code === 'EAUTH') return failed('clientError', false, new FloorwatchError('FW_ERR_PAGING_REJECTED', message, { cause: err }));
-  if (e.code === 'ECONNECTION' || e.code === 'ESOCKET' || e.code === 'EDNS') {
-    return failed('unreachable', true, new FloorwatchError('FW_ERR_PAGING_UNREACHABLE', message, { cause: err }));
-  }
-  return failed('serverError', true, new FloorwatchError('FW_ERR_PAGING_GATEWAY', message, { cause: err }));
+  if (code !== undefined && code >= 500) return rejected(message, err);
+  if (code !== undefined && code >= 400) return gatewayFailed(message, err);
+  if (e.code === 'ETIMEDOUT') return timedOut(message, err);
+  if (e.code === 'EAUTH') return rejected(message, err);
+  if (e.code === 'ECONNECTION' || e.code === 'ESOCKET' || e.code === 'EDNS') return unreachable(message, err);
+  return gatewayFailed(message, err);
 }

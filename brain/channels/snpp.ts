@@ -6,9 +6,8 @@
  * refused retryable as unreachable; no answer in time retryable as timeout.
  */
 import { systemClock, type Clock } from '../../lib/clock.js';
-import { FloorwatchError } from '../../lib/errors.js';
 import type { Notification } from '../notify/notification.js';
-import { failed, sent, type Channel, type SendResult } from './channel.js';
+import { gatewayFailed, noAddress, rejected, sent, timedOut, unreachable, type Channel, type SendResult } from './channel.js';
 import { pagerText, type PagerTextOptions } from './pager-text.js';
 import { SnppSession, SnppTransportError, type SnppReply } from './snpp-session.js';
 
@@ -44,7 +43,7 @@ export class SnppChannel implements Channel {
 
   async send(n: Notification, signal: AbortSignal): Promise<SendResult> {
     const pagerId = n.recipient.pager;
-    if (!pagerId) return failed('clientError', false, new FloorwatchError('FW_ERR_PAGING_NO_ADDRESS', `${n.recipient.id} has no pager id`));
+    if (!pagerId) return noAddress(`${n.recipient.id} has no pager id`);
     return sendPage(this.#opts, { pagerId, message: pagerText(n, this.#opts.text) }, signal);
   }
 }
@@ -99,21 +98,19 @@ function classify(err: unknown): SendResult {
   if (err instanceof SnppReplyError) {
     const code = err.reply.code;
     const retryable = code === 421 || code === 554 || (code >= 400 && code < 500);
-    return retryable
-      ? failed('serverError', true, new FloorwatchError('FW_ERR_PAGING_GATEWAY', err.message, { cause: err }))
-      : failed('clientError', false, new FloorwatchError('FW_ERR_PAGING_REJECTED', err.message, { cause: err }));
+    return retryable ? gatewayFailed(err.message, err) : rejected(err.message, err);
   }
   if (err instanceof SnppTransportError) {
     switch (err.kind) {
       case 'unreachable':
-        return failed('unreachable', true, new FloorwatchError('FW_ERR_PAGING_UNREACHABLE', err.message, { cause: err }));
+        return unreachable(err.message, err);
       case 'timeout':
-        return failed('timeout', true, new FloorwatchError('FW_ERR_PAGING_TIMEOUT', err.message, { cause: err }));
+        return timedOut(err.message, err);
       default:
-        return failed('serverError', true, new FloorwatchError('FW_ERR_PAGING_GATEWAY', err.message, { cause: err }));
+        return gatewayFailed(err.message, err);
     }
   }
-  return failed('serverError', true, new FloorwatchError('FW_ERR_PAGING_GATEWAY', String(err), { cause: err }));
+  return gatewayFailed(String(err), err);
 }
 
 /** A pager id is one token: a space or line break would smuggle a second argument or command. */

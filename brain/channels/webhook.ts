@@ -3,9 +3,8 @@
  * retryable; other 4xx permanent (the receiver will not like the same body better next time).
  */
 import { systemClock, type Clock } from '../../lib/clock.js';
-import { FloorwatchError } from '../../lib/errors.js';
 import { notificationKey, severityLabel, type Notification } from '../notify/notification.js';
-import { failed, sent, type Channel, type SendResult } from './channel.js';
+import { gatewayFailed, rejected, sent, timedOut, unreachable, type Channel, type SendResult } from './channel.js';
 
 export interface WebhookOptions {
   readonly url: string;
@@ -61,15 +60,11 @@ export class WebhookChannel implements Channel {
       const body = (await res.text()).slice(0, MAX_ERROR_BODY);
       if (res.ok) return sent(`HTTP ${res.status}`);
       const message = `HTTP ${res.status}: ${body}`;
-      if (res.status >= 500 || res.status === 429 || res.status === 408) {
-        return failed('serverError', true, new FloorwatchError('FW_ERR_PAGING_GATEWAY', message));
-      }
-      return failed('clientError', false, new FloorwatchError('FW_ERR_PAGING_REJECTED', message));
+      if (res.status >= 500 || res.status === 429 || res.status === 408) return gatewayFailed(message);
+      return rejected(message);
     } catch (err) {
-      if (deadline.signal.aborted) {
-        return failed('timeout', true, new FloorwatchError('FW_ERR_PAGING_TIMEOUT', `no answer within ${timeoutMs} ms`, { cause: err }));
-      }
-      return failed('unreachable', true, new FloorwatchError('FW_ERR_PAGING_UNREACHABLE', String((err as Error).cause ?? err), { cause: err }));
+      if (deadline.signal.aborted) return timedOut(`no answer within ${timeoutMs} ms`, err);
+      return unreachable(String((err as Error).cause ?? err), err);
     } finally {
       timer.cancel();
       signal.removeEventListener('abort', onAbort);

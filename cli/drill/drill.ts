@@ -28,6 +28,16 @@ export interface Drill {
   inject(ctx: DrillContext): Promise<() => Promise<void>>;
 }
 
+/** For `expected.matches`: the incident has the alert among its roots or symptoms. */
+export function hasAlert(alertname: string): (inc: Incident) => boolean {
+  return (inc) => [...inc.roots, ...inc.symptoms].some((a) => a.alertname === alertname);
+}
+
+/** For `unavailable`: a drill that stages its fault in what only a running demo has (`what`: "its fixture host"). */
+export function needsDemo(what: string): (ctx: DrillContext) => string | undefined {
+  return (ctx) => (ctx.demo ? undefined : `needs a running \`floorwatch demo\` (${what})`);
+}
+
 export interface DrillOptions {
   readonly brainUrl: string;
   readonly demoUrl: string;

@@ -9,6 +9,7 @@ import { systemClock } from '../../lib/clock.js';
 import { HealthPublisher } from '../../plant/health/publisher.js';
 import type { HealthRole } from '../../plant/health/types.js';
 import { bindUdp, socketOut } from '../../plant/net/udp.js';
+import { idleHealth } from './idle-health.js';
 
 const [target, component, kind, pair, initialRole] = process.argv.slice(2) as [string, string, 'ticker_plant', string, HealthRole];
 const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
@@ -16,27 +17,9 @@ let role: HealthRole = initialRole;
 let failovers = 0;
 const socket = await bindUdp(0, '0.0.0.0');
 // A send on a downed link fails (ENETUNREACH): the heartbeat is lost, as on a real host.
-const pub = new HealthPublisher(socketOut(socket, () => undefined), [{ host, port }], 100, systemClock, () => ({
-  component,
-  kind,
-  pair,
-  role,
-  state: 'ok',
-  reason: null,
-  term: failovers + 1,
-  seq: 0,
-  rates: { in_per_s: 0, out_per_s: 0 },
-  latency_us: null,
-  gaps: { detected: 0, recovered: 0, unrecoverable: 0, unrecoverable_records: 0 },
-  duplicates: 0,
-  stale_symbols: 0,
-  stale_sample: [],
-  feeds: {},
-  failovers,
-  role_since_mono_us: 0,
-  peer: null,
-  counters: {},
-}));
+const pub = new HealthPublisher(socketOut(socket, () => undefined), [{ host, port }], 100, systemClock, () =>
+  idleHealth({ component, kind, pair, role, term: failovers + 1, failovers }),
+);
 process.on('SIGUSR2', () => {
   role = 'primary';
   failovers++;

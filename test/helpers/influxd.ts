@@ -14,19 +14,23 @@ export const INFLUXD_BIN = '/usr/bin/influxd';
 
 export type Availability = { ok: true } | { ok: false; reason: string };
 
-export interface Influxd {
+/** A store server child of a test (influxd, victoria-metrics): where it listens, its data dir, its lifecycle. */
+export interface ManagedServer {
   readonly url: string;
   readonly port: number;
-  /** A database created at start, for tests that do not care about the name. */
-  readonly db: string;
   readonly dataDir: string;
   readonly running: boolean;
   /** Final: SIGTERM, wait for exit, remove the data dir. Idempotent. */
   stop(): Promise<void>;
   /** Sends a signal; unless it is SIGSTOP/SIGCONT, waits for the exit. Data dir and port are kept. */
   kill(signal?: NodeJS.Signals): Promise<void>;
-  /** Stops if running, then starts again on the same data dir and port; waits for /ping. */
+  /** Stops if running, then starts again on the same data dir and port; waits until it answers. */
   restart(): Promise<void>;
+}
+
+export interface Influxd extends ManagedServer {
+  /** A database created at start, for tests that do not care about the name. */
+  readonly db: string;
   /** InfluxQL against `db` (or the given one); throws on a statement error. */
   query(influxql: string, db?: string): Promise<InfluxqlSeries[]>;
   /** The first value of the first row, e.g. of `SELECT count(f) FROM m`; 0 when there are no rows. */
@@ -164,14 +168,12 @@ export function influxdAvailable(): Promise<Availability> {
   return ensureDebianBinary(INFLUXD_BIN, 'influxdb');
 }
 
-
-/** Starts influxd on free ports with a fresh data dir and database `db` (default "floorwatch"). */
 /**
  * stop() (final: SIGTERM, data dir removed), kill() and restart() on the same data dir and port,
  * shared by the influxd and victoria-metrics harnesses. (No getters here: a spread copies them
  * as values.)
  */
-export function lifecycle(server: ServerProcess, dataDir: string, name: string) {
+export function lifecycle(server: ServerProcess, dataDir: string, name: string): Pick<ManagedServer, 'stop' | 'kill' | 'restart'> {
   let stopped = false;
   return {
     async stop(): Promise<void> {
@@ -189,6 +191,7 @@ export function lifecycle(server: ServerProcess, dataDir: string, name: string) 
   };
 }
 
+/** Starts influxd on free ports with a fresh data dir and database `db` (default "floorwatch"). */
 export async function startInfluxd(opts: { db?: string } = {}): Promise<Influxd> {
   const available = await influxdAvailable();
   if (!available.ok) throw new Error(available.reason);

@@ -4,7 +4,7 @@
  */
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { freePort } from './wait.js';
+import { listenSmtp } from '../../lib/smtp-listen.js';
 
 export interface ReceivedMail {
   readonly envelopeFrom: string;
@@ -57,20 +57,16 @@ export async function startSmtpSink(opts: { rejectRecipients?: RegExp } = {}): P
         .catch((err: Error) => callback(err));
     },
   });
-  const port = await freePort();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
+  const listening = await listenSmtp(server, '127.0.0.1', 0);
   let stopped: Promise<void> | undefined;
   return {
-    port,
+    port: listening.port,
     mails,
     get connections() {
       return connections;
     },
     stop() {
-      stopped ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      stopped ??= listening.stop();
       return stopped;
     },
   };

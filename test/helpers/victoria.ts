@@ -6,20 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDebianBinary, lifecycle, ServerProcess, type Availability } from './influxd.js';
+import { ensureDebianBinary, lifecycle, ServerProcess, type Availability, type ManagedServer } from './influxd.js';
 import { freePort, waitFor } from './wait.js';
 
 export const VICTORIA_BIN = '/usr/bin/victoria-metrics';
 
-export interface Victoria {
-  readonly url: string;
-  readonly port: number;
-  readonly dataDir: string;
-  readonly running: boolean;
-  /** Final: SIGTERM, wait for exit, remove the data dir. Idempotent. */
-  stop(): Promise<void>;
-  kill(signal?: NodeJS.Signals): Promise<void>;
-  restart(): Promise<void>;
+export interface Victoria extends ManagedServer {
   /** Samples stored for a series selector, e.g. `{__name__="nic_rx_bytes"}`. */
   countSamples(selector: string): Promise<number>;
   /** Waits (with a deadline) until at least `expected` samples are readable; returns the count. */

@@ -3,18 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAgentConfig } from '../../agent/config.js';
 import { loadBrainConfig, parseBrainConfig } from '../../brain/config.js';
-import { ConfigError } from '../../lib/errors.js';
+import { configError } from '../helpers/config-error.js';
 import { floorwatch, scratchDir } from '../helpers/floorwatch.js';
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('no ConfigError thrown');
-}
 
 t.test('config errors name the file, the line and the field', async (t) => {
   const cases: [string, string, number, string, RegExp][] = [

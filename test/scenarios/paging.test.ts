@@ -8,6 +8,7 @@ import { parseBrainConfig } from '../../brain/config.js';
 import { startBrain } from '../../brain/main.js';
 import { silentLogger } from '../../lib/log.js';
 import { floorwatch, scratchDir, writeYaml } from '../helpers/floorwatch.js';
+import { ALICE_ON_CALL } from '../helpers/oncall.js';
 import { hfaxdAvailable, startHfaxdSnpp } from '../helpers/snpp-hfaxd.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
 import { waitFor } from '../helpers/wait.js';
@@ -21,15 +22,7 @@ t.test('a process death pages the on-call once, through a real SNPP server, and 
   t.teardown(() => snpp.stop());
   const smtp = await startSmtpSink();
   t.teardown(() => smtp.stop());
-  const schedule = writeYaml(
-    dir,
-    'oncall.yaml',
-    `people:
-  alice: { name: Alice Ng, pager: oncall-ldn, email: alice@floor.example, timeZone: Europe/London }
-rotations:
-  - { name: always, tier: first-line, timeZone: UTC, start: "00:00", end: "24:00", people: [alice] }
-`,
-  );
+  const schedule = writeYaml(dir, 'oncall.yaml', ALICE_ON_CALL);
   const brain = await startBrain(
     parseBrainConfig(`brain: {state_dir: ${dir}/brain}
 listen: 127.0.0.1:0

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeBondState } from '../../demo/fixture-host.js';
-import type { Drill } from '../drill.js';
+import { hasAlert, needsDemo, type Drill } from '../drill.js';
 
 /**
  * The active slave of the fixture host's bond loses its link and the bond fails over to the
@@ -13,9 +13,9 @@ export const bondFailover: Drill = {
   what: "the fixture host's bond0 loses its active slave and fails over (fixture /sys tree)",
   expected: {
     describe: 'bond0 failed over on the fixture host, major',
-    matches: (inc) => [...inc.roots, ...inc.symptoms].some((a) => a.alertname === 'BondFailover'),
+    matches: hasAlert('BondFailover'),
   },
-  unavailable: (ctx) => (ctx.demo ? undefined : 'needs a running `floorwatch demo` (its fixture host)'),
+  unavailable: needsDemo('its fixture host'),
   async inject(ctx) {
     const f = ctx.demo!.fixtureHost;
     const active = readFileSync(join(f.sysRoot, 'class/net', f.bond, 'bonding/active_slave'), 'utf8').trim();

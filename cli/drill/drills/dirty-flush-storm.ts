@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Drill } from '../drill.js';
+import { hasAlert, needsDemo, type Drill } from '../drill.js';
 
 const MiB = 1024 * 1024;
 const PAGE = 4096;
@@ -25,9 +25,9 @@ export const dirtyFlushStorm: Drill = {
   what: "periodic dirty-memory peaks drained by write bursts on the fixture host (fixture /proc)",
   expected: {
     describe: 'DirtyMemoryFlushStorm on the fixture host',
-    matches: (inc) => [...inc.roots, ...inc.symptoms].some((a) => a.alertname === 'DirtyMemoryFlushStorm'),
+    matches: hasAlert('DirtyMemoryFlushStorm'),
   },
-  unavailable: (ctx) => (ctx.demo ? undefined : 'needs a running `floorwatch demo` (its fixture host)'),
+  unavailable: needsDemo('its fixture host'),
   async inject(ctx) {
     const proc = ctx.demo!.fixtureHost.procRoot;
     const files = { meminfo: join(proc, 'meminfo'), vmstat: join(proc, 'vmstat'), diskstats: join(proc, 'diskstats') };

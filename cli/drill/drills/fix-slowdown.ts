@@ -1,5 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import type { Drill } from '../drill.js';
+import { hasAlert, needsDemo, type Drill } from '../drill.js';
 
 const NORMAL_RTT_MS = 2;
 const BASELINE_PAIRS = 8;
@@ -17,9 +17,9 @@ export const fixSlowdown: Drill = {
   what: "FIX TestRequest/Heartbeat round trips growing in the demo's watched FIX log",
   expected: {
     describe: 'FixRoundTripSlow on the fixture host',
-    matches: (inc) => [...inc.roots, ...inc.symptoms].some((a) => a.alertname === 'FixRoundTripSlow'),
+    matches: hasAlert('FixRoundTripSlow'),
   },
-  unavailable: (ctx) => (ctx.demo ? undefined : 'needs a running `floorwatch demo` (its watched FIX log)'),
+  unavailable: needsDemo('its watched FIX log'),
   async inject(ctx) {
     const file = ctx.demo!.logs.fix;
     let seq = 0;

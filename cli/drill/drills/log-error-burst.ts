@@ -1,6 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import type { Drill, DrillContext } from '../drill.js';
-import { poll } from '../drill.js';
+import { hasAlert, needsDemo, poll, type Drill, type DrillContext } from '../drill.js';
 
 const LINES = 30;
 
@@ -10,9 +9,9 @@ export const logErrorBurst: Drill = {
   what: `append ${LINES} [ERROR] lines to the demo's watched application log`,
   expected: {
     describe: 'LogErrors on the fixture host (error lines counted), minor',
-    matches: (inc) => [...inc.roots, ...inc.symptoms].some((a) => a.alertname === 'LogErrors'),
+    matches: hasAlert('LogErrors'),
   },
-  unavailable: (ctx) => (ctx.demo ? undefined : 'needs a running `floorwatch demo` (its watched logs)'),
+  unavailable: needsDemo('its watched logs'),
   async inject(ctx) {
     const file = ctx.demo!.logs.app;
     await primeCounter(ctx, file);

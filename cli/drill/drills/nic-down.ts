@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import type { Drill } from '../drill.js';
+import { hasAlert, type Drill } from '../drill.js';
 
 /** The far end of the demo's veth goes down (a switch port dark); the agent sees carrier loss. */
 export const nicDown: Drill = {
@@ -7,7 +7,7 @@ export const nicDown: Drill = {
   what: "take the demo veth workstation's link down from inside its network namespace (root)",
   expected: {
     describe: 'NIC link down on the veth host, major',
-    matches: (inc) => inc.roots.some((r) => r.alertname === 'NicLinkDown') || inc.symptoms.some((s) => s.alertname === 'NicLinkDown'),
+    matches: hasAlert('NicLinkDown'),
   },
   unavailable: (ctx) =>
     !ctx.demo ? 'needs a running `floorwatch demo` (its veth workstation)' : !ctx.demo.veth ? 'the demo has no veth workstation (it was not started as root)' : undefined,

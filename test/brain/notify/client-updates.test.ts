@@ -5,15 +5,10 @@
  * twice; a minor incident tells no client. Every update is in the incident's timeline.
  */
 import t from 'tap';
-import { parseBrainConfig } from '../../../brain/config.js';
-import { IncidentStore } from '../../../brain/incidents/incident-store.js';
-import { startPaging } from '../../../brain/notify/paging.js';
-import { FakeClock } from '../../../lib/clock.js';
-import { silentLogger } from '../../../lib/log.js';
-import { scratchDir, writeYaml } from '../../helpers/floorwatch.js';
+import { scratchDir } from '../../helpers/floorwatch.js';
 import { startSmtpSink, type ReceivedMail } from '../../helpers/smtp-sink.js';
 import { waitFor } from '../../helpers/wait.js';
-import { enqueuedKeys, newIncident } from './paging-fixtures.js';
+import { enqueuedKeys, newIncident, startPagingRig } from './paging-fixtures.js';
 
 const MINUTE = 60_000;
 
@@ -25,18 +20,7 @@ t.test('status rounds every N minutes to every client until resolved, then one r
   const dir = scratchDir(t);
   const smtp = await startSmtpSink();
   t.teardown(() => smtp.stop());
-  const schedule = writeYaml(
-    dir,
-    'oncall.yaml',
-    `people:
-  alice: { name: Alice Ng, email: alice@floor.example }
-rotations:
-  - { name: always, tier: first-line, timeZone: UTC, start: "00:00", end: "24:00", people: [alice] }
-`,
-  );
-  const config = parseBrainConfig(`paging:
-  schedule: ${schedule}
-  settle_ms: 0
+  const { clock, incidents, stop, start } = startPagingRig(t, dir, `
   escalation: {steps: [{tier: first-line, after_s: 0}], repeat_every_s: 3600, max_repeats: 0}
   email: {host: 127.0.0.1, port: ${smtp.port}, from: floorwatch@floor.example, ignore_tls: true}
   client_updates:
@@ -45,12 +29,7 @@ rotations:
     clients:
       - {id: fx, name: FX desk, email: fx@client.example}
       - {id: rates, name: Rates desk, email: rates@client.example}
-`).paging!;
-  const clock = new FakeClock();
-  const incidents = new IncidentStore({ file: `${dir}/incidents.jsonl`, clock });
-  t.teardown(() => incidents.close());
-  let paging = startPaging({ config, clock, log: silentLogger, incidents, stateDir: dir });
-  t.teardown(() => paging.stop());
+`);
   const mails = (n: number) => waitFor(`${n} mails at the SMTP server`, () => (smtp.mails.length >= n ? smtp.mails.slice() : undefined));
 
   const inc = incidents.open(newIncident('major', 'feed handler fh-a exited (signal 9)'));
@@ -70,8 +49,8 @@ rotations:
   t.same(got.slice(5).map((m) => `${kind(m)}/${step(m)}`), ['status/2', 'status/2'], 'an ack does not stop client updates');
 
   // A restart mid-incident: round 2 is not sent again, round 3 goes out once.
-  await paging.stop();
-  paging = startPaging({ config, clock, log: silentLogger, incidents, stateDir: dir });
+  await stop();
+  start();
   clock.advance(MINUTE);
   clock.advance(9 * MINUTE);
   got = await mails(9);
@@ -92,20 +71,12 @@ t.test('an incident that does not impact clients sends them nothing', async (t) 
   const dir = scratchDir(t);
   const smtp = await startSmtpSink();
   t.teardown(() => smtp.stop());
-  const schedule = writeYaml(dir, 'oncall.yaml', `people:\n  alice: { name: Alice, email: alice@floor.example }\nrotations:\n  - { name: always, tier: first-line, timeZone: UTC, start: "00:00", end: "24:00", people: [alice] }\n`);
-  const config = parseBrainConfig(`paging:
-  schedule: ${schedule}
-  settle_ms: 0
+  const { clock, incidents } = startPagingRig(t, dir, `
   email: {host: 127.0.0.1, port: ${smtp.port}, from: floorwatch@floor.example, ignore_tls: true}
   client_updates:
     impacting: {severity: [critical], labels: {client_facing: ["true"]}}
     clients: [{id: fx, name: FX desk, email: fx@client.example}]
-`).paging!;
-  const clock = new FakeClock();
-  const incidents = new IncidentStore({ file: `${dir}/incidents.jsonl`, clock });
-  t.teardown(() => incidents.close());
-  const paging = startPaging({ config, clock, log: silentLogger, incidents, stateDir: dir });
-  t.teardown(() => paging.stop());
+`);
   incidents.open(newIncident('critical', 'colour red lost', 'ws-1'));
   clock.advance(0);
   await waitFor('the page', () => smtp.mails.length >= 1);

@@ -5,18 +5,14 @@
  * incident still open.
  */
 import t from 'tap';
-import { parseBrainConfig } from '../../../brain/config.js';
 import { loadCalendarFile } from '../../../brain/calendar/load.js';
 import { BodReadiness, publishTo } from '../../../brain/calendar/readiness.js';
-import { IncidentStore } from '../../../brain/incidents/incident-store.js';
-import { startPaging } from '../../../brain/notify/paging.js';
 import { EventLog } from '../../../brain/state/event-log.js';
 import { FakeClock } from '../../../lib/clock.js';
-import { silentLogger } from '../../../lib/log.js';
-import { scratchDir, writeYaml } from '../../helpers/floorwatch.js';
+import { scratchDir } from '../../helpers/floorwatch.js';
 import { startSmtpSink, type ReceivedMail } from '../../helpers/smtp-sink.js';
 import { waitFor } from '../../helpers/wait.js';
-import { enqueuedKeys, newIncident } from './paging-fixtures.js';
+import { enqueuedKeys, newIncident, startPagingRig } from './paging-fixtures.js';
 
 const calendar = loadCalendarFile(new URL('../../../rules/calendar/trading-day.yaml', import.meta.url).pathname).calendar;
 const at = (hhmm: string, day = 23) => Date.UTC(2026, 10, day, Number(hhmm.slice(0, 2)), Number(hhmm.slice(3))); // London is on GMT in November
@@ -26,26 +22,19 @@ t.test('BOD readiness and EOD summary mails to the day list', async (t) => {
   const dir = scratchDir(t);
   const smtp = await startSmtpSink();
   t.teardown(() => smtp.stop());
-  const schedule = writeYaml(dir, 'oncall.yaml', `people:\n  alice: { name: Alice, email: alice@floor.example }\nrotations:\n  - { name: always, tier: first-line, timeZone: UTC, start: "00:00", end: "24:00", people: [alice] }\n`);
-  const config = parseBrainConfig(`paging:
-  schedule: ${schedule}
-  settle_ms: 0
+  const clock = new FakeClock(at('06:00'));
+  const events = new EventLog({ clock });
+  const readiness = new BodReadiness({ clock, calendar, market: 'LDN', isUp: (c) => c === 'fh-a' || c === 'tp-a', publish: publishTo(events, clock) });
+  readiness.start();
+  t.teardown(() => readiness.stop());
+  const { incidents, stop, start } = startPagingRig(t, dir, `
   market: LDN
   console_url: http://wallboard.floor:7080
   escalation: {steps: [{tier: first-line, after_s: 0}], repeat_every_s: 3600, max_repeats: 0}
   email: {host: 127.0.0.1, port: ${smtp.port}, from: floorwatch@floor.example, ignore_tls: true}
   day_notices:
     to: [{id: ops, name: Plant ops, email: plant-ops@floor.example}, {id: head, name: Head of desk, email: head@floor.example}]
-`).paging!;
-  const clock = new FakeClock(at('06:00'));
-  const events = new EventLog({ clock });
-  const incidents = new IncidentStore({ file: `${dir}/incidents.jsonl`, clock });
-  t.teardown(() => incidents.close());
-  const readiness = new BodReadiness({ clock, calendar, market: 'LDN', isUp: (c) => c === 'fh-a' || c === 'tp-a', publish: publishTo(events, clock) });
-  readiness.start();
-  t.teardown(() => readiness.stop());
-  let paging = startPaging({ config, clock, log: silentLogger, incidents, stateDir: dir, events, calendar });
-  t.teardown(() => paging.stop());
+`, { clock, events, calendar });
   const mailsOf = (k: string, n: number) => waitFor(`${n} ${k} mails`, () => (smtp.mails.filter((m) => kind(m) === k).length >= n ? smtp.mails.filter((m) => kind(m) === k) : undefined));
 
   clock.advance(at('07:45') - clock.now());
@@ -78,9 +67,9 @@ t.test('BOD readiness and EOD summary mails to the day list', async (t) => {
   t.match(eod[0]!.parsed.html, /<h3>Details<\/h3>/, 'the HTML part too');
 
   // A restart after EOD sends neither notice again; tomorrow's summary still lists the open incident.
-  await paging.stop();
+  await stop();
   clock.advance(60_000);
-  paging = startPaging({ config, clock, log: silentLogger, incidents, stateDir: dir, events, calendar });
+  start();
   t.same(enqueuedKeys(dir).filter((k) => /^(BOD|EOD)/.test(k)).length, 4, 'nothing re-sent by the restart');
   clock.advance(at('16:30', 24) - clock.now());
   const next = await mailsOf('eod', 4);

@@ -4,17 +4,13 @@
  * real hfaxd and a real SMTP server.
  */
 import t from 'tap';
-import { parseBrainConfig } from '../../../brain/config.js';
 import { loadCalendarFile } from '../../../brain/calendar/load.js';
-import { IncidentStore } from '../../../brain/incidents/incident-store.js';
-import { startPaging } from '../../../brain/notify/paging.js';
 import { FakeClock } from '../../../lib/clock.js';
-import { silentLogger } from '../../../lib/log.js';
-import { scratchDir, writeYaml } from '../../helpers/floorwatch.js';
+import { scratchDir } from '../../helpers/floorwatch.js';
 import { hfaxdAvailable, startHfaxdSnpp } from '../../helpers/snpp-hfaxd.js';
 import { startSmtpSink } from '../../helpers/smtp-sink.js';
 import { waitFor } from '../../helpers/wait.js';
-import { enqueuedKeys, newIncident } from './paging-fixtures.js';
+import { enqueuedKeys, newIncident, startPagingRig } from './paging-fixtures.js';
 
 const calendar = loadCalendarFile(new URL('../../../rules/calendar/trading-day.yaml', import.meta.url).pathname).calendar;
 const available = await hfaxdAvailable();
@@ -25,10 +21,8 @@ t.test('a low-urgency route mails, the default route pages; the timeline names t
   t.teardown(() => snpp.stop());
   const smtp = await startSmtpSink();
   t.teardown(() => smtp.stop());
-  const schedule = writeYaml(dir, 'oncall.yaml', `people:\n  alice: { name: Alice, pager: oncall-ldn, email: alice@floor.example }\nrotations:\n  - { name: always, tier: first-line, timeZone: UTC, start: "00:00", end: "24:00", people: [alice] }\n`);
-  const config = parseBrainConfig(`paging:
-  schedule: ${schedule}
-  settle_ms: 0
+  const clock = new FakeClock(Date.UTC(2026, 10, 23, 10, 0)); // Monday 10:00 London: intraday
+  const { incidents } = startPagingRig(t, dir, `
   escalation: {steps: [{tier: first-line, after_s: 0}, {tier: back-line, after_s: 600}], repeat_every_s: 600, max_repeats: 2}
   snpp: {host: 127.0.0.1, port: ${snpp.port}, login: floorwatch}
   email: {host: 127.0.0.1, port: ${smtp.port}, from: floorwatch@floor.example, ignore_tls: true}
@@ -36,12 +30,7 @@ t.test('a low-urgency route mails, the default route pages; the timeline names t
     - name: minor-while-trading
       match: {severity: [minor], phase: [intraday]}
       urgency: low
-`).paging!;
-  const clock = new FakeClock(Date.UTC(2026, 10, 23, 10, 0)); // Monday 10:00 London: intraday
-  const incidents = new IncidentStore({ file: `${dir}/incidents.jsonl`, clock });
-  t.teardown(() => incidents.close());
-  const paging = startPaging({ config, clock, log: silentLogger, incidents, stateDir: dir, calendar });
-  t.teardown(() => paging.stop());
+`, { clock, calendar });
 
   const minor = incidents.open(newIncident('minor', 'log errors on fx-ws-01', 'fx-ws-01'));
   const major = incidents.open(newIncident('major', 'feed handler fh-a exited (signal 9)'));

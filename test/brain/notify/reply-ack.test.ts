@@ -6,16 +6,11 @@
 import t from 'tap';
 import { connect } from 'node:net';
 import { createTransport } from 'nodemailer';
-import { parseBrainConfig } from '../../../brain/config.js';
-import { IncidentStore } from '../../../brain/incidents/incident-store.js';
-import { startPaging } from '../../../brain/notify/paging.js';
 import { incidentOfReply } from '../../../brain/notify/reply-ack.js';
-import { FakeClock } from '../../../lib/clock.js';
-import { silentLogger } from '../../../lib/log.js';
-import { scratchDir, writeYaml } from '../../helpers/floorwatch.js';
+import { scratchDir } from '../../helpers/floorwatch.js';
 import { startSmtpSink } from '../../helpers/smtp-sink.js';
 import { freePort, waitFor } from '../../helpers/wait.js';
-import { enqueuedKeys, newIncident } from './paging-fixtures.js';
+import { enqueuedKeys, newIncident, startPagingRig } from './paging-fixtures.js';
 
 t.test('the incident is read from In-Reply-To or References, folded or not; only page mails count', async (t) => {
   t.equal(incidentOfReply('Subject: Re: x\r\nIn-Reply-To: <INC-0042.0.page.alice@floorwatch.invalid>\r\n'), 'INC-0042');
@@ -24,34 +19,25 @@ t.test('the incident is read from In-Reply-To or References, folded or not; only
   t.equal(incidentOfReply('Subject: [SEV2][INC-0042] hello'), undefined, 'the subject alone is not trusted');
 });
 
-t.test('a reply from the person paged acknowledges and stops escalation; a stranger is refused', async (t) => {
-  const dir = scratchDir(t);
-  const smtp = await startSmtpSink();
-  t.teardown(() => smtp.stop());
-  const replyPort = await freePort();
-  const schedule = writeYaml(
-    dir,
-    'oncall.yaml',
-    `people:
+// alice's address in another case than the reply's From: the match is case-insensitive.
+const ALICE_AND_BOB = `people:
   alice: { name: Alice, email: Alice@floor.example }
   bob: { name: Bob, email: bob@floor.example }
 rotations:
   - { name: first, tier: first-line, timeZone: UTC, start: "00:00", end: "24:00", people: [alice] }
   - { name: back, tier: back-line, timeZone: UTC, start: "00:00", end: "24:00", people: [bob] }
-`,
-  );
-  const config = parseBrainConfig(`paging:
-  schedule: ${schedule}
-  settle_ms: 0
+`;
+
+t.test('a reply from the person paged acknowledges and stops escalation; a stranger is refused', async (t) => {
+  const dir = scratchDir(t);
+  const smtp = await startSmtpSink();
+  t.teardown(() => smtp.stop());
+  const replyPort = await freePort();
+  const { clock, incidents } = startPagingRig(t, dir, `
   escalation: {steps: [{tier: first-line, after_s: 0}, {tier: back-line, after_s: 600}], repeat_every_s: 600, max_repeats: 0}
   email: {host: 127.0.0.1, port: ${smtp.port}, from: floorwatch@floor.example, ignore_tls: true}
   reply_ack: {listen: "127.0.0.1:${replyPort}", address: ack@floorwatch.floor.example}
-`).paging!;
-  const clock = new FakeClock();
-  const incidents = new IncidentStore({ file: `${dir}/incidents.jsonl`, clock });
-  t.teardown(() => incidents.close());
-  const paging = startPaging({ config, clock, log: silentLogger, incidents, stateDir: dir });
-  t.teardown(() => paging.stop());
+`, { schedule: ALICE_AND_BOB });
   const listening = () =>
     new Promise<boolean>((resolve) => {
       const socket = connect(replyPort, '127.0.0.1');

@@ -4,23 +4,13 @@ import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../../../lib/clock.js';
-import { ConfigError } from '../../../lib/errors.js';
 import { parseRuleFile } from '../../../brain/rules/rule-file.js';
 import { RuleManager, type ReloadResult } from '../../../brain/rules/manager.js';
 import { EventLog } from '../../../brain/state/event-log.js';
 import { SeriesTable } from '../../../brain/state/series-table.js';
+import { configError } from '../../helpers/config-error.js';
 import { waitFor } from '../../helpers/wait.js';
 import { harness } from './harness.js';
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('no ConfigError thrown');
-}
 
 t.test('rule file errors name the file, the line and the field', async (t) => {
   const head = 'rules:\n  - name: A\n    kind: threshold\n    severity: minor\n    series: { measurement: m, field: v }\n';
