@@ -8,7 +8,7 @@ import t from 'tap';
 import { scratchDir } from '../../helpers/floorwatch.js';
 import { startSmtpSink, type ReceivedMail } from '../../helpers/smtp-sink.js';
 import { waitFor } from '../../helpers/wait.js';
-import { enqueuedKeys, newIncident, startPagingRig } from './paging-fixtures.js';
+import { enqueuedKeys, newIncident, outboxSettled, startPagingRig } from './paging-fixtures.js';
 
 const MINUTE = 60_000;
 
@@ -49,6 +49,7 @@ t.test('status rounds every N minutes to every client until resolved, then one r
   t.same(got.slice(5).map((m) => `${kind(m)}/${step(m)}`), ['status/2', 'status/2'], 'an ack does not stop client updates');
 
   // A restart mid-incident: round 2 is not sent again, round 3 goes out once.
+  await outboxSettled(dir);
   await stop();
   start();
   clock.advance(MINUTE);

@@ -12,7 +12,7 @@ import { FakeClock } from '../../../lib/clock.js';
 import { scratchDir } from '../../helpers/floorwatch.js';
 import { startSmtpSink, type ReceivedMail } from '../../helpers/smtp-sink.js';
 import { waitFor } from '../../helpers/wait.js';
-import { enqueuedKeys, newIncident, startPagingRig } from './paging-fixtures.js';
+import { enqueuedKeys, newIncident, outboxSettled, startPagingRig } from './paging-fixtures.js';
 
 const calendar = loadCalendarFile(new URL('../../../rules/calendar/trading-day.yaml', import.meta.url).pathname).calendar;
 const at = (hhmm: string, day = 23) => Date.UTC(2026, 10, day, Number(hhmm.slice(0, 2)), Number(hhmm.slice(3))); // London is on GMT in November
@@ -67,6 +67,7 @@ t.test('BOD readiness and EOD summary mails to the day list', async (t) => {
   t.match(eod[0]!.parsed.html, /<h3>Details<\/h3>/, 'the HTML part too');
 
   // A restart after EOD sends neither notice again; tomorrow's summary still lists the open incident.
+  await outboxSettled(dir);
   await stop();
   clock.advance(60_000);
   start();

@@ -9,6 +9,7 @@ import { FakeClock } from '../../../lib/clock.js';
 import { silentLogger } from '../../../lib/log.js';
 import { writeYaml } from '../../helpers/floorwatch.js';
 import { ALICE_ON_CALL } from '../../helpers/oncall.js';
+import { waitFor } from '../../helpers/wait.js';
 
 export interface PagingRig {
   readonly clock: FakeClock;
@@ -59,4 +60,18 @@ export function enqueuedKeys(dir: string): string[] {
     .map((l) => JSON.parse(l) as { t: string; k: string })
     .filter((r) => r.t === 'enq')
     .map((r) => r.k);
+}
+
+/**
+ * Waits until every enqueued notification is recorded as sent or given up. A test stopping
+ * paging before that may see one sent twice after the restart, by design: a mail the SMTP
+ * server accepted while the brain was stopping it is still pending, and at-least-once resends it.
+ */
+export function outboxSettled(dir: string): Promise<true> {
+  const settled = () => {
+    const records = readFileSync(`${dir}/outbox.jsonl`, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { t: string; k: string });
+    const done = new Set(records.filter((r) => r.t !== 'enq').map((r) => r.k));
+    return records.every((r) => r.t !== 'enq' || done.has(r.k)) ? (true as const) : undefined;
+  };
+  return waitFor('every notification recorded as sent', settled);
 }
