@@ -41,7 +41,7 @@ export interface BrainConfig {
   /** Rule files (every *.yaml in `dir`, hot-reloaded) and the trading-day calendar. */
   rules: { dir: string; calendar?: string; enabled: boolean };
   /** Correlation timing (brain/correlate/correlator.ts). */
-  correlation: { settle_ms: number; resolve_grace_ms: number };
+  correlation: { settle_ms: number; resolve_grace_ms: number; restart_confirm_ms: number };
   /** The named detectors' parameters (brain/detect/config.ts), every one with a default. */
   detectors: DetectorsConfig;
   /** Pages and mails for incidents: schedule, escalation, channels (absent: no paging). */
@@ -145,7 +145,7 @@ export const brainSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { settle_ms: int(0, 200, 60_000), resolve_grace_ms: int(0, 60_000, 24 * 3_600_000) },
+      properties: { settle_ms: int(0, 200, 60_000), resolve_grace_ms: int(0, 60_000, 24 * 3_600_000), restart_confirm_ms: int(0, 120_000, 24 * 3_600_000) },
     },
     detectors: detectorsSchema,
     plant: {

@@ -129,10 +129,13 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
   // Correlation listens before the rules, so a process exit reaches it before its alert does.
   const topology = new Topology(config.topology ? loadTopologyFile(config.topology) : undefined);
   const incidents = new IncidentStore({ file: join(stateDir, 'incidents.jsonl'), clock });
-  const correlator = new Correlator({ clock, topology, store: incidents, agents, settleMs: config.correlation.settle_ms, resolveGraceMs: config.correlation.resolve_grace_ms });
+  const correlator = new Correlator({ clock, topology, store: incidents, agents, settleMs: config.correlation.settle_ms, resolveGraceMs: config.correlation.resolve_grace_ms, restartConfirmMs: config.correlation.restart_confirm_ms });
   const detachCorrelator = correlator.attach(events);
   const incidentApi = new IncidentApi({ store: incidents, clock });
   const rules = config.rules.enabled ? startRules(config, { clock, log, series, events, agents, metrics }) : undefined;
+  // A state-change alert (a process exited) cannot be re-derived from data after a restart.
+  const restored = rules?.manager.restoreFiring(correlator.restoredFiring()) ?? 0;
+  if (restored > 0) log.info({ restored }, 'state-change alerts firing before the restart restored from the incident journal');
   // After the rules: paging takes their calendar (phase routing, EOD) and pages incidents already open.
   const paging = config.paging
     ? startPaging({ config: config.paging, clock, log: log.child({ component: 'paging' }), incidents, stateDir, events, ...(rules?.calendar ? { calendar: rules.calendar } : {}) })

@@ -36,6 +36,11 @@ export interface CorrelatorOptions {
   readonly colourMinFraction?: number;
   /** After the root resolves, symptoms still firing (a fail-over's hold) may delay resolution this long. Default 60 s. */
   readonly resolveGraceMs?: number;
+  /**
+   * After a brain restart, an alert the journal holds as firing that no source fires again
+   * within this long ended while the brain was down: it resolves. 0 = never. Default 120 s.
+   */
+  readonly restartConfirmMs?: number;
 }
 
 export { COLOUR_ALERT } from './placement.js';
@@ -50,6 +55,9 @@ export class Correlator {
   readonly #p: Placement;
   readonly #tracked: Map<string, Tracked>;
   readonly #grace = new Map<string, Timer>();
+  /** Alerts restored as firing from the journal and not fired again since the restart. */
+  readonly #unconfirmed = new Set<string>();
+  #confirmTimer: Timer | undefined;
   readonly #exits = new ExitDetails();
   /** Alerts taken and ignored (a resolve for an alert no active incident holds). */
   taken = 0;
@@ -66,14 +74,28 @@ export class Correlator {
       colourMinHosts: opts.colourMinHosts ?? 5,
       colourMinFraction: opts.colourMinFraction ?? 0.5,
       resolveGraceMs: opts.resolveGraceMs ?? 60_000,
+      restartConfirmMs: opts.restartConfirmMs ?? 120_000,
     };
     this.#p = new Placement({ store: opts.store, topology: opts.topology, clock: opts.clock, rootChanged: (id) => this.#cancelGrace(id) });
     this.#tracked = this.#p.tracked;
     for (const inc of this.#store.list({ status: 'active' })) {
       for (const r of inc.roots) this.#tracked.set(r.key, { incidentId: inc.id, role: 'root', fact: this.#p.factOf(r) });
       for (const s of inc.symptoms) this.#tracked.set(s.key, { incidentId: inc.id, role: 'symptom', fact: this.#p.factOf(s) });
+      // A colour root is the correlator's own: it ends with its silent hosts, not by a source.
+      for (const r of [...inc.roots, ...inc.symptoms]) if (r.state === 'firing' && r.alertname !== COLOUR_ALERT) this.#unconfirmed.add(r.key);
       this.#checkResolved(inc.id);
     }
+    if (this.#unconfirmed.size > 0 && this.#o.restartConfirmMs > 0) {
+      this.#confirmTimer = this.#clock.setTimeout(() => this.#expireUnconfirmed(), this.#o.restartConfirmMs);
+    }
+  }
+
+  /** The alerts restored as firing from the journal, for the rules engine to take up again. */
+  restoredFiring(): { alertname: string; labels: Record<string, string>; firedAt: number }[] {
+    return [...this.#unconfirmed].flatMap((key) => {
+      const ref = refIn(this.#store.get(this.#tracked.get(key)?.incidentId ?? ''), key);
+      return ref ? [{ alertname: ref.alertname, labels: ref.labels, firedAt: ref.firedAt }] : [];
+    });
   }
 
   /** Subscribes to the EventLog (alerts, and process exits for their signal); returns the unsubscribe. */
@@ -103,10 +125,12 @@ export class Correlator {
   stop(): void {
     for (const t of this.#grace.values()) t.cancel();
     this.#grace.clear();
+    this.#confirmTimer?.cancel();
   }
 
   #fire(a: CorrelatorAlert): void {
     const key = alertKey(a);
+    this.#unconfirmed.delete(key);
     const known = this.#tracked.get(key);
     if (known) {
       // The same cause again (a re-fire, or the rules engine re-firing after a brain restart).
@@ -148,25 +172,37 @@ export class Correlator {
 
   #resolve(a: CorrelatorAlert): void {
     const key = alertKey(a);
-    const t = this.#tracked.get(key);
-    if (!t) {
-      this.ignored++;
-      return;
+    this.#unconfirmed.delete(key);
+    if (!this.#resolveKey(key, a.atMs, 'resolved')) this.ignored++;
+  }
+
+  #expireUnconfirmed(): void {
+    const s = Math.round(this.#o.restartConfirmMs / 1000);
+    for (const key of this.#unconfirmed) {
+      this.#resolveKey(key, this.#clock.now(), `resolved: not firing again within ${s} s of the brain restart (it ended while the brain was down)`);
     }
+    this.#unconfirmed.clear();
+  }
+
+  /** False when no active incident holds the alert. */
+  #resolveKey(key: string, atMs: number, how: string): boolean {
+    const t = this.#tracked.get(key);
+    if (!t) return false;
     this.#store.change(t.incidentId, (inc) => {
       const ref = refIn(inc, key);
       if (!ref || ref.state === 'resolved') return;
       ref.state = 'resolved';
-      ref.resolvedAt = a.atMs;
-      pushTimeline(inc, { at: this.#clock.now(), kind: 'alert', text: `${ref.text}: resolved` });
+      ref.resolvedAt = atMs;
+      pushTimeline(inc, { at: this.#clock.now(), kind: 'alert', text: `${ref.text}: ${how}` });
       // A colour's shared-infrastructure root is over when none of its hosts is silent any more.
       const colourRoot = inc.roots.find((r) => r.alertname === COLOUR_ALERT && r.state === 'firing');
       if (colourRoot && !inc.symptoms.some((s) => s.alertname === 'AgentSilent' && s.state === 'firing')) {
         colourRoot.state = 'resolved';
-        colourRoot.resolvedAt = a.atMs;
+        colourRoot.resolvedAt = atMs;
       }
     });
     this.#checkResolved(t.incidentId);
+    return true;
   }
 
   /** The active incident with the highest-ranked root that explains `f`. */

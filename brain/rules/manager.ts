@@ -22,6 +22,8 @@ import { RuleGroup, type AlertChange, type GroupContext } from './group.js';
 import { TableQuery, toRuleEvent, type AgentLabels } from './query.js';
 import type { Rule } from './rule.js';
 import { parseRuleFile, type GroupSpec } from './rule-file.js';
+import { StateChangeRule } from './kinds/state-change.js';
+import type { Labels } from './labels.js';
 
 export interface RuleManagerOptions {
   /** The rules directory: every `*.yaml` in it except `*.test.yaml` (not recursive). */
@@ -119,6 +121,26 @@ export class RuleManager {
   /** Every alert instance now: pending, firing, and resolved ones still retained. */
   *alerts(): Generator<{ group: string; rule: Rule; alert: AlertInstance }> {
     for (const g of this.#groups.values()) for (const a of g.alerts()) yield { group: g.name, ...a };
+  }
+
+  /**
+   * After a brain restart, the alerts the incident journal holds as firing: a state-change
+   * rule gets its occurrence back (the event that raised it will not come again); every other
+   * kind re-derives its state from the data the agents send, and fires again if still true.
+   */
+  restoreFiring(alerts: readonly { alertname: string; labels: Labels; firedAt: number }[]): number {
+    let restored = 0;
+    for (const g of this.#groups.values()) {
+      for (const rule of g.rules) {
+        if (!(rule instanceof StateChangeRule)) continue;
+        for (const a of alerts) {
+          if (a.alertname !== rule.name || !Object.entries(rule.labels).every(([k, v]) => a.labels[k] === v)) continue;
+          rule.restore(a.labels, a.firedAt);
+          restored++;
+        }
+      }
+    }
+    return restored;
   }
 
   /** Evaluates every group at `now` (rule tests; the slots do this when scheduled). */

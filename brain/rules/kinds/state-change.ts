@@ -4,7 +4,7 @@
  * event (link up, heartbeat back) and at least `hold` after the last occurrence; without a
  * `resolve` event it resolves `hold` after the last occurrence.
  */
-import { labelsKey, type Labels } from '../labels.js';
+import { labelsKey, pickLabels, type Labels } from '../labels.js';
 import type { Observation, RuleEvent, RuleQuery } from '../rule.js';
 import { BaseRule, type RuleMeta } from './base.js';
 import { eventLabels, selects, type EventSelector } from './event-selector.js';
@@ -60,6 +60,19 @@ export class StateChangeRule extends BaseRule {
       return o !== undefined;
     }
     return false;
+  }
+
+  /**
+   * After a brain restart: an occurrence the incident journal says was firing (its full alert
+   * labels), so the alert fires again at the next evaluation and its resolve event (a process
+   * back, a link up) still resolves it. The event that raised it came before the restart.
+   */
+  restore(alertLabels: Labels, lastOnMs: number): void {
+    const own = new Set(['alertname', ...Object.keys(this.labels)]);
+    const labels = pickLabels(Object.fromEntries(Object.entries(alertLabels).filter(([k]) => !own.has(k))), this.#spec.by);
+    const key = labelsKey(labels);
+    if (this.#occurrences.has(key) || this.#occurrences.size >= MAX_OCCURRENCES) return;
+    this.#occurrences.set(key, { labels, lastOnMs, resolvedMs: undefined, count: 1 });
   }
 
   eval(now: number, _q: RuleQuery): Observation[] {
