@@ -88,6 +88,8 @@ export class GrpcStreamCall {
     });
     // A stream cancelled because its connection failed carries the connection's error as cause.
     this.#stream.on('error', (err: Error) => (this.#transportError ??= err.cause instanceof Error ? err.cause.message : err.message));
+    // The brain's end of the stream (trailers came first) ends the call; our half is closed then.
+    this.#stream.on('end', () => this.#finish());
     this.#stream.on('close', () => this.#finish());
     this.#session.once('remoteSettings', () => this.#startKeepalive());
   }
@@ -184,13 +186,15 @@ export class GrpcStreamCall {
     this.#finish();
   }
 
-  /** Runs on the stream's and the session's close (whichever is first) and on #fail. */
+  /** Runs on the stream's end or close, the session's close (whichever is first) and on #fail. */
   #finish(): void {
     if (this.#done) return;
     this.#done = true;
     this.#stopKeepalive();
+    const status = this.#status ?? this.#statusOfTransport();
+    if (!this.#stream.closed) this.#stream.close(constants.NGHTTP2_NO_ERROR);
     if (!this.#session.closed) this.#session.close();
-    this.#on.closed(this.#status ?? this.#statusOfTransport());
+    this.#on.closed(status);
   }
 
   #statusOfTransport(): CallStatus {
@@ -199,6 +203,7 @@ export class GrpcStreamCall {
     if (rst === constants.NGHTTP2_REFUSED_STREAM) return { code: GrpcStatus.UNAVAILABLE, details: 'stream refused by the brain' };
     if (rst === constants.NGHTTP2_CANCEL) return { code: GrpcStatus.CANCELLED, details: 'stream cancelled by the brain' };
     if (rst) return { code: GrpcStatus.INTERNAL, details: `stream reset by the brain (HTTP/2 error ${rst})` };
+    if (this.#stream.readableEnded) return { code: GrpcStatus.INTERNAL, details: 'the brain ended the stream without a gRPC status' };
     return { code: GrpcStatus.UNAVAILABLE, details: 'connection closed without a status' };
   }
 }
