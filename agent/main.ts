@@ -11,6 +11,7 @@ import { VERSION } from '../lib/version.js';
 import { Batcher } from './batcher.js';
 import { parsePushedConfig, type AgentConfig, type PushableConfig } from './config.js';
 import { DiskQueue } from './queue/disk-queue.js';
+import { OptimiserGate } from './optimiser-gate.js';
 import { isEventSampler, type Sampler, type SamplerDeps } from './sampler.js';
 import { samplerPlugins } from './samplers/registry.js';
 import { SeriesRegistry } from './series-registry.js';
@@ -79,7 +80,11 @@ export async function startAgent(config: AgentConfig, log: Logger, baseClock: Cl
     onConfig,
   });
   const fsyncTimer = config.queue.fsync_ms > 0 ? clock.setInterval(() => queue.sync(), config.queue.fsync_ms) : undefined;
-  const selfStats = clock.setInterval(() => emitSelfStats(batcher, queue, series, shipper!), config.interval_ms);
+  const optimiser = new OptimiserGate(clock);
+  const selfStats = clock.setInterval(() => {
+    emitSelfStats(batcher, queue, series, shipper!);
+    if (optimiser.check()) log.info('busy: V8 optimising compiler enabled');
+  }, config.interval_ms);
   batcher.start();
   shipper.start();
   log.info({ agent: config.agent.id, brains: config.brain.addresses, samplers: running.names() }, 'agent started');
