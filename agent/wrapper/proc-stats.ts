@@ -19,6 +19,8 @@ export interface ProcStat {
   threads: number;
   /** Start time in ticks since boot: with the pid, identifies one process across pid reuse. */
   startTicks: number;
+  /** Resident pages: the same counter as statm's second field. */
+  rssPages: number;
 }
 
 /** Parses /proc/<pid>/stat; comm may hold spaces and parentheses, so fields count from the last ')'. */
@@ -26,7 +28,7 @@ export function parseStat(text: string): ProcStat | undefined {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
-  // Fields after comm: [0]=state(3) [1]=ppid(4) ... [11]=utime(14) [12]=stime(15) [17]=num_threads(20) [19]=starttime(22)
+  // Fields after comm: [0]=state(3) [1]=ppid(4) ... [11]=utime(14) [12]=stime(15) [17]=num_threads(20) [19]=starttime(22) [21]=rss(24)
   const rest = text.slice(close + 2).split(' ');
   const num = (i: number): number => Number(rest[i]);
   const stat = {
@@ -36,6 +38,7 @@ export function parseStat(text: string): ProcStat | undefined {
     cpuTicks: num(11) + num(12),
     threads: num(17),
     startTicks: num(19),
+    rssPages: num(21),
   };
   return Number.isFinite(stat.cpuTicks) && Number.isFinite(stat.threads) ? stat : undefined;
 }

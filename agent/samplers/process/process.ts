@@ -32,36 +32,22 @@ interface Identity {
   watches: number[];
   firstSeenMs: number;
   checkedMs: number;
-  /** A matched process's stat and statm, kept open and re-read in place each scan. */
-  files?: MatchedFiles;
+  /** A matched process's stat, kept open and re-read in place each scan. */
+  stat?: KeptFile;
 }
 
 /**
  * pread on a kept /proc/<pid> descriptor fails (ESRCH) once that process is gone, even if its
- * pid is reused, so a kept file never reads another process. statm, not status: the kernel
- * formats one short line instead of ~55 (RSS = resident pages × page size).
+ * pid is reused, so a kept file never reads another process. stat alone gives CPU ticks and
+ * RSS (resident pages, the counter statm shows), so one read per matched process per scan.
  */
-class MatchedFiles {
-  readonly stat: KeptFile;
-  readonly statm: KeptFile;
-  constructor(procRoot: string, pid: number) {
-    this.stat = new KeptFile(join(procRoot, String(pid), 'stat'), 1024);
-    this.statm = new KeptFile(join(procRoot, String(pid), 'statm'), 256);
-  }
-  /** undefined once the process has gone. */
-  read(pageBytes: number): { stat: ProcStat; rssBytes: number } | undefined {
-    try {
-      const stat = parseStat(this.stat.read());
-      const resident = Number.parseInt(this.statm.read().split(' ')[1] ?? '', 10);
-      return stat && { stat, rssBytes: Number.isFinite(resident) ? resident * pageBytes : 0 };
-    } catch {
-      this.close();
-      return undefined;
-    }
-  }
-  close(): void {
-    this.stat.close();
-    this.statm.close();
+function readMatched(file: KeptFile, pageBytes: number): { stat: ProcStat; rssBytes: number } | undefined {
+  try {
+    const stat = parseStat(file.read());
+    return stat && { stat, rssBytes: Number.isFinite(stat.rssPages) ? stat.rssPages * pageBytes : 0 };
+  } catch {
+    file.close();
+    return undefined;
   }
 }
 
@@ -124,8 +110,8 @@ export class ProcessWatchSampler implements Sampler {
       let known = this.#identity.get(pid);
       if (!known || this.#stale(known, nowMs)) {
         const fresh = this.#identify(pid, known?.firstSeenMs ?? nowMs, nowMs);
-        if (known?.files && fresh?.watches.length) fresh.files = known.files;
-        else known?.files?.close();
+        if (known?.stat && fresh?.watches.length) fresh.stat = known.stat;
+        else known?.stat?.close();
         known = fresh;
         if (!known) {
           this.#identity.delete(pid);
@@ -135,8 +121,8 @@ export class ProcessWatchSampler implements Sampler {
       }
       // Unmatched processes cost one readdir entry per scan: their stat is never read again.
       if (known.watches.length === 0) continue;
-      known.files ??= new MatchedFiles(this.#procRoot, pid);
-      const now = known.files.read(this.#pageBytes);
+      known.stat ??= new KeptFile(join(this.#procRoot, String(pid), 'stat'), 1024);
+      const now = readMatched(known.stat, this.#pageBytes);
       if (!now) {
         this.#identity.delete(pid); // gone (or its pid reused): identified afresh if listed again
         continue;
@@ -150,7 +136,7 @@ export class ProcessWatchSampler implements Sampler {
     }
     for (const [pid, known] of this.#identity) {
       if (seen.has(pid)) continue;
-      known.files?.close();
+      known.stat?.close();
       this.#identity.delete(pid);
     }
     return matches;
