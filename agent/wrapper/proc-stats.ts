@@ -98,9 +98,10 @@ export function readCmdline(procRoot: string, pid: number): string | undefined {
 
 export function listPids(procRoot: string): number[] {
   const pids: number[] = [];
-  for (const entry of readdirSync(procRoot)) {
-    const code = entry.charCodeAt(0);
-    if (code >= 48 && code <= 57) pids.push(Number(entry));
+  const entries = readdirSync(procRoot);
+  for (let i = 0; i < entries.length; i++) {
+    const code = entries[i]!.charCodeAt(0);
+    if (code >= 48 && code <= 57) pids.push(Number(entries[i]));
   }
   return pids;
 }

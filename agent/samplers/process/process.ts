@@ -32,6 +32,8 @@ interface Identity {
   watches: number[];
   firstSeenMs: number;
   checkedMs: number;
+  /** The last scan that listed it: one not listed by the current scan has gone. */
+  scan: number;
   /** A matched process's stat, kept open and re-read in place each scan. */
   stat?: KeptFile;
 }
@@ -79,6 +81,7 @@ export class ProcessWatchSampler implements Sampler {
    */
   readonly #identity = new Map<number, Identity>();
   readonly #pageBytes: number;
+  #scans = 0;
 
   constructor(config: ProcessConfig, deps: Pick<SamplerDeps, 'clock' | 'procRoot'>) {
     this.#procRoot = deps.procRoot;
@@ -104,9 +107,11 @@ export class ProcessWatchSampler implements Sampler {
 
   #scan(pids: number[], nowMs: number): ScanMatch[] {
     const matches: ScanMatch[] = this.#watches.map(() => ({ pids: [], ticks: new Map(), rssBytes: 0 }));
-    const seen = new Set<number>();
-    for (const pid of pids) {
-      seen.add(pid);
+    const scan = ++this.#scans;
+    // Indexed loops and forEach: this runs over every process of the host every second, and
+    // for..of allocates an iterator result per step in code that is never optimised.
+    for (let p = 0; p < pids.length; p++) {
+      const pid = pids[p]!;
       let known = this.#identity.get(pid);
       if (!known || this.#stale(known, nowMs)) {
         const fresh = this.#identify(pid, known?.firstSeenMs ?? nowMs, nowMs);
@@ -119,6 +124,7 @@ export class ProcessWatchSampler implements Sampler {
         }
         this.#identity.set(pid, known);
       }
+      known.scan = scan;
       // Unmatched processes cost one readdir entry per scan: their stat is never read again.
       if (known.watches.length === 0) continue;
       known.stat ??= new KeptFile(join(this.#procRoot, String(pid), 'stat'), 1024);
@@ -134,11 +140,11 @@ export class ProcessWatchSampler implements Sampler {
         match.rssBytes += now.rssBytes;
       }
     }
-    for (const [pid, known] of this.#identity) {
-      if (seen.has(pid)) continue;
+    this.#identity.forEach((known, pid) => {
+      if (known.scan === scan) return;
       known.stat?.close();
       this.#identity.delete(pid);
-    }
+    });
     return matches;
   }
 
@@ -160,7 +166,7 @@ export class ProcessWatchSampler implements Sampler {
       const hit = watch.pattern ? cmdline !== undefined && cmdline !== '' && watch.pattern.test(cmdline) : watch.config.comm === stat.comm;
       if (hit) watches.push(i);
     });
-    return { watches, firstSeenMs, checkedMs: nowMs };
+    return { watches, firstSeenMs, checkedMs: nowMs, scan: this.#scans };
   }
 
   #report(watch: Watch, match: ScanMatch, nowMs: number, timeUs: number, emit: Emit): void {
