@@ -46,7 +46,6 @@ export interface GrpcStreamHandlers {
 }
 
 const PREFIX_BYTES = 5;
-const EMPTY: Buffer = Buffer.alloc(0);
 
 export function describeStatus(status: CallStatus): string {
   return `${grpcStatusName(status.code)}: ${status.details}`;
@@ -57,7 +56,10 @@ export class GrpcStreamCall {
   readonly #on: GrpcStreamHandlers;
   readonly #session: ClientHttp2Session;
   readonly #stream: ClientHttp2Stream;
-  #pending: Buffer = EMPTY;
+  /** Received bytes not yet a whole message, and how many bytes the next step needs. */
+  #parts: Buffer[] = [];
+  #partsBytes = 0;
+  #needBytes = PREFIX_BYTES;
   #status: CallStatus | undefined;
   #transportError: string | undefined;
   #done = false;
@@ -132,8 +134,14 @@ export class GrpcStreamCall {
   }
 
   #onData(chunk: Buffer): void {
-    let buf = this.#pending.length > 0 ? Buffer.concat([this.#pending, chunk]) : chunk;
+    if (this.#done) return;
+    this.#parts.push(chunk);
+    this.#partsBytes += chunk.length;
+    // A big message arrives in many chunks: they are joined once it is whole, not chunk by chunk.
+    if (this.#partsBytes < this.#needBytes) return;
+    const buf = this.#parts.length === 1 ? chunk : Buffer.concat(this.#parts, this.#partsBytes);
     let offset = 0;
+    this.#needBytes = PREFIX_BYTES;
     while (!this.#done && buf.length - offset >= PREFIX_BYTES) {
       if (buf[offset] !== 0) return this.#fail({ code: GrpcStatus.INTERNAL, details: 'compressed message, but no compression was negotiated' });
       const length = buf.readUInt32BE(offset + 1);
@@ -141,13 +149,17 @@ export class GrpcStreamCall {
         return this.#fail({ code: GrpcStatus.RESOURCE_EXHAUSTED, details: `received message larger than max (${length} vs. ${this.#o.maxReceiveBytes})` });
       }
       const end = offset + PREFIX_BYTES + length;
-      if (end > buf.length) break;
+      if (end > buf.length) {
+        this.#needBytes = PREFIX_BYTES + length;
+        break;
+      }
       this.#on.message(buf.subarray(offset + PREFIX_BYTES, end));
       offset = end;
     }
     // What is kept is less than one message, and a message is at most maxReceiveBytes.
-    buf = buf.subarray(offset);
-    this.#pending = buf.length > 0 ? buf : EMPTY;
+    const rest = buf.subarray(offset);
+    this.#parts = rest.length > 0 ? [rest] : [];
+    this.#partsBytes = rest.length;
   }
 
   #startKeepalive(): void {

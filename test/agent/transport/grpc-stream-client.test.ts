@@ -98,6 +98,19 @@ t.test('grpc-message percent-decoding', async (t) => {
   t.equal(percentDecode('50%'), '50%', 'malformed: shown as sent');
 });
 
+t.test('a message of many HTTP/2 frames (a 2 MB config push) arrives whole', async (t) => {
+  const padding = Array.from({ length: 40_000 }, (_, i) => `# padding line ${i} ${'x'.repeat(32)}`).join('\n');
+  const yaml = `interval_ms: 1000\nsamplers: {memory: {}}\n${padding}\n`;
+  writeYaml(dir, 'agents-push.yaml', yaml);
+  const b = await brain(t, 'big-push', `agent_config: ${dir}/agents-push.yaml\n`);
+  const c = open({ address: b.address, maxReceiveBytes: 4 << 20 });
+  t.teardown(() => c.call.cancel());
+  c.send(hello('ws-big-push'));
+  const pushed = await waitFor('the config push', () => c.received.find((m) => m.config));
+  t.ok(yaml.length > 2_000_000);
+  t.ok(pushed.config!.yaml === yaml, 'byte for byte');
+});
+
 t.test('a message above maxReceiveBytes ends the call RESOURCE_EXHAUSTED', async (t) => {
   const b = await brain(t, 'small');
   const c = open({ address: b.address, maxReceiveBytes: 1 });
