@@ -1,7 +1,7 @@
 /**
  * One gRPC bidirectional-streaming call over its own HTTP/2 connection, on node:http2. The
- * agent makes exactly one RPC (Ingest/Stream); @grpc/grpc-js would cost it ~14 MB of RSS and
- * its channel machinery CPU for that (docs/architecture.md, "The agent's own gRPC client").
+ * agent makes exactly one RPC (Ingest/Stream); loading @grpc/grpc-js for it cost the agent
+ * 3–4 MB of its RSS (docs/architecture.md, "The agent's own gRPC client").
  *
  * What it does of gRPC over HTTP/2: the request headers, 5-byte length-prefixed messages, the
  * status from trailers (or a trailers-only response), flow control through the HTTP/2 stream
