@@ -5,17 +5,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import * as grpc from '@grpc/grpc-js';
 import { systemClock, type Clock, type Timer } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { VERSION } from '../lib/version.js';
 import { Batcher } from './batcher.js';
 import { parsePushedConfig, type AgentConfig, type PushableConfig } from './config.js';
 import { DiskQueue } from './queue/disk-queue.js';
+import { OptimiserGate } from './optimiser-gate.js';
 import { isEventSampler, type Sampler, type SamplerDeps } from './sampler.js';
 import { samplerPlugins } from './samplers/registry.js';
 import { SeriesRegistry } from './series-registry.js';
 import { sharedIntervals } from './shared-intervals.js';
+import type { GrpcTls } from './transport/grpc-stream-client.js';
 import { Shipper } from './transport/shipper.js';
 
 export interface AgentHandle {
@@ -66,8 +67,7 @@ export async function startAgent(config: AgentConfig, log: Logger, baseClock: Cl
     queue,
     series,
     addresses: config.brain.addresses,
-    credentials: clientCredentials(config, log),
-    ...(config.brain.tls?.server_name ? { serverName: config.brain.tls.server_name } : {}),
+    ...clientTls(config, log),
     hello: {
       agentId: config.agent.id,
       host: config.agent.host,
@@ -80,7 +80,11 @@ export async function startAgent(config: AgentConfig, log: Logger, baseClock: Cl
     onConfig,
   });
   const fsyncTimer = config.queue.fsync_ms > 0 ? clock.setInterval(() => queue.sync(), config.queue.fsync_ms) : undefined;
-  const selfStats = clock.setInterval(() => emitSelfStats(batcher, queue, series, shipper!), config.interval_ms);
+  const optimiser = new OptimiserGate(clock);
+  const selfStats = clock.setInterval(() => {
+    emitSelfStats(batcher, queue, series, shipper!);
+    if (optimiser.check()) log.info('busy: V8 optimising compiler enabled');
+  }, config.interval_ms);
   batcher.start();
   shipper.start();
   log.info({ agent: config.agent.id, brains: config.brain.addresses, samplers: running.names() }, 'agent started');
@@ -116,21 +120,24 @@ function emitSelfStats(batcher: Batcher, queue: DiskQueue, series: SeriesRegistr
   emit.gauge('agent', 'rss_bytes', process.memoryUsage.rss());
 }
 
-function clientCredentials(config: AgentConfig, log: Logger): grpc.ChannelCredentials {
+function clientTls(config: AgentConfig, log: Logger): { tls?: GrpcTls } {
   const tls = config.brain.tls;
   if (tls) {
-    return grpc.credentials.createSsl(
-      readFileSync(tls.ca),
-      tls.key ? readFileSync(tls.key) : null,
-      tls.cert ? readFileSync(tls.cert) : null,
-    );
+    return {
+      tls: {
+        ca: readFileSync(tls.ca),
+        ...(tls.key ? { key: readFileSync(tls.key) } : {}),
+        ...(tls.cert ? { cert: readFileSync(tls.cert) } : {}),
+        ...(tls.server_name ? { serverName: tls.server_name } : {}),
+      },
+    };
   }
   const remote = config.brain.addresses.filter((a) => !isLoopback(a));
   if (remote.length > 0 && !config.brain.allow_plaintext_remote) {
     throw new Error(`refusing plaintext to non-loopback brain ${remote.join(', ')}: configure brain.tls or set brain.allow_plaintext_remote`);
   }
   log.warn({ brains: config.brain.addresses }, 'plaintext connection to the brain (no TLS): acceptable on loopback and for the demo only');
-  return grpc.credentials.createInsecure();
+  return {};
 }
 
 export function isLoopback(address: string): boolean {

@@ -11,8 +11,18 @@ import type { Tags } from './sampler.js';
 
 export type SeriesKind = 0 | 1; // GAUGE | COUNTER (proto MetricKind)
 
+/**
+ * A trie over measurement, field, then each tag's name and value (names sorted): finding a
+ * known series builds no key string. The agent looks up ~200 series a second, and the joined
+ * key string was ~450 bytes of garbage per lookup.
+ */
+interface SeriesNode {
+  id?: number;
+  next?: Map<string, SeriesNode>;
+}
+
 export class SeriesRegistry {
-  readonly #ids = new Map<string, number>();
+  readonly #root: SeriesNode = {};
   readonly #defs: ISeriesDef[] = [];
   readonly #fd: number;
   readonly #maxSeries: number;
@@ -38,8 +48,7 @@ export class SeriesRegistry {
 
   /** The id of a series, created (and persisted) on first use; undefined when over the bound. */
   idOf(measurement: string, field: string, tags: Tags | undefined, kind: SeriesKind): number | undefined {
-    const key = seriesKey(measurement, field, tags);
-    const known = this.#ids.get(key);
+    const known = seriesNode(this.#root, measurement, field, tags, false)?.id;
     if (known !== undefined) return known;
     if (this.#defs.length >= this.#maxSeries) {
       this.refused++;
@@ -48,7 +57,7 @@ export class SeriesRegistry {
     const def: ISeriesDef = { id: this.#defs.length, measurement, field, tags: { ...(tags ?? {}) }, kind };
     writeSync(this.#fd, JSON.stringify(def) + '\n');
     this.#defs.push(def);
-    this.#ids.set(key, def.id!);
+    seriesNode(this.#root, measurement, field, tags, true)!.id = def.id!;
     return def.id!;
   }
 
@@ -68,17 +77,32 @@ export class SeriesRegistry {
       }
       if (def.id !== this.#defs.length) break;
       this.#defs.push(def);
-      this.#ids.set(seriesKey(def.measurement ?? '', def.field ?? '', def.tags ?? undefined), def.id);
+      seriesNode(this.#root, def.measurement ?? '', def.field ?? '', def.tags ?? undefined, true)!.id = def.id;
       valid = nl + 1;
     }
     return valid;
   }
 }
 
-function seriesKey(measurement: string, field: string, tags: Tags | undefined): string {
-  if (!tags) return `${measurement}\u0000${field}`;
-  const keys = Object.keys(tags).sort();
-  let key = `${measurement}\u0000${field}`;
-  for (const k of keys) key += `\u0000${k}=${tags[k]}`;
-  return key;
+/**
+ * The series' node; with `create`, made (without an id) when missing, else undefined then, so
+ * a refused series leaves nothing behind.
+ */
+function seriesNode(root: SeriesNode, measurement: string, field: string, tags: Tags | undefined, create: boolean): SeriesNode | undefined {
+  let node = child(child(root, measurement, create), field, create);
+  if (!tags) return node;
+  let count = 0;
+  let only = '';
+  // for..in finds a single tag's name without allocating the array Object.keys would.
+  for (const name in tags) if (count++ === 0) only = name;
+  if (count === 1) return child(child(node, only, create), tags[only]!, create);
+  if (count > 1) for (const name of Object.keys(tags).sort()) node = child(child(node, name, create), tags[name]!, create);
+  return node;
+}
+
+function child(node: SeriesNode | undefined, key: string, create: boolean): SeriesNode | undefined {
+  if (!node) return undefined;
+  let next = node.next?.get(key);
+  if (!next && create) (node.next ??= new Map()).set(key, (next = {}));
+  return next;
 }

@@ -3,10 +3,11 @@
  * brain, each with one sampler (or none, or all), so a sampler's cost is its agent's CPU minus
  * the bare agent's under the same machine load. Per agent: CPU (% of one core, scheduler time
  * of all threads), wakeups (context switches of all threads per second) and RSS. A log sampler
- * gets its own file growing 10 lines/s with the 5 rules of agent.bench.ts.
+ * gets its own file growing 10 lines/s with the 5 rules of agent.bench.ts; `idle` is `all` with
+ * its log watched but never written (the issue's idle host).
  *
  *   npm run build && node dist/bench/agent-parts.bench.js [--seconds 60] [--warmup 30]
- *     [--variants none,nic,memory,local,process,log,all[,all@/path/to/other/dist/cli/floorwatch.js]]
+ *     [--variants none,nic,memory,local,process,log,all,idle[,idle@/path/to/other/dist/cli/floorwatch.js]]
  *
  * `variant@cli` runs that agent from another build (a checkout of an older commit), so before
  * and after are measured side by side under the same machine load; the brain is always ours.
@@ -81,7 +82,7 @@ await new Promise((r) => setTimeout(r, 1500));
 const agents: { label: string; child: ChildProcess; logFile: string | undefined }[] = variants.map(({ name, label, cli: agentCli }, i) => {
   const own = join(dir, `agent-${i}`);
   mkdirSync(own);
-  const samplers = name === 'all' ? ALL : name === 'none' ? [] : [name];
+  const samplers = name === 'all' || name === 'idle' ? ALL : name === 'none' ? [] : [name];
   const logFile = samplers.includes('log') ? join(own, 'app.log') : undefined;
   if (logFile) writeFileSync(logFile, '');
   const sections = samplers.map((s) => samplerYaml(s, own, logFile ?? '')).join('\n') || '  {}';
@@ -90,7 +91,7 @@ const agents: { label: string; child: ChildProcess; logFile: string | undefined 
     `agent: {id: parts-${i}-${name}, state_dir: ${own}/state}\nbrain: {addresses: ["127.0.0.1:${grpc}"]}\ninterval_ms: 1000\nsamplers:\n${sections}\n`,
   );
   const child = spawn(process.execPath, [agentCli, 'agent', '-c', join(own, 'agent.yaml')], { stdio: 'ignore', env });
-  return { label, child, logFile };
+  return { label, child, logFile: name === 'idle' ? undefined : logFile };
 });
 
 // A trickle of application log lines (10/s), as in agent.bench.ts.

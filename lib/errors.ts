@@ -2,7 +2,7 @@
  * The error catalogue: every error floorwatch raises on purpose, once, with a stable code.
  * Callers and tests match on `code`, never on the message.
  */
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { GrpcStatus } from './grpc-status.js';
 
 export const errorCatalogue = {
   FW_ERR_CONFIG_INVALID: { grpc: GrpcStatus.INVALID_ARGUMENT, text: 'configuration is invalid' },

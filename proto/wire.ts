@@ -1,8 +1,8 @@
 /**
- * The only module that touches the generated protobufjs code and grpc-js service plumbing.
- * Agent and brain import their message types and the Ingest service definition from here.
+ * The wire's messages and codec: the only module touching the generated protobufjs code. It
+ * does not load @grpc/grpc-js: the agent speaks gRPC with its own client
+ * (agent/transport/grpc-stream-client.ts); grpc-js users import proto/ingest-service.ts.
  */
-import * as grpc from '@grpc/grpc-js';
 import { floorwatch } from './gen/floorwatch.js';
 
 export const pb = floorwatch.v1;
@@ -21,6 +21,9 @@ export const Severity = floorwatch.v1.Severity;
 /** Wire protocol version spoken by this build (Hello/Welcome.protocol_version). */
 export const PROTOCOL_VERSION = 1;
 
+/** The one RPC of the wire: a bidirectional stream of AgentMessage / BrainMessage. */
+export const INGEST_STREAM_PATH = '/floorwatch.v1.Ingest/Stream';
+
 /**
  * An agent message whose SampleBatch is already encoded (as kept in the agent's disk queue):
  * it is framed as AgentMessage.batch without decoding and re-encoding it.
@@ -32,7 +35,7 @@ export type OutgoingAgentMessage = IAgentMessage | RawBatchMessage;
 
 const BATCH_FIELD_TAG = (3 << 3) | 2; // AgentMessage.batch, length-delimited
 
-function serializeAgentMessage(msg: OutgoingAgentMessage): Buffer {
+export function encodeAgentMessage(msg: OutgoingAgentMessage): Buffer {
   if ('rawBatch' in msg) {
     const body = msg.rawBatch;
     const header = varint(body.length);
@@ -59,31 +62,6 @@ export function encodeBatch(batch: ISampleBatch): Uint8Array {
   return pb.SampleBatch.encode(batch).finish();
 }
 
-/**
- * The Ingest service for grpc-js. Messages are built fresh for every write: grpc-js may
- * serialise a written message later under backpressure (feasibility.md, traps).
- */
-export const ingestService = {
-  stream: {
-    path: '/floorwatch.v1.Ingest/Stream',
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: serializeAgentMessage,
-    requestDeserialize: (buf: Buffer): AgentMessage => pb.AgentMessage.decode(buf),
-    responseSerialize: (msg: IBrainMessage): Buffer => Buffer.from(pb.BrainMessage.encode(msg).finish()),
-    responseDeserialize: (buf: Buffer): BrainMessage => pb.BrainMessage.decode(buf),
-  },
-} satisfies grpc.ServiceDefinition;
-
-export type IngestStream = grpc.ServerDuplexStream<AgentMessage, IBrainMessage>;
-export type IngestClientStream = grpc.ClientDuplexStream<OutgoingAgentMessage, BrainMessage>;
-
-export interface IngestClient extends grpc.Client {
-  stream(metadata?: grpc.Metadata, options?: grpc.CallOptions): IngestClientStream;
+export function decodeBrainMessage(buf: Uint8Array): BrainMessage {
+  return pb.BrainMessage.decode(buf);
 }
-
-export const IngestClient = grpc.makeGenericClientConstructor(ingestService, 'Ingest') as unknown as new (
-  address: string,
-  credentials: grpc.ChannelCredentials,
-  options?: grpc.ClientOptions,
-) => IngestClient;

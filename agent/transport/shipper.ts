@@ -5,15 +5,16 @@
  * backoff and full jitter between attempts. After the brain's Welcome (which says the highest
  * seq it has stored for this agent) it declares the series and replays the queue from there,
  * keeping at most `window` unacknowledged batches in flight. Completeness comes from seqs and
- * acks, never from the transport: a grpc-js stream cut short still ends with status OK.
+ * acks, never from the transport: a stream cut short may still end with status OK.
  */
-import * as grpc from '@grpc/grpc-js';
 import type { Clock, Timer } from '../../lib/clock.js';
+import { GrpcStatus } from '../../lib/grpc-status.js';
 import type { Logger } from '../../lib/log.js';
-import { IngestClient, PROTOCOL_VERSION, type BrainMessage, type IHello, type IngestClientStream, type OutgoingAgentMessage } from '../../proto/wire.js';
+import { INGEST_STREAM_PATH, PROTOCOL_VERSION, decodeBrainMessage, encodeAgentMessage, type BrainMessage, type IHello, type OutgoingAgentMessage } from '../../proto/wire.js';
 import type { DiskQueue } from '../queue/disk-queue.js';
 import type { SeriesRegistry } from '../series-registry.js';
 import { Backoff } from './backoff.js';
+import { GrpcStreamCall, describeStatus, type CallStatus, type GrpcTls } from './grpc-stream-client.js';
 
 export interface ShipperOptions {
   clock: Clock;
@@ -21,9 +22,8 @@ export interface ShipperOptions {
   queue: DiskQueue;
   series: SeriesRegistry;
   addresses: string[];
-  credentials: grpc.ChannelCredentials;
-  /** For TLS: the name the brain's certificate is issued to, when dialling by IP. */
-  serverName?: string;
+  /** Absent: plaintext (main.ts allows that on loopback only). */
+  tls?: GrpcTls;
   hello: IHello;
   window?: number;
   maxMessageBytes?: number;
@@ -37,9 +37,8 @@ type ConnState = 'idle' | 'connecting' | 'streaming';
 
 export class Shipper {
   readonly #o: ShipperOptions;
-  readonly #clients = new Map<string, IngestClient>();
   readonly #backoff: Backoff;
-  #call: IngestClientStream | undefined;
+  #call: GrpcStreamCall | undefined;
   #state: ConnState = 'idle';
   #addressIndex = 0;
   #declared = 0;
@@ -89,48 +88,31 @@ export class Shipper {
     this.#heartbeatTimer?.cancel();
     const call = this.#call;
     this.#call = undefined;
-    if (call) {
-      call.end();
-      call.cancel();
-    }
-    for (const c of this.#clients.values()) c.close();
-  }
-
-  #client(address: string): IngestClient {
-    let c = this.#clients.get(address);
-    if (!c) {
-      const max = this.#o.maxMessageBytes ?? 16 * 1024 * 1024;
-      const options: grpc.ClientOptions = {
-        'grpc.max_send_message_length': max,
-        'grpc.max_receive_message_length': max,
-        'grpc.keepalive_time_ms': 10_000,
-        'grpc.keepalive_timeout_ms': 5_000,
-        'grpc.keepalive_permit_without_calls': 1,
-        'grpc.initial_reconnect_backoff_ms': 100,
-        'grpc.max_reconnect_backoff_ms': 2000,
-        // Each agent gets its own HTTP/2 connection (a shared one is ~30 % slower, feasibility §1).
-        'grpc.use_local_subchannel_pool': 1,
-      };
-      if (this.#o.serverName) options['grpc.ssl_target_name_override'] = this.#o.serverName;
-      c = new IngestClient(address, this.#o.credentials, options);
-      this.#clients.set(address, c);
-    }
-    return c;
+    call?.cancel();
   }
 
   #connect(): void {
     if (this.#stopped) return;
     const address = this.#o.addresses[this.#addressIndex % this.#o.addresses.length]!;
     this.#state = 'connecting';
-    const call = this.#client(address).stream();
+    const call: GrpcStreamCall = new GrpcStreamCall(
+      {
+        clock: this.#o.clock,
+        address,
+        path: INGEST_STREAM_PATH,
+        maxReceiveBytes: this.#o.maxMessageBytes ?? 16 * 1024 * 1024,
+        ...(this.#o.tls ? { tls: this.#o.tls } : {}),
+      },
+      {
+        message: (bytes) => this.#onBytes(call, address, bytes),
+        closed: (status) => this.#onDown(call, address, reasonOf(status)),
+        drain: () => {
+          this.#blocked = false;
+          this.#pump();
+        },
+      },
+    );
     this.#call = call;
-    call.on('data', (msg: BrainMessage) => this.#onMessage(call, address, msg));
-    call.on('error', (err: grpc.ServiceError) => this.#onDown(call, address, `${grpc.status[err.code] ?? err.code}: ${err.details}`));
-    call.on('end', () => this.#onDown(call, address, 'stream ended by the brain'));
-    call.on('drain', () => {
-      this.#blocked = false;
-      this.#pump();
-    });
     this.#write({ hello: { ...this.#o.hello, protocolVersion: PROTOCOL_VERSION } });
     this.#welcomeTimer = this.#o.clock.setTimeout(
       () => this.#onDown(call, address, 'no welcome from the brain in time'),
@@ -138,7 +120,18 @@ export class Shipper {
     );
   }
 
-  #onMessage(call: IngestClientStream, address: string, msg: BrainMessage): void {
+  #onBytes(call: GrpcStreamCall, address: string, bytes: Buffer): void {
+    let msg: BrainMessage;
+    try {
+      msg = decodeBrainMessage(bytes);
+    } catch (err) {
+      this.#onDown(call, address, `INTERNAL: undecodable message from the brain: ${(err as Error).message}`);
+      return;
+    }
+    this.#onMessage(call, address, msg);
+  }
+
+  #onMessage(call: GrpcStreamCall, address: string, msg: BrainMessage): void {
     if (call !== this.#call) return;
     if (msg.welcome) {
       this.#welcomeTimer?.cancel();
@@ -167,12 +160,10 @@ export class Shipper {
     }
   }
 
-  #onDown(call: IngestClientStream, address: string, reason: string): void {
+  #onDown(call: GrpcStreamCall, address: string, reason: string): void {
     if (call !== this.#call) return;
     this.#call = undefined;
     this.#welcomeTimer?.cancel();
-    call.removeAllListeners('data');
-    call.on('error', () => {}); // late errors of an abandoned call must not crash the agent
     call.cancel();
     this.#state = 'idle';
     this.connectedTo = undefined;
@@ -211,6 +202,10 @@ export class Shipper {
 
   #write(msg: OutgoingAgentMessage): boolean {
     this.#lastWrite = this.#o.clock.monotonic();
-    return this.#call?.write(msg) ?? false;
+    return this.#call?.write(encodeAgentMessage(msg)) ?? false;
   }
+}
+
+function reasonOf(status: CallStatus): string {
+  return status.code === GrpcStatus.OK ? 'stream ended by the brain' : describeStatus(status);
 }

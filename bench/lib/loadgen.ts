@@ -17,7 +17,8 @@
  *   node --import tsx bench/lib/loadgen.ts --mix floor --streams 1000 --rate 1 --ramp 10 --seconds 60
  */
 import * as grpc from '@grpc/grpc-js';
-import { IngestClient, PROTOCOL_VERSION, encodeBatch, pb, type BrainMessage, type ISeriesDef } from '../../proto/wire.js';
+import { IngestClient } from '../../proto/ingest-service.js';
+import { PROTOCOL_VERSION, encodeBatch, pb, type BrainMessage, type ISeriesDef } from '../../proto/wire.js';
 
 interface Options {
   brain: string;

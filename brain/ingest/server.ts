@@ -11,7 +11,7 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { execFile } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../lib/log.js';
-import { ingestService, type IngestStream } from '../../proto/wire.js';
+import { ingestService, type IngestStream } from '../../proto/ingest-service.js';
 import type { BrainConfig } from '../config.js';
 import type { IngestMetrics } from './metrics.js';
 

@@ -11,7 +11,8 @@ import { status as GrpcStatus, type Metadata, type ServerErrorResponse } from '@
 import type { Clock, Timer } from '../../lib/clock.js';
 import { FloorwatchError, type ErrorCode } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
-import { PROTOCOL_VERSION, type AgentMessage, type IEvent, type IHello, type IngestStream, type ISampleBatch } from '../../proto/wire.js';
+import type { IngestStream } from '../../proto/ingest-service.js';
+import { PROTOCOL_VERSION, type AgentMessage, type IEvent, type IHello, type ISampleBatch } from '../../proto/wire.js';
 import type { EventLog } from '../state/event-log.js';
 import type { BrainSeries, SeriesTable } from '../state/series-table.js';
 import { formatLine } from '../store/line-protocol.js';

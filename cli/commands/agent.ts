@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import type { AgentConfig } from '../../agent/config.js';
-import { createLogger } from '../../lib/log.js';
+import { deferOptimisingCompiler } from '../../agent/optimiser-gate.js';
 import { onShutdown } from './shutdown.js';
 
 /**
@@ -23,6 +23,10 @@ export function registerAgent(program: Command): void {
     .option('--state-dir <dir>', 'where the queue and offsets live (overrides the config)')
     .action(async (opts: { config?: string; id?: string; brain?: string[]; stateDir?: string }) => {
       setFlagsFromString(AGENT_V8_FLAGS);
+      deferOptimisingCompiler();
+      // Everything the agent loads is loaded after the flags: pino alone, loaded first, got
+      // path functions optimised.
+      const { createLogger } = await import('../../lib/log.js');
       const { loadAgentConfig, parseAgentConfig } = await import('../../agent/config.js');
       const { startAgent } = await import('../../agent/main.js');
       const config: AgentConfig = opts.config ? loadAgentConfig(opts.config) : parseAgentConfig('{}');

@@ -6,7 +6,8 @@
  *   node --import tsx test/helpers/workstations.ts <brain host:port> <colour> <id,id,...>
  */
 import * as grpc from '@grpc/grpc-js';
-import { IngestClient, PROTOCOL_VERSION, encodeBatch, type BrainMessage } from '../../proto/wire.js';
+import { IngestClient } from '../../proto/ingest-service.js';
+import { PROTOCOL_VERSION, encodeBatch, type BrainMessage } from '../../proto/wire.js';
 
 const [brain, colour, idList] = process.argv.slice(2) as [string, string, string];
 const ids = idList.split(',');

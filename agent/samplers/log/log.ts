@@ -3,7 +3,7 @@
  * Pushes rule metrics and events as lines arrive; the agent's poll adds the cumulative counters.
  */
 import { readdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { DirWatcher } from './dir-watcher.js';
 import type { Emit, EventSampler, SamplerDeps } from '../../sampler.js';
 import type { SamplerPlugin } from '../plugin.js';
@@ -98,8 +98,8 @@ export class LogSampler implements EventSampler {
     this.#store.close();
   }
 
-  #wanted(path: string): boolean {
-    return !looksRotated(basename(path)) && this.#globs.some((g) => g.matches(path));
+  #wanted(path: string, name = basename(path)): boolean {
+    return !looksRotated(name) && this.#globs.some((g) => g.matches(path));
   }
 
   #tailer(path: string, presentAtStart: boolean): FileTailer {
@@ -133,9 +133,12 @@ export class LogSampler implements EventSampler {
       } catch {
         continue; // not there yet: the poll looks again
       }
+      // Every entry of the directory, every second: glob dirs are resolved (normalised), so a
+      // plain concatenation is the path, without path.join's normalisation.
+      const prefix = dir.endsWith('/') ? dir : `${dir}/`;
       for (const name of names) {
-        const path = join(dir, name);
-        if (this.#wanted(path)) this.#tailer(path, atStart);
+        const path = prefix + name;
+        if (this.#wanted(path, name)) this.#tailer(path, atStart);
       }
     }
   }

@@ -1,14 +1,16 @@
-/** /proc/meminfo: "Name:   value kB" lines; values in kB (KiB) become bytes, counts stay counts. */
+import { lineValue } from './vmstat.js';
 
-export function parseMeminfo(text: string): Map<string, number> {
+/**
+ * /proc/meminfo: "Name:   value kB" lines; values in kB (KiB) become bytes, counts stay counts.
+ * Only the wanted names are looked up (one search each, no split of the ~55 lines).
+ */
+export function parseMeminfo(text: string, wanted: readonly string[]): Map<string, number> {
   const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon < 0) continue;
-    const rest = line.slice(colon + 1).trim();
+  for (const key of wanted) {
+    const rest = lineValue(text, key, ':')?.trim();
+    if (rest === undefined) continue;
     const value = Number.parseInt(rest, 10);
-    if (Number.isNaN(value)) continue;
-    out.set(line.slice(0, colon), rest.endsWith('kB') ? value * 1024 : value);
+    if (!Number.isNaN(value)) out.set(key, rest.endsWith('kB') ? value * 1024 : value);
   }
   return out;
 }
@@ -22,3 +24,5 @@ export const meminfoFields: readonly (readonly [string, string])[] = [
   ['Dirty', 'dirty_bytes'],
   ['Writeback', 'writeback_bytes'],
 ];
+
+export const meminfoKeys: readonly string[] = meminfoFields.map(([key]) => key);

@@ -13,7 +13,7 @@ import { KeptFile } from '../nic/kept-file.js';
 import { RateTracker } from '../nic/rate.js';
 import { pageSize } from '../page-size.js';
 import { parseDiskstats, type DiskCounters } from './diskstats.js';
-import { meminfoFields, parseMeminfo } from './meminfo.js';
+import { meminfoFields, meminfoKeys, parseMeminfo } from './meminfo.js';
 import { parseVmstat, vmstatCounters, vmstatGauges, vmstatKeys, vmstatThresholds } from './vmstat.js';
 
 export interface MemoryConfig {
@@ -82,7 +82,7 @@ export class MemorySampler implements Sampler {
   }
 
   #sampleMeminfo(emit: Emit, timeUs: number): void {
-    const mem = parseMeminfo(this.#meminfo.read());
+    const mem = parseMeminfo(this.#meminfo.read(), meminfoKeys);
     for (const [key, field] of meminfoFields) {
       const v = mem.get(key);
       if (v !== undefined) emit.gauge('memory', field, v, {}, timeUs);
@@ -103,7 +103,7 @@ export class MemorySampler implements Sampler {
       const v = vm.get(key);
       if (v === undefined) continue;
       emit.counter('memory', key, v, {}, timeUs);
-      const perSecond = this.#rates.rate(key, v, atMs);
+      const perSecond = this.#rates.rate('vmstat', key, v, atMs);
       if (perSecond === undefined) continue;
       emit.gauge('memory', `${key}_per_s`, perSecond, {}, timeUs);
       emit.gauge('memory', `${key.slice(3)}_bytes_per_s`, perSecond * this.#pageBytes, {}, timeUs);
@@ -118,7 +118,7 @@ export class MemorySampler implements Sampler {
       for (const [field, get] of diskCounters) {
         const v = get(d);
         emit.counter('disk', field, v, tags, timeUs);
-        const perSecond = this.#rates.rate(`${d.device}/${field}`, v, atMs);
+        const perSecond = this.#rates.rate(d.device, field, v, atMs);
         if (perSecond !== undefined) emit.gauge('disk', `${field}_per_s`, perSecond, tags, timeUs);
       }
     }

@@ -50,10 +50,14 @@ export function parseProcBonding(text: string): BondState {
 /** Bond names from /proc/net/bonding and /sys/class/net/bonding_masters, whichever exist. */
 export function listBonds(procRoot: string, sysRoot: string): string[] {
   const names = new Set<string>();
-  try {
-    for (const n of readdirSync(join(procRoot, 'net/bonding'))) names.add(n);
-  } catch (err) {
-    if (errnoOf(err) !== 'ENOENT') throw err;
+  const bonding = join(procRoot, 'net/bonding');
+  // Checked first: without the bonding module (most hosts) the readdir would throw every second.
+  if (existsSync(bonding)) {
+    try {
+      for (const n of readdirSync(bonding)) names.add(n);
+    } catch (err) {
+      if (errnoOf(err) !== 'ENOENT') throw err;
+    }
   }
   const masters = join(sysRoot, 'class/net/bonding_masters');
   if (existsSync(masters)) {

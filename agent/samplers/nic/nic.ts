@@ -11,7 +11,7 @@ import { nameFilter } from './glob.js';
 import { errnoOf } from './kept-file.js';
 import { LinkMonitor } from './link-monitor.js';
 import { RateTracker } from './rate.js';
-import { SysClassNetInterface, listInterfaces, operStatusCode, type LinkState } from './sys-class-net.js';
+import { SysClassNetInterface, counterFiles, listInterfaces, operStatusCode, type LinkState } from './sys-class-net.js';
 
 export interface NicConfig {
   enabled: boolean;
@@ -119,9 +119,11 @@ export class NicSampler implements EventSampler {
       emit.counter('nic', 'carrier_changes', d.carrierChanges, tags, timeUs);
       emit.gauge('nic', 'speed_mbps', d.speedMbps, tags, timeUs);
       emit.gauge('nic', 'mtu', d.mtu, tags, timeUs);
-      for (const [field, value] of Object.entries(d.counters)) {
+      for (const field of counterFiles) {
+        const value = d.counters[field];
+        if (value === undefined) continue;
         emit.counter('nic', field, value, tags, timeUs);
-        const perSecond = this.#rates.rate(`${iface.name}/${field}`, value, atMs);
+        const perSecond = this.#rates.rate(iface.name, field, value, atMs);
         if (perSecond !== undefined) emit.gauge('nic', `${field}_per_s`, perSecond, tags, timeUs);
       }
     } catch (err) {

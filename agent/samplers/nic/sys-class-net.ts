@@ -59,6 +59,13 @@ export class SysClassNetInterface {
   readonly #speed: KeptFile;
   readonly #mtu: KeptFile;
   readonly #counters: [CounterName, KeptFile][];
+  /**
+   * Files the kernel refused (EINVAL: carrier while admin down, speed of a virtual NIC), with
+   * the operstate they were refused in: not asked again until the operstate changes, since a
+   * refusal is an exception built every second.
+   */
+  readonly #refusedIn = new Map<KeptFile, string>();
+  #lastOperstate = '';
 
   constructor(sysRoot: string, name: string) {
     this.name = name;
@@ -75,38 +82,43 @@ export class SysClassNetInterface {
   /** Throws when the interface is gone (its operstate cannot be read). */
   readLink(): LinkState {
     const operstate = this.#operstate.read().trim();
-    const carrier = readOr(this.#carrier, 0);
+    this.#lastOperstate = operstate;
+    const carrier = this.#readOr(this.#carrier, 0);
     return { operstate, carrier, up: operstate === 'up' || (operstate === 'unknown' && carrier === 1) };
   }
 
   readDetails(): InterfaceDetails {
     const counters: Partial<Record<CounterName, number>> = {};
-    for (const [name, file] of this.#counters) {
-      const v = readOr(file, Number.NaN);
+    for (let i = 0; i < this.#counters.length; i++) {
+      const [name, file] = this.#counters[i]!;
+      const v = this.#readOr(file, Number.NaN);
       if (Number.isFinite(v)) counters[name] = v;
     }
     return {
-      carrierChanges: readOr(this.#carrierChanges, 0),
-      speedMbps: readOr(this.#speed, -1),
-      mtu: readOr(this.#mtu, 0),
+      carrierChanges: this.#readOr(this.#carrierChanges, 0),
+      speedMbps: this.#readOr(this.#speed, -1),
+      mtu: this.#readOr(this.#mtu, 0),
       counters,
     };
+  }
+
+  /** An integer attribute, or `fallback` when the kernel refuses it (EINVAL) or it is absent. */
+  #readOr(file: KeptFile, fallback: number): number {
+    if (this.#refusedIn.get(file) === this.#lastOperstate) return fallback;
+    try {
+      const v = file.readInt();
+      this.#refusedIn.delete(file);
+      return Number.isNaN(v) ? fallback : v;
+    } catch (err) {
+      const code = errnoOf(err);
+      if (code === 'EINVAL') this.#refusedIn.set(file, this.#lastOperstate);
+      if (code === 'EINVAL' || code === 'ENOENT' || code === 'EOPNOTSUPP') return fallback;
+      throw err;
+    }
   }
 
   close(): void {
     for (const f of [this.#operstate, this.#carrier, this.#carrierChanges, this.#speed, this.#mtu]) f.close();
     for (const [, f] of this.#counters) f.close();
-  }
-}
-
-/** An integer attribute, or `fallback` when the kernel refuses it (EINVAL) or it is absent. */
-function readOr(file: KeptFile, fallback: number): number {
-  try {
-    const v = file.readInt();
-    return Number.isNaN(v) ? fallback : v;
-  } catch (err) {
-    const code = errnoOf(err);
-    if (code === 'EINVAL' || code === 'ENOENT' || code === 'EOPNOTSUPP') return fallback;
-    throw err;
   }
 }

@@ -32,36 +32,24 @@ interface Identity {
   watches: number[];
   firstSeenMs: number;
   checkedMs: number;
-  /** A matched process's stat and statm, kept open and re-read in place each scan. */
-  files?: MatchedFiles;
+  /** The last scan that listed it: one not listed by the current scan has gone. */
+  scan: number;
+  /** A matched process's stat, kept open and re-read in place each scan. */
+  stat?: KeptFile;
 }
 
 /**
  * pread on a kept /proc/<pid> descriptor fails (ESRCH) once that process is gone, even if its
- * pid is reused, so a kept file never reads another process. statm, not status: the kernel
- * formats one short line instead of ~55 (RSS = resident pages × page size).
+ * pid is reused, so a kept file never reads another process. stat alone gives CPU ticks and
+ * RSS (resident pages, the counter statm shows), so one read per matched process per scan.
  */
-class MatchedFiles {
-  readonly stat: KeptFile;
-  readonly statm: KeptFile;
-  constructor(procRoot: string, pid: number) {
-    this.stat = new KeptFile(join(procRoot, String(pid), 'stat'), 1024);
-    this.statm = new KeptFile(join(procRoot, String(pid), 'statm'), 256);
-  }
-  /** undefined once the process has gone. */
-  read(pageBytes: number): { stat: ProcStat; rssBytes: number } | undefined {
-    try {
-      const stat = parseStat(this.stat.read());
-      const resident = Number.parseInt(this.statm.read().split(' ')[1] ?? '', 10);
-      return stat && { stat, rssBytes: Number.isFinite(resident) ? resident * pageBytes : 0 };
-    } catch {
-      this.close();
-      return undefined;
-    }
-  }
-  close(): void {
-    this.stat.close();
-    this.statm.close();
+function readMatched(file: KeptFile, pageBytes: number): { stat: ProcStat; rssBytes: number } | undefined {
+  try {
+    const stat = parseStat(file.read());
+    return stat && { stat, rssBytes: Number.isFinite(stat.rssPages) ? stat.rssPages * pageBytes : 0 };
+  } catch {
+    file.close();
+    return undefined;
   }
 }
 
@@ -93,6 +81,7 @@ export class ProcessWatchSampler implements Sampler {
    */
   readonly #identity = new Map<number, Identity>();
   readonly #pageBytes: number;
+  #scans = 0;
 
   constructor(config: ProcessConfig, deps: Pick<SamplerDeps, 'clock' | 'procRoot'>) {
     this.#procRoot = deps.procRoot;
@@ -118,14 +107,16 @@ export class ProcessWatchSampler implements Sampler {
 
   #scan(pids: number[], nowMs: number): ScanMatch[] {
     const matches: ScanMatch[] = this.#watches.map(() => ({ pids: [], ticks: new Map(), rssBytes: 0 }));
-    const seen = new Set<number>();
-    for (const pid of pids) {
-      seen.add(pid);
+    const scan = ++this.#scans;
+    // Indexed loops and forEach: this runs over every process of the host every second, and
+    // for..of allocates an iterator result per step in code that is never optimised.
+    for (let p = 0; p < pids.length; p++) {
+      const pid = pids[p]!;
       let known = this.#identity.get(pid);
       if (!known || this.#stale(known, nowMs)) {
         const fresh = this.#identify(pid, known?.firstSeenMs ?? nowMs, nowMs);
-        if (known?.files && fresh?.watches.length) fresh.files = known.files;
-        else known?.files?.close();
+        if (known?.stat && fresh?.watches.length) fresh.stat = known.stat;
+        else known?.stat?.close();
         known = fresh;
         if (!known) {
           this.#identity.delete(pid);
@@ -133,10 +124,11 @@ export class ProcessWatchSampler implements Sampler {
         }
         this.#identity.set(pid, known);
       }
+      known.scan = scan;
       // Unmatched processes cost one readdir entry per scan: their stat is never read again.
       if (known.watches.length === 0) continue;
-      known.files ??= new MatchedFiles(this.#procRoot, pid);
-      const now = known.files.read(this.#pageBytes);
+      known.stat ??= new KeptFile(join(this.#procRoot, String(pid), 'stat'), 1024);
+      const now = readMatched(known.stat, this.#pageBytes);
       if (!now) {
         this.#identity.delete(pid); // gone (or its pid reused): identified afresh if listed again
         continue;
@@ -148,11 +140,11 @@ export class ProcessWatchSampler implements Sampler {
         match.rssBytes += now.rssBytes;
       }
     }
-    for (const [pid, known] of this.#identity) {
-      if (seen.has(pid)) continue;
-      known.files?.close();
+    this.#identity.forEach((known, pid) => {
+      if (known.scan === scan) return;
+      known.stat?.close();
       this.#identity.delete(pid);
-    }
+    });
     return matches;
   }
 
@@ -174,7 +166,7 @@ export class ProcessWatchSampler implements Sampler {
       const hit = watch.pattern ? cmdline !== undefined && cmdline !== '' && watch.pattern.test(cmdline) : watch.config.comm === stat.comm;
       if (hit) watches.push(i);
     });
-    return { watches, firstSeenMs, checkedMs: nowMs };
+    return { watches, firstSeenMs, checkedMs: nowMs, scan: this.#scans };
   }
 
   #report(watch: Watch, match: ScanMatch, nowMs: number, timeUs: number, emit: Emit): void {

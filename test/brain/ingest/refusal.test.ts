@@ -12,7 +12,8 @@ import { startAgent } from '../../../agent/main.js';
 import { parseBrainConfig } from '../../../brain/config.js';
 import { startBrain, type BrainHandle } from '../../../brain/main.js';
 import { silentLogger } from '../../../lib/log.js';
-import { IngestClient, PROTOCOL_VERSION, encodeBatch, ingestService, type BrainMessage, type IngestClientStream, type OutgoingAgentMessage } from '../../../proto/wire.js';
+import { IngestClient, ingestService, type IngestClientStream } from '../../../proto/ingest-service.js';
+import { PROTOCOL_VERSION, encodeBatch, type BrainMessage, type OutgoingAgentMessage } from '../../../proto/wire.js';
 import { scratchDir } from '../../helpers/floorwatch.js';
 import { waitFor } from '../../helpers/wait.js';
 

@@ -9,12 +9,13 @@ import { fixtures } from './helpers.js';
 const captured = (name: string): string => readFileSync(join(fixtures, 'proc', name), 'latin1');
 
 t.test('captured meminfo: kB values become bytes, page counts stay counts', async (t) => {
-  const m = parseMeminfo(captured('meminfo'));
+  const m = parseMeminfo(captured('meminfo'), ['MemTotal', 'Dirty', 'Writeback', 'HugePages_Total', 'Active(file)', 'NoSuchKey']);
   t.equal(m.get('MemTotal'), 24684096 * 1024);
   t.equal(m.get('Dirty'), 416 * 1024);
   t.equal(m.get('Writeback'), 0);
   t.equal(m.get('HugePages_Total'), 0, 'no kB suffix: a count');
   t.equal(m.get('Active(file)'), 175036 * 1024, 'parenthesised names keep their key');
+  t.notOk(m.has('NoSuchKey'), 'a name the file lacks is absent, not 0');
 });
 
 t.test('captured vmstat: only the wanted keys, as numbers', async (t) => {

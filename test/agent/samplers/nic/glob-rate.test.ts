@@ -7,14 +7,16 @@ t.test('globs: * ? and [..] match whole names; regex characters are literal', as
   t.same(['eth0', 'eth1', 'bond0', 'bond10', 'ens1f0', 'ens3f0', 'a.b', 'axb'].filter(f), ['eth0', 'bond0', 'ens1f0', 'a.b']);
 });
 
-t.test('rates: none on first sight, per second after, reset taken as increase, vanished keys pruned', async (t) => {
+t.test('rates: none on first sight, per second after, reset taken as increase, vanished counters pruned', async (t) => {
   const r = new RateTracker();
-  t.equal(r.rate('a', 100, 0), undefined);
-  t.equal(r.rate('a', 300, 500), 400);
-  t.equal(r.rate('a', 50, 1500), 50);
-  t.equal(r.rate('a', 60, 1500), undefined, 'no time passed');
+  t.equal(r.rate('eth0', 'rx_bytes', 100, 0), undefined);
+  t.equal(r.rate('eth0', 'rx_bytes', 300, 500), 400);
+  t.equal(r.rate('eth1', 'rx_bytes', 7, 500), undefined, 'another group is another counter');
+  t.equal(r.rate('eth0', 'rx_bytes', 50, 1500), 50);
+  t.equal(r.rate('eth0', 'rx_bytes', 60, 1500), undefined, 'no time passed');
   r.prune();
-  r.rate('b', 1, 2000);
+  r.rate('eth1', 'tx_bytes', 1, 2000);
   r.prune();
   t.equal(r.size, 1);
+  t.equal(r.rate('eth0', 'rx_bytes', 70, 3000), undefined, 'pruned: first sight again');
 });
