@@ -81,6 +81,7 @@ export class FeedHandler implements Component {
       term: 0,
       maxRecordsPerDatagram: cfg.delivery.max_records_per_datagram,
       ringDatagrams: cfg.delivery.ring_datagrams,
+      ringBytes: cfg.delivery.ring_bytes,
       dropFraction: this.#o.dropFraction ?? cfg.delivery.drop_fraction,
     });
     this.#sender.mute(true);
@@ -107,6 +108,10 @@ export class FeedHandler implements Component {
     await this.#io?.close();
   }
 
+  markSteadyState(): void {
+    this.#latency.markSteadyState();
+  }
+
   summary(): Record<string, unknown> {
     return {
       role: this.#pair.member.role,
@@ -117,7 +122,7 @@ export class FeedHandler implements Component {
       sender: this.#sender.counters,
       replayed: this.#replayed,
       replay_missing: this.#replayMissing,
-      latency_us: this.#latency.total.summary(),
+      ...this.#latency.summaries(),
     };
   }
 

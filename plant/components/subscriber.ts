@@ -101,6 +101,10 @@ export class Subscriber implements Component {
     await this.#io?.close();
   }
 
+  markSteadyState(): void {
+    this.#latency.markSteadyState();
+  }
+
   summary(): Record<string, unknown> {
     const gaps = this.#gaps();
     return {
@@ -113,7 +117,7 @@ export class Subscriber implements Component {
       stream_duplicates: this.#receiver.counters.duplicateRecords,
       ...this.#counts,
       stale_symbols: this.#stale().length,
-      latency_us: this.#latency.total.summary(),
+      ...this.#latency.summaries(),
     };
   }
 

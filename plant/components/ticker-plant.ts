@@ -18,7 +18,7 @@ import { SequencedSender } from '../reliable/sender.js';
 import { WindowedLatency } from '../stats/histogram.js';
 import { RateMeter } from '../stats/rate.js';
 import { hostMonoUs } from '../time.js';
-import { Flag, HEADER_BYTES, PacketType, encodeRange, type PacketHeader } from '../wire/packet.js';
+import { Flag, HEADER_BYTES, MAX_RECORDS_PER_DATAGRAM, PacketType, encodeRange, type PacketHeader } from '../wire/packet.js';
 import { RECORD_BYTES, recordTsUs } from '../wire/record.js';
 import { CurrentValueCache } from './current-value-cache.js';
 import { linkPair, type PairLink } from './pair-link.js';
@@ -63,7 +63,7 @@ export class TickerPlant implements Component {
     this.id = o.id;
     const d = o.cfg.delivery;
     this.#cache = new CurrentValueCache(o.cfg.symbols.count);
-    this.#inbound = new DatagramRing(d.ring_datagrams);
+    this.#inbound = new DatagramRing(d.ring_datagrams, d.ring_bytes, MAX_RECORDS_PER_DATAGRAM * RECORD_BYTES);
     this.#coalescer = new FlushCoalescer(o.clock, d.coalesce_ms);
     this.#symbolIndex = new Map(symbolNames(o.cfg).map((s, i) => [s, i]));
     this.#feedActivityAt = o.clock.monotonic();
@@ -122,6 +122,10 @@ export class TickerPlant implements Component {
     await this.#io?.close();
   }
 
+  markSteadyState(): void {
+    this.#latency.markSteadyState();
+  }
+
   summary(): Record<string, unknown> {
     return {
       role: this.#pair.member.role,
@@ -131,7 +135,7 @@ export class TickerPlant implements Component {
       subscribers: this.#subs.size,
       receiver: this.#receiver.counters,
       ...this.#counts,
-      latency_us: this.#latency.total.summary(),
+      ...this.#latency.summaries(),
     };
   }
 
@@ -165,7 +169,7 @@ export class TickerPlant implements Component {
     this.#in.add(count);
     this.#lastUpdateUs = this.#o.clock.nowUs();
     this.#cache.apply(body, count);
-    this.#inbound.push({ seq, count, datagram: body });
+    this.#inbound.push(seq, count, body);
     if (!this.isPrimary) return;
     for (const sub of this.#subs.values()) sub.forward(body, count, 0);
     this.#out.add(count * this.#subs.size);
@@ -238,6 +242,7 @@ export class TickerPlant implements Component {
       term: this.#pair.member.term,
       maxRecordsPerDatagram: cfg.delivery.max_records_per_datagram,
       ringDatagrams: cfg.delivery.ring_datagrams,
+      ringBytes: cfg.delivery.ring_bytes,
       dropFraction: this.#o.dropFraction ?? cfg.delivery.drop_fraction,
       scheduleFlush: this.#coalescer.schedule,
     });

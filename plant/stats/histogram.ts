@@ -80,15 +80,35 @@ function upperBoundOf(bucket: number): number {
   return (SUB_BUCKETS + sub + 1) * 2 ** power - 1;
 }
 
-/** A rolling window: percentiles of the last completed window, so health reports recent latency. */
+/**
+ * A rolling window: percentiles of the last completed window, so health reports recent latency;
+ * and the run's totals, split at the end of a declared warm-up (start-up: JIT, first bursts).
+ */
 export class WindowedLatency {
+  /** Since the end of the warm-up (the whole run when none was declared). */
   readonly total = new LatencyHistogram();
+  readonly #warmup = new LatencyHistogram();
   #current = new LatencyHistogram();
   #previous = new LatencyHistogram();
 
   record(us: number): void {
     this.total.record(us);
     this.#current.record(us);
+  }
+
+  /** What was measured so far was warm-up: kept apart, and `total` starts over. */
+  markSteadyState(): void {
+    this.#warmup.merge(this.total);
+    this.total.reset();
+  }
+
+  /** For a summary line: steady state, and when a warm-up was declared, it and the whole run too. */
+  summaries(): Record<string, Percentiles> {
+    if (this.#warmup.count === 0) return { latency_us: this.total.summary() };
+    const whole = new LatencyHistogram();
+    whole.merge(this.#warmup);
+    whole.merge(this.total);
+    return { latency_us: this.total.summary(), latency_warmup_us: this.#warmup.summary(), latency_whole_run_us: whole.summary() };
   }
 
   /** Closes the window; returns the percentiles of the window just closed (or the one before if empty). */

@@ -49,7 +49,7 @@ function link(opts: { ring?: number; lose?: (buf: Buffer, n: number) => boolean;
       pumping = false;
     },
   };
-  sender = new SequencedSender({ out, destinations: [DESK], epoch: 7, term: 1, maxRecordsPerDatagram: 4, ringDatagrams: opts.ring ?? 64, scheduleFlush: () => undefined });
+  sender = new SequencedSender({ out, destinations: [DESK], epoch: 7, term: 1, maxRecordsPerDatagram: 4, ringDatagrams: opts.ring ?? 64, ringBytes: 1 << 20, scheduleFlush: () => undefined });
   return { clock, sender, receiver, delivered };
 }
 
