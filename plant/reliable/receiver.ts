@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../lib/clock.js';
 import { hostMonoUs } from '../time.js';
-import { RECORD_BYTES, recordTsUs } from '../wire/record.js';
+import { RECORD_BYTES, recordTsUs, recordsView } from '../wire/record.js';
 
 export interface ReceiverOptions {
   clock: Clock;
@@ -140,7 +140,7 @@ export class SequencedReceiver {
   onData(seq: number, body: Buffer, count: number, flags: number): void {
     this.counters.datagrams++;
     this.#readSinceNak = true;
-    if (recordTsUs(body, (count - 1) * RECORD_BYTES) > this.#lastNakStampUs) this.#newerDataSinceNak = true;
+    if (recordTsUs(recordsView(body), (count - 1) * RECORD_BYTES) > this.#lastNakStampUs) this.#newerDataSinceNak = true;
     if (!this.#joined) this.#join(seq);
     const end = seq + count;
     if (end <= this.#expected) {
