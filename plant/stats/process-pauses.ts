@@ -45,11 +45,6 @@ export class ProcessPauses {
     this.#loopDelay.reset();
   }
 
-  stop(): void {
-    this.#observer.disconnect();
-    this.#loopDelay.disable();
-  }
-
   summary(): Record<string, unknown> {
     const round = (ms: number) => Math.round(ms * 100) / 100;
     const d = this.#loopDelay;
