@@ -112,12 +112,22 @@ async function throughput(rate: number): Promise<Row> {
   }
 }
 
+interface Pauses {
+  gc: Record<string, { count: number; total_ms: number; max_ms: number }>;
+  event_loop_delay_ms: Record<string, number> | null;
+  heap_used_mb: number;
+  external_mb: number;
+  warmup?: Pauses;
+}
+
 function pausesOf(s: Record<string, unknown>): string {
-  const p = s['process'] as { gc: Record<string, { count: number; total_ms: number; max_ms: number }>; event_loop_delay_ms: Record<string, number> | null; heap_used_mb: number; external_mb: number } | undefined;
+  const p = s['process'] as Pauses | undefined;
   if (!p) return '-';
-  const gc = Object.entries(p.gc).map(([k, t]) => `${k} ${t.count}× ${t.total_ms} ms (max ${t.max_ms})`).join(', ') || 'none';
+  const gc = (q: Pauses) => Object.entries(q.gc).map(([k, t]) => `${k} ${t.count}× ${t.total_ms} ms (max ${t.max_ms})`).join(', ') || 'none';
   const d = p.event_loop_delay_ms;
-  return `gc ${gc}; loop delay p99=${d?.['p99'] ?? '-'} max=${d?.['max'] ?? '-'} ms; heap ${p.heap_used_mb} MB, external ${p.external_mb} MB`;
+  const w = p.warmup;
+  const warm = w ? `; warm-up: gc ${gc(w)}, loop delay max ${w.event_loop_delay_ms?.['max'] ?? '-'} ms` : '';
+  return `gc ${gc(p)}; loop delay p99=${d?.['p99'] ?? '-'} max=${d?.['max'] ?? '-'} ms; heap ${p.heap_used_mb} MB, external ${p.external_mb} MB${warm}`;
 }
 
 function maxOver(sums: Record<string, unknown>[], key: string): number {

@@ -70,7 +70,7 @@ export function sendJson(out: DatagramOut, msg: object, to: Endpoint): void {
 export function runUntilSignal(components: Component[], log: Logger): void {
   const pauses = new ProcessPauses();
   process.on('SIGUSR2', () => {
-    pauses.reset();
+    pauses.markSteadyState();
     for (const c of components) c.markSteadyState?.();
   });
   let stopping = false;

@@ -39,8 +39,11 @@ export class ProcessPauses {
     this.#loopDelay.enable();
   }
 
-  /** Forgets what was seen so far (a benchmark's warm-up), keeps measuring. */
-  reset(): void {
+  #warmup: Record<string, unknown> | null = null;
+
+  /** What was seen so far was a benchmark's warm-up: kept as such, and measuring starts over. */
+  markSteadyState(): void {
+    this.#warmup = this.summary();
     this.#gc.clear();
     this.#loopDelay.reset();
   }
@@ -54,6 +57,7 @@ export class ProcessPauses {
       event_loop_delay_ms: d.count > 0 ? { p50: ms(d.percentile(50)), p99: ms(d.percentile(99)), max: ms(d.max) } : null,
       heap_used_mb: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
       external_mb: Math.round(process.memoryUsage().external / 2 ** 20),
+      ...(this.#warmup ? { warmup: this.#warmup } : {}),
     };
   }
 }
