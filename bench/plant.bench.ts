@@ -39,7 +39,7 @@ interface Row {
   warmup: string;
   /** GC pauses and event-loop delay per process over the steady state. */
   pauses: string;
-  /** CPU seconds per process over the measured span, by component. */
+  /** CPU seconds per process over the steady state, by component. */
   cpu: Record<string, number>;
   /** Latency from the provider to each feed handler and ticker plant (where a backlog builds). */
   hops: string;
