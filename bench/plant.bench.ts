@@ -2,7 +2,7 @@
  * Plant benchmark: updates/s through provider → feed handler → ticker plant → 10 desks on this
  * machine with end-to-end latency percentiles, then the distribution of fail-over times over
  * 20 SIGKILLs of the primary feed handler and 20 of the primary ticker plant.
- * Run: node --import tsx bench/plant.bench.ts [--rates 50000,100000] [--seconds 5] [--kills 20]
+ * Run: node --import tsx bench/plant.bench.ts [--rates 50000,100000] [--seconds 20] [--warmup-s 2] [--kills 20]
  *        [--desks-per-process 10] [--records-per-datagram 1000] [--coalesce-ms 2]
  * The 10 desks are 10 subscribers (own port, stream, NAK path, health each) run
  * --desks-per-process to a Node process; 1 gives the old 10 desk processes.
@@ -15,7 +15,9 @@ const arg = (name: string, dflt: string) => {
   return i > 0 ? (process.argv[i + 1] ?? dflt) : dflt;
 };
 const RATES = arg('rates', '50000,100000').split(',').filter(Boolean).map(Number);
-const SECONDS = Number(arg('seconds', '5'));
+const SECONDS = Number(arg('seconds', '20'));
+/** The first seconds of delivery are start-up (JIT, socket buffers filling, first bursts): reported apart. */
+const WARMUP_S = Number(arg('warmup-s', '2'));
 const KILLS = Number(arg('kills', '20'));
 const PAIRS = arg('pairs', 'fh,tp').split(',').filter((x): x is 'fh' | 'tp' => x === 'fh' || x === 'tp');
 const DESKS = 10;
@@ -32,7 +34,12 @@ interface Row {
   p999: number;
   max: number;
   unrecoverable: number;
-  /** CPU seconds per process over the measured span, by component. */
+  duplicates: number;
+  /** Warm-up and whole-run percentiles, printed beside the steady state. */
+  warmup: string;
+  /** GC pauses and event-loop delay per process over the steady state. */
+  pauses: string;
+  /** CPU seconds per process over the steady state, by component. */
   cpu: Record<string, number>;
   /** Latency from the provider to each feed handler and ticker plant (where a backlog builds). */
   hops: string;
@@ -54,6 +61,8 @@ async function throughput(rate: number): Promise<Row> {
     await plant.startDistribution({}, 60_000);
     plant.startProvider();
     const firstAt = await waitFor('first update at a desk', () => ((plant.hb('ws-1')?.seq ?? 0) > 0 ? Date.now() : undefined), { timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
+    for (const c of new Set(plant.procs.values())) c.proc.kill('SIGUSR2');
     const cpuAtStart = cpuByProcess(plant);
     const ids = Array.from({ length: DESKS }, (_, i) => `ws-${i + 1}`);
     // Done when every desk holds the last update, or has stopped moving for 3 s.
@@ -73,7 +82,10 @@ async function throughput(rate: number): Promise<Row> {
     const cpu = Object.fromEntries([...cpuAtEnd].map(([name, s]) => [name, s - (cpuAtStart.get(name) ?? 0)]));
     const sums = await Promise.all(ids.map((id) => plant.procs.get(id)!.stop(id)));
     const hops = await Promise.all(['fh-a', 'fh-b', 'tp-a', 'tp-b'].map(async (id) => [id, await plant.procs.get(id)!.stop()] as const));
+    const provider = await plant.procs.get('provider')!.stop();
     const lat = sums.map((s) => s['latency_us'] as Record<string, number>);
+    const warm = sums.map((s) => (s['latency_warmup_us'] ?? {}) as Record<string, number>);
+    const whole = sums.map((s) => (s['latency_whole_run_us'] ?? s['latency_us']) as Record<string, number>);
     const updates = sums.map((s) => s['updates'] as number);
     const worst = (k: string) => Math.max(...lat.map((l) => l[k] ?? 0));
     return {
@@ -85,6 +97,9 @@ async function throughput(rate: number): Promise<Row> {
       p999: worst('p999'),
       max: worst('max'),
       unrecoverable: sums.reduce((a, s) => a + (s['unrecoverable_records'] as number), 0),
+      duplicates: sums.reduce((a, s) => a + Number(s['duplicates'] ?? 0) + Number(s['stream_duplicates'] ?? 0), 0),
+      warmup: `warm-up (first ${WARMUP_S} s) p50=${Math.max(...warm.map((l) => l['p50'] ?? 0))} p99=${Math.max(...warm.map((l) => l['p99'] ?? 0))} max=${Math.max(...warm.map((l) => l['max'] ?? 0))}; whole run incl. warm-up p50=${Math.max(...whole.map((l) => l['p50'] ?? 0))} p99=${Math.max(...whole.map((l) => l['p99'] ?? 0))} p99.9=${Math.max(...whole.map((l) => l['p999'] ?? 0))}`,
+      pauses: [['desks', sums[0]!] as const, ...hops, ['provider', provider] as const].map(([id, s]) => `${id}: ${pausesOf(s)}`).join('\n  '),
       cpu,
       churn: `desk max stream_switches=${maxOver(sums, 'stream_switches')} midway_joins=${maxOver(sums, 'midway_joins')} duplicates=${maxOver(sums, 'duplicates')} lost_updates=${maxOver(sums, 'lost_updates')} stream_gaps_unrecoverable=${maxOver(sums, 'gaps_unrecoverable')}; ${hops.map(([id, s]) => `${id}: takeovers=${String(s['failovers'])} resyncs=${String(s['resyncs'] ?? '-')} unrecoverable_in=${String((s['receiver'] as Record<string, unknown>)['unrecoverableRecords'])}`).join(', ')}`,
       hops: hops.map(([id, s]) => {
@@ -95,6 +110,24 @@ async function throughput(rate: number): Promise<Row> {
   } finally {
     await plant.stopAll();
   }
+}
+
+interface Pauses {
+  gc: Record<string, { count: number; total_ms: number; max_ms: number }>;
+  event_loop_delay_ms: Record<string, number> | null;
+  heap_used_mb: number;
+  external_mb: number;
+  warmup?: Pauses;
+}
+
+function pausesOf(s: Record<string, unknown>): string {
+  const p = s['process'] as Pauses | undefined;
+  if (!p) return '-';
+  const gc = (q: Pauses) => Object.entries(q.gc).map(([k, t]) => `${k} ${t.count}× ${t.total_ms} ms (max ${t.max_ms})`).join(', ') || 'none';
+  const d = p.event_loop_delay_ms;
+  const w = p.warmup;
+  const warm = w ? `; warm-up: gc ${gc(w)}, loop delay max ${w.event_loop_delay_ms?.['max'] ?? '-'} ms` : '';
+  return `gc ${gc(p)}; loop delay p99=${d?.['p99'] ?? '-'} max=${d?.['max'] ?? '-'} ms; heap ${p.heap_used_mb} MB, external ${p.external_mb} MB${warm}`;
 }
 
 function maxOver(sums: Record<string, unknown>[], key: string): number {
@@ -150,13 +183,16 @@ const pct = (xs: number[], p: number) => {
 };
 
 process.stdout.write(`plant benchmark: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${DESKS} desks (${DESKS_PER_PROCESS} per process), up to ${RECORDS_PER_DATAGRAM} records per datagram, desk streams coalesced ${COALESCE_MS} ms, ${SECONDS} s per rate, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n\n`);
-process.stdout.write('offered/s  delivered/s/desk  complete  p50_us  p99_us  p99.9_us  max_us  unrecoverable\n');
+process.stdout.write(`steady state: latency from ${WARMUP_S} s after the first update to the end (warm-up and whole run printed below each row)\n`);
+process.stdout.write('offered/s  delivered/s/desk  complete  p50_us  p99_us  p99.9_us  max_us  unrecoverable  duplicates\n');
 for (const rate of RATES) {
   const r = await throughput(rate);
-  process.stdout.write(`${String(r.rate).padStart(9)}  ${String(r.perDesk).padStart(16)}  ${r.complete.padStart(8)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.p999).padStart(8)}  ${String(r.max).padStart(6)}  ${String(r.unrecoverable).padStart(13)}\n`);
+  process.stdout.write(`${String(r.rate).padStart(9)}  ${String(r.perDesk).padStart(16)}  ${r.complete.padStart(8)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.p999).padStart(8)}  ${String(r.max).padStart(6)}  ${String(r.unrecoverable).padStart(13)}  ${String(r.duplicates).padStart(10)}\n`);
+  process.stdout.write(`  ${r.warmup}\n`);
   process.stdout.write(`  provider → hop latency µs: ${r.hops}\n`);
   process.stdout.write(`  ${r.churn}\n`);
-  process.stdout.write(`  CPU s over the run: ${Object.entries(r.cpu).map(([k, v]) => `${k}=${v.toFixed(2)}`).join(' ')}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+  process.stdout.write(`  steady-state pauses per process:\n  ${r.pauses}\n`);
+  process.stdout.write(`  CPU s over the steady state: ${Object.entries(r.cpu).map(([k, v]) => `${k}=${v.toFixed(2)}`).join(' ')}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
 }
 process.stdout.write(`\nfail-over time after SIGKILL of the primary (pair heartbeat 25 ms, takeover after 4 missed; target < 3 health intervals = 300 ms), ${KILLS} kills each:\n`);
 for (const pair of PAIRS) {

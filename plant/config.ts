@@ -25,6 +25,7 @@ export interface PlantConfig {
     max_records_per_datagram: number;
     coalesce_ms: number;
     ring_datagrams: number;
+    ring_bytes: number;
     nak_retry_ms: number;
     max_nak_retries: number;
     max_held_records: number;
@@ -103,6 +104,8 @@ export const plantSchema = {
         // Ticker plant → desks: a busy stream's datagrams leave at most this often (0: at the end of every event-loop turn).
         coalesce_ms: { ...int(0, 0), maximum: 100 },
         ring_datagrams: int(16, 8192),
+        // Each stream's retransmission ring is one slab of this many bytes (16 MiB: 3 s of a 100,000/s stream).
+        ring_bytes: { ...int(65536, 16777216), maximum: 1073741824 },
         nak_retry_ms: int(1, 15),
         max_nak_retries: int(1, 40),
         max_held_records: int(64, 262144),

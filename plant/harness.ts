@@ -10,8 +10,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { HealthListener } from './health/listener.js';
+import { PLANT_NODE_FLAGS } from './launcher.js';
 import type { HealthHeartbeat } from './health/types.js';
 import { hostMonoUs } from './time.js';
+
+/**
+ * Diagnostics for a benchmark or test run: FW_PLANT_NODE_ARGS adds node flags to every plant
+ * process (e.g. `--trace-gc --trace-incremental-marking`), FW_PLANT_LOG_DIR keeps each one's
+ * output in a file when it exits.
+ */
+const DIAGNOSTIC_NODE_ARGS = process.env['FW_PLANT_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
 
 const MAIN = fileURLToPath(new URL(`./main.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
 
@@ -90,7 +98,10 @@ export class PlantHarness {
   }
 
   start(name: string, args: string[]): RunningComponent {
-    const c = new RunningComponent(spawn(process.execPath, [...(MAIN.endsWith('.ts') ? ['--import', 'tsx'] : []), MAIN, ...args, '--config', this.file], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const nodeArgs = [...PLANT_NODE_FLAGS, ...DIAGNOSTIC_NODE_ARGS, ...(MAIN.endsWith('.ts') ? ['--import', 'tsx'] : [])];
+    const c = new RunningComponent(spawn(process.execPath, [...nodeArgs, MAIN, ...args, '--config', this.file], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const logDir = process.env['FW_PLANT_LOG_DIR'];
+    if (logDir) void c.exited.then(() => writeFileSync(join(logDir, `${name}-${c.proc.pid}.log`), c.stdout + c.stderr));
     this.procs.set(name, c);
     return c;
   }

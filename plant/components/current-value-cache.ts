@@ -3,7 +3,7 @@
  * symbol, "necessitated by the need to supply the latest quote for a particular symbol —
  * essentially the instant it is subscribed to" (the paper).
  */
-import { RECORD_BYTES, recordSymbol } from '../wire/record.js';
+import { RECORD_BYTES, recordSymbol, recordsView } from '../wire/record.js';
 
 export class CurrentValueCache {
   readonly #records: Buffer;
@@ -21,9 +21,10 @@ export class CurrentValueCache {
   }
 
   apply(body: Buffer, count: number): void {
+    const records = recordsView(body);
     for (let i = 0; i < count; i++) {
       const off = i * RECORD_BYTES;
-      const s = recordSymbol(body, off);
+      const s = recordSymbol(records, off);
       if (s >= this.symbolCount) {
         this.badSymbols++;
         continue;

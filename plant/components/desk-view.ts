@@ -4,7 +4,7 @@
  * desk taking every symbol), duplicates dropped, and whether the current value came first.
  */
 import { Flag } from '../wire/packet.js';
-import { RECORD_BYTES, recordFeedSeq, recordSymbol, recordSymbolSeq, recordTsUs } from '../wire/record.js';
+import { RECORD_BYTES, recordFeedSeq, recordSymbol, recordSymbolSeq, recordTsUs, recordsView } from '../wire/record.js';
 import type { LatencyHistogram, WindowedLatency } from '../stats/histogram.js';
 
 export interface DeskCounts {
@@ -60,14 +60,15 @@ export class DeskView {
 
   accept(body: Buffer, count: number, flags: number, nowMonoUs: number, nowMs: number): void {
     const snapshot = (flags & Flag.snapshot) !== 0;
+    const records = recordsView(body);
     for (let i = 0; i < count; i++) {
       const off = i * RECORD_BYTES;
-      const sym = recordSymbol(body, off);
+      const sym = recordSymbol(records, off);
       if (this.#wanted[sym] !== 1) {
         this.counts.unexpected_symbols++;
         continue;
       }
-      const symSeq = recordSymbolSeq(body, off);
+      const symSeq = recordSymbolSeq(records, off);
       const last = this.#lastSymbolSeq[sym]!;
       if (symSeq <= last) {
         this.counts.duplicates++;
@@ -80,12 +81,12 @@ export class DeskView {
       }
       this.#lastSymbolSeq[sym] = symSeq;
       this.#lastUpdateMs[sym] = nowMs;
-      const feedSeq = recordFeedSeq(body, off);
+      const feedSeq = recordFeedSeq(records, off);
       if (snapshot) {
         this.counts.snapshot_records++;
       } else {
         this.counts.updates++;
-        this.latency.record(nowMonoUs - recordTsUs(body, off));
+        this.latency.record(nowMonoUs - recordTsUs(records, off));
         if (this.all && this.position > 0 && feedSeq !== this.position + 1) this.counts.feed_seq_breaks++;
         if (this.counts.first_feed_seq === 0) this.counts.first_feed_seq = feedSeq;
         this.counts.last_feed_seq = feedSeq;

@@ -16,7 +16,7 @@ import { WindowedLatency } from '../stats/histogram.js';
 import { RateMeter } from '../stats/rate.js';
 import { hostMonoUs } from '../time.js';
 import { Flag, PacketType, HEADER_BYTES, encodeRange, type PacketHeader } from '../wire/packet.js';
-import { RECORD_BYTES, recordTsUs } from '../wire/record.js';
+import { RECORD_BYTES, recordTsUs, recordsView } from '../wire/record.js';
 import { linkPair, type PairLink } from './pair-link.js';
 import { openSocket, type Component, type OpenSocket } from './runtime.js';
 
@@ -81,6 +81,7 @@ export class FeedHandler implements Component {
       term: 0,
       maxRecordsPerDatagram: cfg.delivery.max_records_per_datagram,
       ringDatagrams: cfg.delivery.ring_datagrams,
+      ringBytes: cfg.delivery.ring_bytes,
       dropFraction: this.#o.dropFraction ?? cfg.delivery.drop_fraction,
     });
     this.#sender.mute(true);
@@ -107,6 +108,10 @@ export class FeedHandler implements Component {
     await this.#io?.close();
   }
 
+  markSteadyState(): void {
+    this.#latency.markSteadyState();
+  }
+
   summary(): Record<string, unknown> {
     return {
       role: this.#pair.member.role,
@@ -117,7 +122,7 @@ export class FeedHandler implements Component {
       sender: this.#sender.counters,
       replayed: this.#replayed,
       replay_missing: this.#replayMissing,
-      latency_us: this.#latency.total.summary(),
+      ...this.#latency.summaries(),
     };
   }
 
@@ -140,7 +145,8 @@ export class FeedHandler implements Component {
   #relay(seq: number, body: Buffer, count: number): void {
     const now = hostMonoUs();
     // The join backlog of a restarted member is history: its age is not this hop's latency.
-    for (let i = Math.max(0, this.#receiver.joinPoint - seq); i < count; i++) this.#latency.record(now - recordTsUs(body, i * RECORD_BYTES));
+    const records = recordsView(body);
+    for (let i = Math.max(0, this.#receiver.joinPoint - seq); i < count; i++) this.#latency.record(now - recordTsUs(records, i * RECORD_BYTES));
     this.#in.add(count);
     this.#lastUpdateUs = this.#o.clock.nowUs();
     this.#sender.appendAt(seq, body, count);

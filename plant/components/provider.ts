@@ -116,6 +116,7 @@ export class Provider implements Component {
       term: 0,
       maxRecordsPerDatagram: cfg.delivery.max_records_per_datagram,
       ringDatagrams: cfg.delivery.ring_datagrams,
+      ringBytes: cfg.delivery.ring_bytes,
       dropFraction: this.#o.dropFraction ?? cfg.delivery.drop_fraction,
     });
     return { name: line.name, io, sender, outageUntil: 0, skipRemaining: 0, skipped: 0 };

@@ -2,6 +2,7 @@
 import type { Socket, RemoteInfo } from 'node:dgram';
 import type { Logger } from '../../lib/log.js';
 import { bindUdp, socketOut, type DatagramOut, type Endpoint } from '../net/udp.js';
+import { ProcessPauses } from '../stats/process-pauses.js';
 import { isBinaryPacket, readHeader, type PacketHeader } from '../wire/packet.js';
 
 export interface Component {
@@ -10,6 +11,8 @@ export interface Component {
   stop(): Promise<void>;
   /** Counts for the one-line JSON printed on SIGTERM. */
   summary(): Record<string, unknown>;
+  /** The end of a benchmark's warm-up (SIGUSR2): latency measured from here on is steady state. */
+  markSteadyState?(): void;
 }
 
 export interface Handlers {
@@ -61,15 +64,22 @@ export function sendJson(out: DatagramOut, msg: object, to: Endpoint): void {
 
 /**
  * Runs until SIGTERM/SIGINT, then stops the components and prints each one's summary as one
- * JSON line (a process may run several desks).
+ * JSON line (a process may run several desks), with the process's GC pauses and event-loop
+ * delay. SIGUSR2 ends a benchmark's warm-up: those and the latency histograms start over.
  */
 export function runUntilSignal(components: Component[], log: Logger): void {
+  const pauses = new ProcessPauses();
+  process.on('SIGUSR2', () => {
+    pauses.markSteadyState();
+    for (const c of components) c.markSteadyState?.();
+  });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     void Promise.all(components.map((c) => c.stop().catch((err: unknown) => log.error({ err, component: c.id }, 'stop failed')))).finally(() => {
-      const lines = components.map((c) => JSON.stringify({ component: c.id, signal, ...c.summary() }) + '\n');
+      const processPauses = pauses.summary();
+      const lines = components.map((c) => JSON.stringify({ component: c.id, signal, ...c.summary(), process: processPauses }) + '\n');
       process.stdout.write(lines.join(''), () => process.exit(0));
     });
   };

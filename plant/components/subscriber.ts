@@ -9,7 +9,7 @@ import type { Clock, Timer } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { healthTargets, symbolNames, type PlantConfig } from '../config.js';
 import { HealthPublisher, type HealthBody } from '../health/publisher.js';
-import { endpointKey, type Endpoint } from '../net/udp.js';
+import type { Endpoint } from '../net/udp.js';
 import { SequencedReceiver } from '../reliable/receiver.js';
 import { WindowedLatency } from '../stats/histogram.js';
 import { RateMeter } from '../stats/rate.js';
@@ -101,6 +101,10 @@ export class Subscriber implements Component {
     await this.#io?.close();
   }
 
+  markSteadyState(): void {
+    this.#latency.markSteadyState();
+  }
+
   summary(): Record<string, unknown> {
     const gaps = this.#gaps();
     return {
@@ -113,7 +117,7 @@ export class Subscriber implements Component {
       stream_duplicates: this.#receiver.counters.duplicateRecords,
       ...this.#counts,
       stale_symbols: this.#stale().length,
-      latency_us: this.#latency.total.summary(),
+      ...this.#latency.summaries(),
     };
   }
 
@@ -197,7 +201,7 @@ export class Subscriber implements Component {
    */
   #follows(h: PacketHeader, from: Endpoint): boolean {
     const cur = this.#stream;
-    const sameSource = cur !== null && endpointKey(cur.source) === endpointKey(from);
+    const sameSource = cur !== null && cur.source.port === from.port && cur.source.host === from.host;
     if (cur && cur.epoch === h.epoch && sameSource) return true;
     if (h.type === PacketType.gap) return false;
     // A plant serves one stream per desk: a new epoch from the same source replaces the old one.

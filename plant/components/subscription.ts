@@ -4,7 +4,7 @@
  */
 import type { Endpoint } from '../net/udp.js';
 import type { SequencedSender } from '../reliable/sender.js';
-import { RECORD_BYTES, recordSymbol } from '../wire/record.js';
+import { RECORD_BYTES, recordSymbol, recordsView } from '../wire/record.js';
 
 export interface SubscribeMessage {
   t: 'sub';
@@ -80,9 +80,10 @@ export class Subscription {
       s.append(body, count, flags);
       return;
     }
+    const records = recordsView(body);
     for (let i = 0; i < count; i++) {
       const off = i * RECORD_BYTES;
-      if (this.#wanted[recordSymbol(body, off)] === 1) s.append(body.subarray(off, off + RECORD_BYTES), 1, flags);
+      if (this.#wanted[recordSymbol(records, off)] === 1) s.append(body.subarray(off, off + RECORD_BYTES), 1, flags);
     }
   }
 }

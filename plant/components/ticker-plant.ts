@@ -18,8 +18,8 @@ import { SequencedSender } from '../reliable/sender.js';
 import { WindowedLatency } from '../stats/histogram.js';
 import { RateMeter } from '../stats/rate.js';
 import { hostMonoUs } from '../time.js';
-import { Flag, HEADER_BYTES, PacketType, encodeRange, type PacketHeader } from '../wire/packet.js';
-import { RECORD_BYTES, recordTsUs } from '../wire/record.js';
+import { Flag, HEADER_BYTES, MAX_RECORDS_PER_DATAGRAM, PacketType, encodeRange, type PacketHeader } from '../wire/packet.js';
+import { RECORD_BYTES, recordTsUs, recordsView } from '../wire/record.js';
 import { CurrentValueCache } from './current-value-cache.js';
 import { linkPair, type PairLink } from './pair-link.js';
 import { openSocket, randomEpoch, type Component, type OpenSocket } from './runtime.js';
@@ -63,7 +63,7 @@ export class TickerPlant implements Component {
     this.id = o.id;
     const d = o.cfg.delivery;
     this.#cache = new CurrentValueCache(o.cfg.symbols.count);
-    this.#inbound = new DatagramRing(d.ring_datagrams);
+    this.#inbound = new DatagramRing(d.ring_datagrams, d.ring_bytes, MAX_RECORDS_PER_DATAGRAM * RECORD_BYTES);
     this.#coalescer = new FlushCoalescer(o.clock, d.coalesce_ms);
     this.#symbolIndex = new Map(symbolNames(o.cfg).map((s, i) => [s, i]));
     this.#feedActivityAt = o.clock.monotonic();
@@ -122,6 +122,10 @@ export class TickerPlant implements Component {
     await this.#io?.close();
   }
 
+  markSteadyState(): void {
+    this.#latency.markSteadyState();
+  }
+
   summary(): Record<string, unknown> {
     return {
       role: this.#pair.member.role,
@@ -131,7 +135,7 @@ export class TickerPlant implements Component {
       subscribers: this.#subs.size,
       receiver: this.#receiver.counters,
       ...this.#counts,
-      latency_us: this.#latency.total.summary(),
+      ...this.#latency.summaries(),
     };
   }
 
@@ -161,11 +165,12 @@ export class TickerPlant implements Component {
   #apply(seq: number, body: Buffer, count: number): void {
     const now = hostMonoUs();
     // The join backlog of a restarted member is history: its age is not this hop's latency.
-    for (let i = Math.max(0, this.#receiver.joinPoint - seq); i < count; i++) this.#latency.record(now - recordTsUs(body, i * RECORD_BYTES));
+    const records = recordsView(body);
+    for (let i = Math.max(0, this.#receiver.joinPoint - seq); i < count; i++) this.#latency.record(now - recordTsUs(records, i * RECORD_BYTES));
     this.#in.add(count);
     this.#lastUpdateUs = this.#o.clock.nowUs();
     this.#cache.apply(body, count);
-    this.#inbound.push({ seq, count, datagram: body });
+    this.#inbound.push(seq, count, body);
     if (!this.isPrimary) return;
     for (const sub of this.#subs.values()) sub.forward(body, count, 0);
     this.#out.add(count * this.#subs.size);
@@ -238,6 +243,7 @@ export class TickerPlant implements Component {
       term: this.#pair.member.term,
       maxRecordsPerDatagram: cfg.delivery.max_records_per_datagram,
       ringDatagrams: cfg.delivery.ring_datagrams,
+      ringBytes: cfg.delivery.ring_bytes,
       dropFraction: this.#o.dropFraction ?? cfg.delivery.drop_fraction,
       scheduleFlush: this.#coalescer.schedule,
     });

@@ -4,15 +4,25 @@
  * unrecoverable gap so one lost datagram can never stall the stream for good.
  */
 import type { Clock } from '../../lib/clock.js';
-import { RECORD_BYTES } from '../wire/record.js';
+import { hostMonoUs } from '../time.js';
+import { RECORD_BYTES, recordTsUs, recordsView } from '../wire/record.js';
 
 export interface ReceiverOptions {
   clock: Clock;
   /** Where the stream is expected to start (a feed starts at 1). */
   firstSeq?: number;
   nakRetryMs: number;
-  /** NAK rounds without progress before the hole is declared unrecoverable. */
+  /**
+   * Fruitless NAK rounds before the hole is declared unrecoverable. A round is fruitless only
+   * when its answer is overdue: data the sender produced after the NAK went out has been read
+   * (its retransmission, sent on the same path, would have come first), or nothing at all was
+   * read (a quiet stream). A receiver working through a backlog in its socket reads only older
+   * data, its NAK's answer still queued behind it, and waiting costs it no round. So the budget
+   * is maxNakRetries × nakRetryMs of time in which the answer could have been read.
+   */
   maxNakRetries: number;
+  /** The host-monotonic µs clock that stamps records at the provider (tests inject their own). */
+  stampUs?: () => number;
   /** Bound on records held out of order; beyond it early datagrams are dropped (and counted). */
   maxHeldRecords: number;
   sendNak: (from: number, to: number) => void;
@@ -85,6 +95,10 @@ export class SequencedReceiver {
   #stuckAt = -1;
   #nakRounds = 0;
   #lastNakAt = -Infinity;
+  /** Stamp clock at the last NAK, and what has been read since: whether its answer is overdue. */
+  #lastNakStampUs = 0;
+  #readSinceNak = false;
+  #newerDataSinceNak = false;
   /** Highest seq asked for so far: the repair window moves on from here as the hole fills. */
   #requestedTo = 0;
 
@@ -125,6 +139,8 @@ export class SequencedReceiver {
 
   onData(seq: number, body: Buffer, count: number, flags: number): void {
     this.counters.datagrams++;
+    this.#readSinceNak = true;
+    if (recordTsUs(recordsView(body), (count - 1) * RECORD_BYTES) > this.#lastNakStampUs) this.#newerDataSinceNak = true;
     if (!this.#joined) this.#join(seq);
     const end = seq + count;
     if (end <= this.#expected) {
@@ -159,6 +175,7 @@ export class SequencedReceiver {
 
   /** The sender's next seq: a lost tail becomes a visible hole. */
   onPosition(nextSeq: number): void {
+    this.#readSinceNak = true;
     if (!this.#joined) this.#join(nextSeq);
     if (nextSeq > this.#known) {
       this.#newHole(this.#known, nextSeq - 1);
@@ -166,11 +183,12 @@ export class SequencedReceiver {
     }
   }
 
-  /** Called on a timer: re-NAK a hole that made no progress, or give it up after the limit. */
+  /** Called on a timer: re-NAK a hole whose answer is overdue, or give it up after the limit. */
   tick(): void {
     if (!this.hasGap) return;
     const now = this.#opts.clock.monotonic();
     if (now - this.#lastNakAt < this.#opts.nakRetryMs) return;
+    if (this.#readSinceNak && !this.#newerDataSinceNak) return;
     if (this.#nakRounds >= this.#opts.maxNakRetries) {
       this.#giveUp();
       return;
@@ -204,6 +222,9 @@ export class SequencedReceiver {
     if (last < from) return;
     this.counters.naksSent++;
     this.#lastNakAt = this.#opts.clock.monotonic();
+    this.#lastNakStampUs = (this.#opts.stampUs ?? hostMonoUs)();
+    this.#readSinceNak = false;
+    this.#newerDataSinceNak = false;
     this.#requestedTo = Math.max(this.#requestedTo, last);
     this.#opts.sendNak(from, last);
   }

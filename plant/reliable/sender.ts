@@ -17,6 +17,8 @@ export interface SenderOptions {
   firstSeq?: number;
   maxRecordsPerDatagram: number;
   ringDatagrams: number;
+  /** The ring's slab: how many bytes of recent datagrams a NAK can still be answered from. */
+  ringBytes: number;
   /** Fault injection: this fraction of first transmissions is silently not sent. */
   dropFraction?: number;
   random?: () => number;
@@ -48,8 +50,8 @@ export class SequencedSender {
   #nextSeq: number;
   /**
    * Records queued for the next datagram, as references to the caller's buffers (which are
-   * never written after they are handed over): the datagram is sized and copied once, at flush,
-   * so a short datagram does not pin a buffer sized for the longest one in the ring.
+   * never written after they are handed over): the datagram is built once, at flush, straight
+   * into the ring's slab at its exact size.
    */
   #pending: Buffer[] = [];
   #pendingSeq = 0;
@@ -64,7 +66,7 @@ export class SequencedSender {
     this.#opts = opts;
     this.#destinations = [...opts.destinations];
     this.#nextSeq = opts.firstSeq ?? 1;
-    this.ring = new DatagramRing(opts.ringDatagrams);
+    this.ring = new DatagramRing(opts.ringDatagrams, opts.ringBytes, HEADER_BYTES + opts.maxRecordsPerDatagram * RECORD_BYTES);
     this.term = opts.term;
   }
 
@@ -134,7 +136,7 @@ export class SequencedSender {
 
   flush(): void {
     if (this.#pendingCount === 0) return;
-    const datagram = Buffer.allocUnsafe(HEADER_BYTES + this.#pendingCount * RECORD_BYTES);
+    const datagram = this.ring.reserve(this.#pendingSeq, this.#pendingCount, HEADER_BYTES + this.#pendingCount * RECORD_BYTES);
     let at = HEADER_BYTES;
     for (const chunk of this.#pending) at += chunk.copy(datagram, at);
     writeHeader(datagram, {
@@ -145,9 +147,8 @@ export class SequencedSender {
       term: this.term,
       seq: this.#pendingSeq,
     });
-    this.ring.push({ seq: this.#pendingSeq, count: this.#pendingCount, datagram });
     const lastSeq = this.#pendingSeq + this.#pendingCount - 1;
-    this.#pending = [];
+    this.#pending.length = 0;
     this.#pendingCount = 0;
     if (this.#muted) return;
     this.#lastSentSeq = lastSeq;

@@ -64,12 +64,18 @@ export class LatencyHistogram {
   }
 }
 
+/** Integer arithmetic only: this runs for every update at every desk (a million a second in the benchmark's desk process). */
 function bucketOf(us: number): number {
-  const v = Math.floor(us);
+  if (us >= 2 ** 31) return slowBucketOf(us);
+  const v = us | 0;
   if (v < SUB_BUCKETS) return v;
-  const log2 = v < 2 ** 32 ? 31 - Math.clz32(v) : Math.floor(Math.log2(v));
-  const power = Math.min(MAX_POWER - 1, log2 - 4);
-  const sub = Math.floor(v / 2 ** power) - SUB_BUCKETS;
+  const power = 27 - Math.clz32(v); // log2(v) - 4
+  return ((power + 1) << 4) + ((v >>> power) - SUB_BUCKETS);
+}
+
+function slowBucketOf(us: number): number {
+  const power = Math.min(MAX_POWER - 1, Math.floor(Math.log2(us)) - 4);
+  const sub = Math.floor(us / 2 ** power) - SUB_BUCKETS;
   return power * SUB_BUCKETS + SUB_BUCKETS + Math.min(sub, SUB_BUCKETS - 1);
 }
 
@@ -80,23 +86,51 @@ function upperBoundOf(bucket: number): number {
   return (SUB_BUCKETS + sub + 1) * 2 ** power - 1;
 }
 
-/** A rolling window: percentiles of the last completed window, so health reports recent latency. */
+/**
+ * A rolling window: percentiles of the last completed window, so health reports recent latency;
+ * and the run's totals, split at the end of a declared warm-up (start-up: JIT, first bursts).
+ * A sample is recorded once, in the current window, which joins the totals when it closes.
+ */
 export class WindowedLatency {
-  readonly total = new LatencyHistogram();
+  /** Closed windows since the end of the warm-up (the whole run when none was declared). */
+  readonly #total = new LatencyHistogram();
+  readonly #warmup = new LatencyHistogram();
   #current = new LatencyHistogram();
   #previous = new LatencyHistogram();
 
   record(us: number): void {
-    this.total.record(us);
     this.#current.record(us);
   }
 
   /** Closes the window; returns the percentiles of the window just closed (or the one before if empty). */
   roll(): Percentiles {
     if (this.#current.count > 0) {
+      this.#total.merge(this.#current);
       [this.#previous, this.#current] = [this.#current, this.#previous];
       this.#current.reset();
     }
     return this.#previous.summary();
   }
+
+  /** What was measured so far was warm-up: kept apart, and the totals start over. */
+  markSteadyState(): void {
+    this.#warmup.merge(this.#total);
+    this.#warmup.merge(this.#current);
+    this.#total.reset();
+    this.#current.reset();
+  }
+
+  /** For a summary line: steady state, and when a warm-up was declared, it and the whole run too. */
+  summaries(): Record<string, Percentiles> {
+    const steady = merged(this.#total, this.#current);
+    if (this.#warmup.count === 0) return { latency_us: steady.summary() };
+    return { latency_us: steady.summary(), latency_warmup_us: this.#warmup.summary(), latency_whole_run_us: merged(steady, this.#warmup).summary() };
+  }
+}
+
+function merged(a: LatencyHistogram, b: LatencyHistogram): LatencyHistogram {
+  const h = new LatencyHistogram();
+  h.merge(a);
+  h.merge(b);
+  return h;
 }

@@ -71,17 +71,17 @@ export function readHeader(buf: Buffer): PacketHeader | null {
   const count = buf.readUInt16LE(6);
   const seq = buf.readDoubleLE(16);
   if (!Number.isSafeInteger(seq) || seq < 0) return null;
-  const base = { flags: buf.readUInt16LE(4), count, epoch: buf.readUInt32LE(8), term: buf.readUInt32LE(12), seq, to: seq };
+  let to = seq;
   if (type === PacketType.data) {
     if (count === 0 || count > MAX_RECORDS_PER_DATAGRAM || buf.length !== HEADER_BYTES + count * RECORD_BYTES) return null;
-    return { ...base, type };
-  }
-  if (type === PacketType.position) return buf.length === HEADER_BYTES ? { ...base, type } : null;
-  if (type === PacketType.nak || type === PacketType.gap) {
+  } else if (type === PacketType.position) {
+    if (buf.length !== HEADER_BYTES) return null;
+  } else if (type === PacketType.nak || type === PacketType.gap) {
     if (buf.length !== RANGE_BYTES) return null;
-    const to = buf.readDoubleLE(24);
+    to = buf.readDoubleLE(24);
     if (!Number.isSafeInteger(to) || to < seq) return null;
-    return { ...base, type, to };
+  } else {
+    return null;
   }
-  return null;
+  return { type, flags: buf.readUInt16LE(4), count, epoch: buf.readUInt32LE(8), term: buf.readUInt32LE(12), seq, to };
 }

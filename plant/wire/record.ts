@@ -49,8 +49,14 @@ export function readQuote(buf: Buffer, offset: number): Quote {
   };
 }
 
-/** Field readers for the hot path, so a hop that needs two fields does not decode eight. */
-export const recordFeedSeq = (buf: Buffer, offset: number): number => buf.readDoubleLE(offset + OFF_FEED_SEQ);
-export const recordTsUs = (buf: Buffer, offset: number): number => buf.readDoubleLE(offset + OFF_TS);
-export const recordSymbol = (buf: Buffer, offset: number): number => buf.readUInt32LE(offset + OFF_SYMBOL);
-export const recordSymbolSeq = (buf: Buffer, offset: number): number => buf.readUInt32LE(offset + OFF_SYMBOL_SEQ);
+/**
+ * Field readers for the hot path, so a hop that needs two fields does not decode eight. They
+ * read through a DataView of the records (`recordsView`), which the JIT turns into plain loads:
+ * Buffer's readDoubleLE/readUInt32LE assembled each value byte by byte, and at a desk process
+ * reading four fields of a million records a second that was a tenth of its CPU.
+ */
+export const recordsView = (body: Buffer): DataView => new DataView(body.buffer, body.byteOffset, body.length);
+export const recordFeedSeq = (v: DataView, offset: number): number => v.getFloat64(offset + OFF_FEED_SEQ, true);
+export const recordTsUs = (v: DataView, offset: number): number => v.getFloat64(offset + OFF_TS, true);
+export const recordSymbol = (v: DataView, offset: number): number => v.getUint32(offset + OFF_SYMBOL, true);
+export const recordSymbolSeq = (v: DataView, offset: number): number => v.getUint32(offset + OFF_SYMBOL_SEQ, true);

@@ -49,7 +49,7 @@ function link(opts: { ring?: number; lose?: (buf: Buffer, n: number) => boolean;
       pumping = false;
     },
   };
-  sender = new SequencedSender({ out, destinations: [DESK], epoch: 7, term: 1, maxRecordsPerDatagram: 4, ringDatagrams: opts.ring ?? 64, scheduleFlush: () => undefined });
+  sender = new SequencedSender({ out, destinations: [DESK], epoch: 7, term: 1, maxRecordsPerDatagram: 4, ringDatagrams: opts.ring ?? 64, ringBytes: 1 << 20, scheduleFlush: () => undefined });
   return { clock, sender, receiver, delivered };
 }
 
@@ -178,4 +178,75 @@ t.test('a desk at a new stream epoch starts again from 1 and the sender numberin
   again.sender.append(records(5, 4), 4);
   again.sender.flush();
   t.same(again.delivered, range(5, 8));
+});
+
+/** A sender whose datagrams queue in a "socket" the receiver reads only when the test says. */
+function backlogged(opts: { lose: (seq: number, retransmit: boolean) => boolean }) {
+  const clock = new FakeClock(0);
+  const socket: Buffer[] = [];
+  const delivered: number[] = [];
+  let sender!: SequencedSender;
+  const receiver = new SequencedReceiver({
+    clock,
+    nakRetryMs: 10,
+    maxNakRetries: 3,
+    maxHeldRecords: 10_000,
+    stampUs: () => clock.monotonic() * 1000,
+    sendNak: (from, to) => sender.onNak(from, to, DESK),
+    deliver: (_seq, body, count) => {
+      for (let i = 0; i < count; i++) delivered.push(readQuote(body, i * RECORD_BYTES).feedSeq);
+    },
+  });
+  const out: DatagramOut = {
+    send(buf) {
+      const h = readHeader(buf)!;
+      if (h.type !== PacketType.data || !opts.lose(h.seq, (h.flags & 1) !== 0)) socket.push(Buffer.from(buf));
+    },
+  };
+  sender = new SequencedSender({ out, destinations: [DESK], epoch: 7, term: 1, maxRecordsPerDatagram: 4, ringDatagrams: 1024, ringBytes: 1 << 20, scheduleFlush: () => undefined });
+  /** Records stamped now (the provider's clock), sent at once. */
+  const produce = (from: number, n: number) => {
+    const b = Buffer.alloc(n * RECORD_BYTES);
+    for (let i = 0; i < n; i++) writeQuote(b, i * RECORD_BYTES, { feedSeq: from + i, tsUs: clock.monotonic() * 1000, bid: 1, ask: 2, last: 1.5, symbolId: 0, symbolSeq: from + i, size: 100 });
+    sender.append(b, n);
+    sender.flush();
+  };
+  /** Reads one datagram, 5 ms apart, with the retry timer running in between. */
+  const readOne = () => {
+    const b = socket.shift();
+    if (!b) return false;
+    const h = readHeader(b)!;
+    if (h.type === PacketType.data) receiver.onData(h.seq, b.subarray(HEADER_BYTES), h.count, h.flags);
+    else if (h.type === PacketType.gap) receiver.onGap(h.seq, h.to);
+    clock.advance(5);
+    receiver.tick();
+    return true;
+  };
+  return { clock, socket, receiver, delivered, produce, readOne };
+}
+
+t.test('a receiver working through a backlog does not give up a hole whose answer is queued behind that backlog', async (t) => {
+  // 50 datagrams wait in the socket; the second was lost. Reading them takes 250 ms, far more
+  // than the 3 × 10 ms retry budget; the retransmission arrives after all of them.
+  const l = backlogged({ lose: (seq, retransmit) => seq === 5 && !retransmit });
+  l.produce(1, 200);
+  l.clock.advance(1);
+  while (l.readOne());
+  t.equal(l.receiver.counters.unrecoverableRecords, 0, 'nothing given up');
+  t.same(l.delivered, range(1, 200), 'every record once, in order');
+  t.equal(l.receiver.counters.naksSent, 1, 'no re-NAK while only older data was read: its answer was still on the way');
+});
+
+t.test('a hole whose answer is overdue — newer data read, no repair — is still given up after the retry budget', async (t) => {
+  const l = backlogged({ lose: (seq) => seq === 5 });
+  l.produce(1, 8);
+  l.readOne();
+  l.readOne();
+  for (let seq = 9; seq < 200 && l.receiver.counters.unrecoverableRecords === 0; seq += 4) {
+    l.produce(seq, 4);
+    l.readOne();
+  }
+  t.equal(l.receiver.counters.unrecoverableRecords, 4, 'the lost datagram counted unrecoverable');
+  t.ok(l.receiver.counters.naksSent >= 3, 'asked again before giving up');
+  t.same(l.delivered.slice(0, 8), [1, 2, 3, 4, 9, 10, 11, 12], 'delivery moved on past the hole');
 });
