@@ -1,7 +1,7 @@
 /**
  * Every series the brain knows, with its latest value. A series is interned once, when an
  * agent declares it; batches then update it by reference, without touching a string. Its
- * line-protocol prefix is built once here, so storing a sample is one concatenation.
+ * line-protocol prefix is encoded once here, so storing a sample is one copy of its bytes.
  */
 import { escapeKey, escapeMeasurement, formatTags } from '../store/line-protocol.js';
 
@@ -11,8 +11,8 @@ export interface BrainSeries {
   readonly field: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly kind: number;
-  /** `measurement,tag=v,... field=` */
-  readonly linePrefix: string;
+  /** `measurement,tag=v,... field=`, as bytes (brain/store/line-buffer.ts). */
+  readonly linePrefix: Uint8Array;
   last: number;
   lastUs: number;
 }
@@ -53,7 +53,7 @@ export class SeriesTable {
       field: def.field,
       tags,
       kind: def.kind,
-      linePrefix: `${escapeMeasurement(def.measurement)}${formatTags(tags)} ${escapeKey(def.field)}=`,
+      linePrefix: Buffer.from(`${escapeMeasurement(def.measurement)}${formatTags(tags)} ${escapeKey(def.field)}=`, 'utf8'),
       last: NaN,
       lastUs: 0,
     };
