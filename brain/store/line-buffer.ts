@@ -60,14 +60,28 @@ export class LineBuffer {
       this.#buf[this.#used++] = MINUS;
       n = -n;
     }
-    let digits = 1;
-    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    // Two halves below 1e9 each, so the digits come from 32-bit integer arithmetic.
+    if (n >= 1e8) {
+      const high = Math.floor(n / 1e8);
+      this.#digits(high, 0);
+      this.#digits(n - high * 1e8, 8);
+    } else this.#digits(n, 0);
+  }
+
+  /** `n` < 1e9, zero-padded to `width` digits. */
+  #digits(n: number, width: number): void {
+    let v = n | 0;
+    let length = 1;
+    for (let rest = v; rest >= 10; rest = (rest / 10) | 0) length++;
+    if (length < width) length = width;
     const buf = this.#buf;
-    for (let i = this.#used + digits - 1; i >= this.#used; i--) {
-      buf[i] = ZERO + (n % 10);
-      n = Math.floor(n / 10);
+    const start = this.#used;
+    for (let i = start + length - 1; i >= start; i--) {
+      const q = (v / 10) | 0;
+      buf[i] = ZERO + v - q * 10;
+      v = q;
     }
-    this.#used += digits;
+    this.#used += length;
   }
 
   #reserve(bytes: number): void {
