@@ -26,6 +26,8 @@ export interface SeriesDefinition {
 
 export class SeriesTable {
   readonly #byKey = new Map<string, BrainSeries>();
+  /** measurement + field → its series, in the order they were declared (what rules read). */
+  readonly #byName = new Map<string, BrainSeries[]>();
   readonly #maxSeries: number;
   refused = 0;
 
@@ -58,10 +60,19 @@ export class SeriesTable {
       lastUs: 0,
     };
     this.#byKey.set(key, s);
+    const name = nameKey(def.measurement, def.field);
+    const named = this.#byName.get(name);
+    if (named) named.push(s);
+    else this.#byName.set(name, [s]);
     return s;
   }
 
-  /** Series matching a filter, for the API and (later) the rules. */
+  /** Every series of `measurement` with field `field`, without a scan (the rules' read). */
+  named(measurement: string, field: string): readonly BrainSeries[] {
+    return this.#byName.get(nameKey(measurement, field)) ?? [];
+  }
+
+  /** Series matching a filter, for the API. */
   *select(filter: { agentId?: string; measurement?: string; field?: string } = {}): Generator<BrainSeries> {
     for (const s of this.#byKey.values()) {
       if (filter.agentId !== undefined && s.agentId !== filter.agentId) continue;
@@ -70,6 +81,10 @@ export class SeriesTable {
       yield s;
     }
   }
+}
+
+function nameKey(measurement: string, field: string): string {
+  return `${measurement}\u0000${field}`;
 }
 
 function canonicalTags(tags: Record<string, string>): string {
