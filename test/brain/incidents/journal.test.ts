@@ -58,7 +58,7 @@ t.test('a corrupt line in the middle is skipped and counted, the rest replays', 
   t.equal(r.tornBytes, 0);
 });
 
-t.test('appends are written at once and fdatasync'"'"'d in groups, off the event loop', async (t) => {
+t.test('appends are written at once and synced to disk in groups, off the event loop', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'fw-journal-'));
   const journal = new Journal<{ n: number }>(join(dir, 'j.jsonl'));
   for (let n = 0; n < 1000; n++) journal.append({ n });
