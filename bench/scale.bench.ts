@@ -52,13 +52,15 @@ const PROBE_HZ = 20;
 const DETECT_TIMEOUT_MS = 10_000;
 
 const children = new Set<ChildProcess>();
-function spawnTracked(args: string[]): { child: ChildProcess; lines: string[] } {
+/** `output` resolves with every line the child printed, once its stdout is closed. */
+function spawnTracked(args: string[]): { child: ChildProcess; lines: string[]; output: Promise<string[]> } {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   const lines: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
-  return { child, lines };
+  const reader = createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
+  const output = new Promise<string[]>((resolve) => reader.once('close', () => resolve(lines)));
+  return { child, lines, output };
 }
 function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -248,7 +250,7 @@ async function measureSize(size: number, dir: string): Promise<Result> {
   const det = await detection(brain, size, KILLS);
   loop.disable();
   countAlerts();
-  const acks = await Promise.all(gens.map((g) => stop(g.child).then(() => JSON.parse(g.lines.at(-1) ?? '{}') as { ack_p99_ms?: number })));
+  const acks = await Promise.all(gens.map((g) => stop(g.child).then(() => g.output).then((lines) => JSON.parse(lines.at(-1) ?? '{}') as { ack_p99_ms?: number })));
   const result: Result = {
     agents: size,
     samplesPerS: (n1 - n0) / secs,
