@@ -27,8 +27,8 @@ export class TableQuery implements RuleQuery {
     this.#table = table;
   }
 
-  *series(measurement: string, field: string): Iterable<SeriesSample> {
-    for (const s of this.#table.named(measurement, field)) yield { labels: s.tags, value: s.last, atMs: s.lastUs / 1000 };
+  series(measurement: string, field: string): Iterable<SeriesSample> {
+    return this.#table.named(measurement, field);
   }
 }
 

@@ -5,7 +5,12 @@
  */
 import { escapeKey, escapeMeasurement, formatTags } from '../store/line-protocol.js';
 
-export interface BrainSeries {
+/**
+ * One series and its latest value. It reads as the rules read a series (`labels`, `value`,
+ * `atMs`: brain/rules/rule.ts SeriesSample), so the rules and detectors walk the table's own
+ * objects instead of a copy of each series at every evaluation.
+ */
+export class BrainSeries {
   readonly agentId: string;
   readonly measurement: string;
   readonly field: string;
@@ -13,8 +18,30 @@ export interface BrainSeries {
   readonly kind: number;
   /** `measurement,tag=v,... field=`, as bytes (brain/store/line-buffer.ts). */
   readonly linePrefix: Uint8Array;
-  last: number;
-  lastUs: number;
+  last = NaN;
+  lastUs = 0;
+
+  constructor(agentId: string, def: SeriesDefinition, tags: Readonly<Record<string, string>>) {
+    this.agentId = agentId;
+    this.measurement = def.measurement;
+    this.field = def.field;
+    this.tags = tags;
+    this.kind = def.kind;
+    this.linePrefix = Buffer.from(`${escapeMeasurement(def.measurement)}${formatTags(tags)} ${escapeKey(def.field)}=`, 'utf8');
+  }
+
+  get labels(): Readonly<Record<string, string>> {
+    return this.tags;
+  }
+
+  get value(): number {
+    return this.last;
+  }
+
+  /** When the latest value was sampled, ms since the epoch; 0 when never. */
+  get atMs(): number {
+    return this.lastUs / 1000;
+  }
 }
 
 export interface SeriesDefinition {
@@ -49,16 +76,7 @@ export class SeriesTable {
       this.refused++;
       return undefined;
     }
-    const s: BrainSeries = {
-      agentId,
-      measurement: def.measurement,
-      field: def.field,
-      tags,
-      kind: def.kind,
-      linePrefix: Buffer.from(`${escapeMeasurement(def.measurement)}${formatTags(tags)} ${escapeKey(def.field)}=`, 'utf8'),
-      last: NaN,
-      lastUs: 0,
-    };
+    const s = new BrainSeries(agentId, def, tags);
     this.#byKey.set(key, s);
     const name = nameKey(def.measurement, def.field);
     const named = this.#byName.get(name);
