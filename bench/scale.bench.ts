@@ -14,7 +14,8 @@
  * durable spool, so its CPU and RSS include this harness's small share (the probe watch and
  * the detection bookkeeping).
  *
- * Run (root not needed): flock /tmp/fw-bench.lock node --import tsx bench/scale.bench.ts
+ * Run (root not needed; numbers published from a quiet machine): flock -x /tmp/fw-quiet.lock
+ *   node [--max-semi-space-size=32] --import tsx bench/scale.bench.ts
  *   [--agents 100,1000,5000] [--seconds 30] [--kills 20] [--per-process 1000] [--spool true] [--flush-s 1] [--profile DIR]
  */
 import { spawn, type ChildProcess } from 'node:child_process';

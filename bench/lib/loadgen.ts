@@ -9,6 +9,8 @@
  *    and stamped with the wall clock, counters rising and gauges moving; `rate` batches/s of
  *    `ticks` seconds each (1 and 1: an agent at the default 1 s flush). Streams start at random
  *    phases (real agents are not synchronised) spread over `ramp` seconds of connecting.
+ *    Each batch is a copy of a pre-encoded template with the tick's values and times written
+ *    in, so thousands of agents cost the generator little beside the brain.
  * `probe-hz` > 0 adds one stream, `<prefix>-probe`, sending a single sample of `probe.sent`
  * stamped with the wall clock at that rate: the brain-side half of an ingest-lag measurement.
  * Prints one JSON result line.
