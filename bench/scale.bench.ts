@@ -14,7 +14,8 @@
  * durable spool, so its CPU and RSS include this harness's small share (the probe watch and
  * the detection bookkeeping).
  *
- * Run (root not needed): flock /tmp/fw-bench.lock node --import tsx bench/scale.bench.ts
+ * Run (root not needed; numbers published from a quiet machine): flock -x /tmp/fw-quiet.lock
+ *   node [--max-semi-space-size=32] --import tsx bench/scale.bench.ts
  *   [--agents 100,1000,5000] [--seconds 30] [--kills 20] [--per-process 1000] [--spool true] [--flush-s 1] [--profile DIR]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -52,13 +53,15 @@ const PROBE_HZ = 20;
 const DETECT_TIMEOUT_MS = 10_000;
 
 const children = new Set<ChildProcess>();
-function spawnTracked(args: string[]): { child: ChildProcess; lines: string[] } {
+/** `output` resolves with every line the child printed, once its stdout is closed. */
+function spawnTracked(args: string[]): { child: ChildProcess; lines: string[]; output: Promise<string[]> } {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   const lines: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
-  return { child, lines };
+  const reader = createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
+  const output = new Promise<string[]>((resolve) => reader.once('close', () => resolve(lines)));
+  return { child, lines, output };
 }
 function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -114,6 +117,9 @@ interface Result {
   cpuPct: number;
   rssMb: number;
   peakRssMb: number;
+  /** V8 heap in use, and memory outside it (Buffers, ArrayBuffers), at the end of the window. */
+  heapMb: number;
+  externalMb: number;
   lagMs: { p50: number; p99: number; max: number; n: number };
   detectMs: { p50: number; p99: number; max: number; n: number; misses: string[] };
   loopP99Ms: number;
@@ -236,6 +242,7 @@ async function measureSize(size: number, dir: string): Promise<Result> {
   const [cpu1, gen1, n1, m1] = [cpuSeconds(process.pid), genCpu(), samples(), performance.now()];
   const secs = (m1 - m0) / 1000;
   const rss = rssMb(process.pid);
+  const memory = process.memoryUsage();
   const connected = brain.agents.connectedCount - 1;
   const machineLoad = loadavg()[0]!;
   const lagsMs = lagsUs.splice(0).map((us) => us / 1000);
@@ -244,13 +251,15 @@ async function measureSize(size: number, dir: string): Promise<Result> {
   const det = await detection(brain, size, KILLS);
   loop.disable();
   countAlerts();
-  const acks = await Promise.all(gens.map((g) => stop(g.child).then(() => JSON.parse(g.lines.at(-1) ?? '{}') as { ack_p99_ms?: number })));
+  const acks = await Promise.all(gens.map((g) => stop(g.child).then(() => g.output).then((lines) => JSON.parse(lines.at(-1) ?? '{}') as { ack_p99_ms?: number })));
   const result: Result = {
     agents: size,
     samplesPerS: (n1 - n0) / secs,
     cpuPct: ((cpu1 - cpu0) / secs) * 100,
     rssMb: rss,
     peakRssMb: peakRssMb(process.pid),
+    heapMb: memory.heapUsed / 2 ** 20,
+    externalMb: memory.external / 2 ** 20,
     lagMs: { p50: pct(lagsMs, 50), p99: pct(lagsMs, 99), max: Math.max(...lagsMs), n: lagsMs.length },
     detectMs: { ...summary(det.latencies.map((us) => us / 1000)), misses: det.misses },
     loopP99Ms: loop.percentile(99) / 1e6,
@@ -287,11 +296,11 @@ console.log(
     `${MEASURE_S} s measured after ${WARMUP_S} s warm-up; ${KILLS} feed-handler kills per size. ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ` +
     `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.\n`,
 );
-console.log('| agents (connected) | samples/s stored | brain CPU % of a core | brain RSS MB (peak) | ingest lag p50 / p99 / max ms | detection p50 / p99 / max ms (n) | brain loop delay p99 ms | ack p99 ms | load generators CPU % | connect s | machine load (1 min) |');
+console.log('| agents (connected) | samples/s stored | brain CPU % of a core | brain RSS MB (peak) [heap, external] | ingest lag p50 / p99 / max ms | detection p50 / p99 / max ms (n) | brain loop delay p99 ms | ack p99 ms | load generators CPU % | connect s | machine load (1 min) |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   console.log(
-    `| ${f0(r.agents)} (${f0(r.connected)}) | ${f0(r.samplesPerS)} | ${f0(r.cpuPct)} | ${f0(r.rssMb)} (${f0(r.peakRssMb)}) | ${f1(r.lagMs.p50)} / ${f1(r.lagMs.p99)} / ${f1(r.lagMs.max)} | ` +
+    `| ${f0(r.agents)} (${f0(r.connected)}) | ${f0(r.samplesPerS)} | ${f0(r.cpuPct)} | ${f0(r.rssMb)} (${f0(r.peakRssMb)}) [${f0(r.heapMb)}, ${f0(r.externalMb)}] | ${f1(r.lagMs.p50)} / ${f1(r.lagMs.p99)} / ${f1(r.lagMs.max)} | ` +
       `${f1(r.detectMs.p50)} / ${f1(r.detectMs.p99)} / ${f1(r.detectMs.max)} (${r.detectMs.n}) | ${f1(r.loopP99Ms)} | ${f1(r.ackP99Ms)} | ${f0(r.loadgenCpuPct)} | ${f1(r.connectS)} | ${f1(r.machineLoad)} |`,
   );
 }

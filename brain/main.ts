@@ -39,6 +39,7 @@ import { firstMute, type Muter } from './calendar/muter.js';
 import { marketPhaseAt } from './calendar/phases.js';
 import { createDetectors, DetectorStage } from './detect/index.js';
 import { Spool } from './store/spool.js';
+import { LineBuffer } from './store/line-buffer.js';
 
 export interface BrainHandle {
   readonly grpcPort: number;
@@ -97,7 +98,8 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
   registerStoreMetrics(metrics, spool, forwarder);
 
   const agentConfig = loadAgentPush(config);
-  const persist = spool ? (agentId: string, seq: number, lines: number, text: string) => spool.append(agentId, seq, lines, text).then(() => forwarder?.kick()) : undefined;
+  const persist = spool ? (agentId: string, seq: number, lines: number, bytes: Uint8Array) => spool.append(agentId, seq, lines, bytes).then(() => forwarder?.kick()) : undefined;
+  const lineBuffer = new LineBuffer();
   const ingest = await startIngestServer(config, log, im, (call) => {
     new IngestSession(call, {
       clock,
@@ -111,6 +113,7 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
       helloTimeoutMs: config.limits.hello_timeout_ms,
       maxSeriesPerStream: config.limits.max_series_per_stream,
       persist,
+      lineBuffer,
       certIdentity: certIdentities,
       agentConfig: () => agentConfig,
     });
@@ -123,7 +126,7 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
         log,
         series,
         events,
-        store: spool ? (lines, text) => void spool.append('', 0, lines, text).then(() => forwarder?.kick()) : undefined,
+        store: spool ? (lines, bytes) => void spool.append('', 0, lines, bytes).then(() => forwarder?.kick()) : undefined,
       })
     : undefined;
   // Correlation listens before the rules, so a process exit reaches it before its alert does.

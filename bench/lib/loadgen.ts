@@ -9,6 +9,8 @@
  *    and stamped with the wall clock, counters rising and gauges moving; `rate` batches/s of
  *    `ticks` seconds each (1 and 1: an agent at the default 1 s flush). Streams start at random
  *    phases (real agents are not synchronised) spread over `ramp` seconds of connecting.
+ *    Each batch is a copy of a pre-encoded template with the tick's values and times written
+ *    in, so thousands of agents cost the generator little beside the brain.
  * `probe-hz` > 0 adds one stream, `<prefix>-probe`, sending a single sample of `probe.sent`
  * stamped with the wall clock at that rate: the brain-side half of an ingest-lag measurement.
  * Prints one JSON result line.
@@ -141,30 +143,59 @@ const FLOOR_SERIES: FloorSeries[] = [
 /**
  * `floor` mix: all 50 series sampled once a second, wall-clock stamped, values moving; a batch
  * carries `ticks` seconds of them (an agent with `flush_ms: ticks × 1000`), the last one now.
+ * Cheap enough to run thousands beside the brain on the same cores: the batch is encoded once
+ * as a template (series ids, then the packed value and time columns), and each batch is a copy
+ * of it with this tick's values and times written into the columns and its own head (seq, the
+ * cumulative sample count) in front; protobuf merges the concatenation into one SampleBatch.
  */
 function floorAgent(ticks: number): AgentSim {
   const values = FLOOR_SERIES.map((s) => Math.round(s.scale * (s.counter ? 1000 * Math.random() : 1)));
   const n = FLOOR_SERIES.length;
-  const series = Array.from({ length: n * ticks }, (_, i) => i % n);
+  const samples = n * ticks;
+  const ids = encodeBatch({ series: Array.from({ length: samples }, (_, i) => i % n) });
+  const column = (field: number) => Uint8Array.from([(field << 3) | 2, ...varint(samples * 8)]);
+  const valuesHead = column(3);
+  const timesHead = column(4);
+  const valuesAt = ids.length + valuesHead.length;
+  const timesAt = valuesAt + samples * 8 + timesHead.length;
+  const template = Buffer.alloc(timesAt + samples * 8);
+  template.set(ids, 0);
+  template.set(valuesHead, ids.length);
+  template.set(timesHead, valuesAt + samples * 8);
+  let cumulative = 0;
   return {
     defs: FLOOR_SERIES.map((s, id) => ({ id, measurement: s.measurement, field: s.field, tags: s.tags })),
-    samplesPerBatch: n * ticks,
+    samplesPerBatch: samples,
     nextBatch(seq) {
       const now = wallUs();
-      const column: number[] = [];
-      const timeUs: number[] = [];
+      cumulative += samples;
+      const head = Uint8Array.from([(1 << 3) | 0, ...varint(seq), (6 << 3) | 0, ...varint(cumulative)]);
+      const batch = Buffer.allocUnsafe(head.length + template.length);
+      batch.set(head, 0);
+      template.copy(batch, head.length);
+      let k = 0;
       for (let t = ticks - 1; t >= 0; t--) {
-        for (let i = 0; i < n; i++) {
+        for (let i = 0; i < n; i++, k++) {
           const s = FLOOR_SERIES[i]!;
           if (s.counter) values[i] = values[i]! + Math.round(s.scale * (0.8 + 0.4 * Math.random()));
           else if (s.scale > 1) values[i] = Math.round(s.scale * (0.98 + 0.04 * Math.random()));
-          column.push(values[i]!);
-          timeUs.push(now - t * 1_000_000);
+          batch.writeDoubleLE(values[i]!, head.length + valuesAt + k * 8);
+          batch.writeDoubleLE(now - t * 1_000_000, head.length + timesAt + k * 8);
         }
       }
-      return encodeBatch({ seq, series, values: column, timeUs });
+      return batch;
     },
   };
+}
+
+function varint(n: number): number[] {
+  const bytes: number[] = [];
+  while (n > 0x7f) {
+    bytes.push((n % 128) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  bytes.push(n);
+  return bytes;
 }
 
 /** The probe: one sample of `probe.sent` per batch, stamped when it is sent. */

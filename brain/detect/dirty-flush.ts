@@ -40,6 +40,8 @@ interface HostTrack {
   disks: Map<string, History>;
   /** The pattern found at the last new sample; judging again needs new samples. */
   analysis: Analysis | undefined;
+  /** The finding while no pattern is seen: the same at every look, so made once (a floor is mostly quiet). */
+  quiet: Finding | undefined;
 }
 
 interface Analysis {
@@ -135,6 +137,7 @@ export class DirtyMemoryFlushPattern implements Detector {
         threshold: NaN,
         disks: new Map(),
         analysis: undefined,
+        quiet: undefined,
       };
       this.#hosts.set(agent, h);
     }
@@ -142,8 +145,13 @@ export class DirtyMemoryFlushPattern implements Detector {
   }
 
   #judge(h: HostTrack, nowMs: number): Finding {
+    const analysis = (h.analysis ??= this.#analyse(h));
+    if (analysis.pattern === undefined) return (h.quiet ??= this.#finding(h, analysis, nowMs));
+    return this.#finding(h, analysis, nowMs);
+  }
+
+  #finding(h: HostTrack, { pattern, lastPeakAt, peak }: Analysis, nowMs: number): Finding {
     const c = this.#c;
-    const { pattern, lastPeakAt, peak } = (h.analysis ??= this.#analyse(h));
     const gone = pattern !== undefined && nowMs - lastPeakAt > 2 * pattern.periodMs;
     const share = h.threshold > 0 ? peak / h.threshold : 0;
     const active = pattern !== undefined && !gone && share >= c.storm_share;

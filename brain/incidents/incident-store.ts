@@ -1,6 +1,7 @@
 /**
  * The incidents, kept in a durable journal: every change writes the incident's new snapshot
- * (fsync'ed) before it is visible, and a restart replays the journal, so after a brain SIGKILL
+ * before it is visible (fdatasync'd soon after, off the event loop: journal.ts), and a restart
+ * replays the journal, so after a brain SIGKILL
  * the incidents, their timelines and their acks are as they were. The correlator creates and
  * changes incidents here; the API and the paging half read them and add timeline entries.
  */

@@ -1,10 +1,13 @@
 /**
- * The incidents' durable journal: append-only JSON lines, each write fsync'ed before the call
- * returns, replayed on start. A brain SIGKILL can leave a torn last line; replay cuts it off
+ * The incidents' durable journal: append-only JSON lines, replayed on start. Each line is
+ * written before `append` returns, so a brain SIGKILL loses nothing; the fdatasync that makes
+ * it survive a power cut is group-committed on libuv's thread pool, one for every append made
+ * while the previous one ran: an fsync per change on the event loop stalled the brain for
+ * minutes under an alert storm (docs/benchmarks.md, "Scale"). A brain SIGKILL can leave a torn last line; replay cuts it off
  * (the write it belonged to never returned, so nobody was told it happened). A bad line in the
  * middle is skipped and counted. Compaction rewrites the file atomically (tmp, fsync, rename).
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface ReplayResult<T> {
@@ -18,6 +21,8 @@ export interface ReplayResult<T> {
 export class Journal<T> {
   readonly file: string;
   #fd: number | undefined;
+  #unsynced = false;
+  #syncing = false;
   appended = 0;
 
   constructor(file: string) {
@@ -46,12 +51,31 @@ export class Journal<T> {
     return { records, tornBytes, badLines };
   }
 
-  /** Appends one record and fsyncs: when this returns, the record survives a SIGKILL or power cut. */
+  /** Appends one record: when this returns it survives a SIGKILL; a power cut, once `synced`. */
   append(record: T): void {
     this.#fd ??= openSync(this.file, 'a');
     writeSync(this.#fd, JSON.stringify(record) + '\n');
-    fsyncSync(this.#fd);
     this.appended++;
+    this.#unsynced = true;
+    this.#sync();
+  }
+
+  /** True when every appended record has been fdatasync'd. */
+  get synced(): boolean {
+    return !this.#unsynced && !this.#syncing;
+  }
+
+  #sync(): void {
+    if (this.#syncing || !this.#unsynced || this.#fd === undefined) return;
+    const fd = this.#fd;
+    this.#syncing = true;
+    this.#unsynced = false;
+    fdatasync(fd, (err) => {
+      this.#syncing = false;
+      // An fd closed meanwhile (close, compact) was synced by them: its error is moot.
+      if (err && fd === this.#fd) throw err;
+      this.#sync();
+    });
   }
 
   /** Replaces the journal with `records` atomically (a crash leaves the old or the new file). */
@@ -76,7 +100,10 @@ export class Journal<T> {
   }
 
   close(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd);
+    if (this.#fd === undefined) return;
+    if (this.#unsynced || this.#syncing) fsyncSync(this.#fd);
+    closeSync(this.#fd);
     this.#fd = undefined;
+    this.#unsynced = false;
   }
 }

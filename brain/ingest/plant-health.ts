@@ -9,6 +9,7 @@ import type { Logger } from '../../lib/log.js';
 import { HealthListener } from '../../plant/health/listener.js';
 import type { HealthHeartbeat } from '../../plant/health/types.js';
 import type { EventLog } from '../state/event-log.js';
+import { LineBuffer } from '../store/line-buffer.js';
 import type { SeriesTable } from '../state/series-table.js';
 
 export interface PlantHealthOptions {
@@ -20,7 +21,8 @@ export interface PlantHealthOptions {
   series: SeriesTable;
   events: EventLog;
   /** Stores the heartbeat's lines (not acknowledged to anyone: a UDP heartbeat is best effort). */
-  store: ((lines: number, text: string) => void) | undefined;
+  /** Stores a heartbeat's lines; `bytes` is only valid during the call. */
+  store: ((lines: number, bytes: Uint8Array) => void) | undefined;
 }
 
 const STATE_CODE: Record<HealthHeartbeat['state'], number> = { starting: 1, ok: 0, degraded: 2, stale: 3, down: 4 };
@@ -55,21 +57,18 @@ export async function watchPlantHealth(o: PlantHealthOptions): Promise<{ port: n
   const event = (kind: string, hb: HealthHeartbeat, severity: number, attrs: Record<string, string> = {}, values: Record<string, number> = {}) =>
     o.events.publish({ timeUs: o.clock.nowUs(), kind, source: 'brain', agentId: '', tags: tagsOf(hb), attrs: { role: hb.role, state: hb.state, ...attrs }, values, severity });
 
+  const lines = new LineBuffer(4096);
   listener.on('heartbeat', (hb) => {
     const timeUs = hb.time_us;
-    let text = '';
-    let lines = 0;
+    lines.reset();
     for (const [field, value] of Object.entries(fields(hb))) {
       const s = o.series.intern(`plant:${hb.component}`, tagsOf(hb), { measurement: 'plant', field, tags: {}, kind: 0 });
       if (!s) continue;
       s.last = value;
       s.lastUs = timeUs;
-      if (Number.isFinite(value)) {
-        text += `${s.linePrefix}${value} ${timeUs}\n`;
-        lines++;
-      }
+      if (Number.isFinite(value)) lines.sample(s.linePrefix, value, timeUs);
     }
-    o.store?.(lines, text);
+    o.store?.(lines.lines, lines.bytes);
     const previous = lastState.get(hb.component);
     if (previous !== undefined && previous !== hb.state) {
       event('plant.state', hb, hb.state === 'ok' ? 0 : hb.state === 'stale' || hb.state === 'down' ? 3 : 2, { from: previous, reason: hb.reason ?? '' }, { stale_symbols: hb.stale_symbols });

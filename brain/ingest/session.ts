@@ -15,6 +15,7 @@ import type { IngestStream } from '../../proto/ingest-service.js';
 import { PROTOCOL_VERSION, type AgentMessage, type IEvent, type IHello, type ISampleBatch } from '../../proto/wire.js';
 import type { EventLog } from '../state/event-log.js';
 import type { BrainSeries, SeriesTable } from '../state/series-table.js';
+import type { LineBuffer } from '../store/line-buffer.js';
 import { formatLine } from '../store/line-protocol.js';
 import type { AgentRecord, AgentRegistry } from './agents.js';
 import type { IngestMetrics } from './metrics.js';
@@ -31,7 +32,9 @@ export interface SessionDeps {
   helloTimeoutMs: number;
   maxSeriesPerStream: number;
   /** Persists one batch's lines; resolves when durable. Undefined means memory only. */
-  persist: ((agentId: string, seq: number, lines: number, text: string) => Promise<void>) | undefined;
+  persist: ((agentId: string, seq: number, lines: number, bytes: Uint8Array) => Promise<void>) | undefined;
+  /** Scratch for a batch's line protocol, shared by every session (a batch is handled in one go). */
+  lineBuffer: LineBuffer;
   /** Identity from the client certificate (mutual TLS), if any. */
   certIdentity: (call: IngestStream) => string[] | undefined;
   /** The agents' pushable config, sent after Welcome. */
@@ -147,8 +150,8 @@ export class IngestSession {
       agent.missingBatches += seq - agent.receivedSeq - 1;
       m.missingBatches.inc(seq - agent.receivedSeq - 1);
     }
-    let text = '';
-    let lines = 0;
+    const out = this.#d.lineBuffer;
+    out.reset();
     // Without a spool nothing reads the line protocol: do not build it on the hot path.
     const keepLines = this.#d.persist !== undefined;
     for (let i = 0; i < series.length; i++) {
@@ -160,16 +163,11 @@ export class IngestSession {
         s.last = v;
         s.lastUs = t;
       }
-      if (!keepLines || !Number.isFinite(v)) continue;
-      text += `${s.linePrefix}${v} ${Math.round(t)}\n`;
-      lines++;
+      if (keepLines && Number.isFinite(v)) out.sample(s.linePrefix, v, Math.round(t));
     }
     for (const e of batch.events ?? []) {
       const line = this.#onEvent(agent, e);
-      if (line) {
-        text += line + '\n';
-        lines++;
-      }
+      if (line) out.text(line);
     }
     agent.receivedSeq = seq;
     agent.batchesReceived++;
@@ -178,7 +176,7 @@ export class IngestSession {
     agent.agentDroppedSamples = Number(batch.droppedSamples ?? 0);
     m.batches.inc();
     m.samples.inc(series.length);
-    const durable = this.#d.persist?.(agent.id, seq, lines, text);
+    const durable = this.#d.persist?.(agent.id, seq, out.lines, out.bytes);
     if (durable) {
       durable.then(
         () => this.#d.agents.stored(agent, seq),

@@ -54,6 +54,8 @@ export class RuleGroup {
   iterationsMissed = 0;
   evaluations = 0;
   readonly #alerts = new Map<Rule, Map<string, AlertInstance>>();
+  /** Per rule: observed label set → its alert's labels and key (null: out of scope). */
+  readonly #scoped = new Map<Rule, WeakMap<Labels, { labels: Labels; key: string } | null>>();
   #timer: Timer | undefined;
 
   constructor(spec: GroupSpec) {
@@ -62,7 +64,10 @@ export class RuleGroup {
     this.intervalMs = spec.intervalMs;
     this.rules = spec.rules;
     this.definition = JSON.stringify([spec.name, spec.intervalMs, spec.rules.map((r) => r.definition)]);
-    for (const r of spec.rules) this.#alerts.set(r, new Map());
+    for (const r of spec.rules) {
+      this.#alerts.set(r, new Map());
+      this.#scoped.set(r, new WeakMap());
+    }
   }
 
   /** Evaluates every rule at `now` (a slot, or a test's eval time). */
@@ -139,22 +144,46 @@ export class RuleGroup {
     const inPhase = rule.scope.phases.length === 0 || (phase !== undefined && rule.scope.phases.includes(phase));
     // Out of its phases a rule observes nothing, so what it had raised resolves.
     const observed = inPhase ? rule.eval(now, ctx.query) : [];
-    const byKey = new Map<string, Observation>();
-    for (const o of observed) {
-      if (!matchesAll(rule.scope.matchers, o.labels)) continue;
-      const labels = { ...o.labels, ...rule.labels, alertname: rule.name };
-      byKey.set(labelsKey(labels), { ...o, labels });
-    }
     const state = this.#alerts.get(rule)!;
-    for (const key of new Set([...state.keys(), ...byKey.keys()])) {
-      const prev = state.get(key);
-      const next = step(prev, byKey.get(key), now, rule.timing);
-      if (next) state.set(key, next);
-      else state.delete(key);
-      const fired = next?.state === 'firing' && prev?.state !== 'firing';
-      const resolved = prev?.state === 'firing' && next?.state === 'inactive';
-      if (fired || resolved) ctx.emit(this.#change(rule, next!, phase, now, trigger, ctx));
+    // Only label sets that are active or hold an alert are stepped: on a quiet floor that is
+    // none of the thousands observed, and step() of nothing by an inactive observation is nothing.
+    const stepping = new Map<string, Observation>();
+    for (const o of observed) {
+      const alert = this.#alertLabels(rule, o.labels);
+      if (!alert) continue;
+      if (o.active || state.has(alert.key) || stepping.has(alert.key)) stepping.set(alert.key, { ...o, labels: alert.labels });
     }
+    const held = new Set(state.keys());
+    for (const key of held) this.#step(rule, state, key, stepping.get(key), phase, now, trigger, ctx);
+    for (const [key, o] of stepping) if (!held.has(key)) this.#step(rule, state, key, o, phase, now, trigger, ctx);
+  }
+
+  #step(rule: Rule, state: Map<string, AlertInstance>, key: string, o: Observation | undefined, phase: Phase | undefined, now: number, trigger: 'event' | 'slot', ctx: GroupContext): void {
+    const prev = state.get(key);
+    const next = step(prev, o, now, rule.timing);
+    if (next) state.set(key, next);
+    else state.delete(key);
+    const fired = next?.state === 'firing' && prev?.state !== 'firing';
+    const resolved = prev?.state === 'firing' && next?.state === 'inactive';
+    if (fired || resolved) ctx.emit(this.#change(rule, next!, phase, now, trigger, ctx));
+  }
+
+  /**
+   * An observed label set in the rule's scope, with the rule's labels and `alertname`, and its
+   * key; undefined when out of scope. Label sets are never changed once built, and a series
+   * observes the same one at every evaluation, so this is worked out once per series.
+   */
+  #alertLabels(rule: Rule, observed: Labels): { labels: Labels; key: string } | undefined {
+    const cache = this.#scoped.get(rule)!;
+    let known = cache.get(observed);
+    if (known === undefined) {
+      if (matchesAll(rule.scope.matchers, observed)) {
+        const labels = { ...observed, ...rule.labels, alertname: rule.name };
+        known = { labels, key: labelsKey(labels) };
+      } else known = null;
+      cache.set(observed, known);
+    }
+    return known ?? undefined;
   }
 
   #change(rule: Rule, a: AlertInstance, phase: Phase | undefined, now: number, trigger: 'event' | 'slot', ctx: GroupContext): AlertChange {

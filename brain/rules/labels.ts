@@ -57,6 +57,15 @@ export function labelsKey(labels: Labels): string {
     .join(',');
 }
 
+const keys = new WeakMap<Labels, string>();
+
+/** `labelsKey` of a label set that is never changed once built (a series' tags): worked out once. */
+export function cachedLabelsKey(labels: Labels): string {
+  let key = keys.get(labels);
+  if (key === undefined) keys.set(labels, (key = labelsKey(labels)));
+  return key;
+}
+
 /** Only the named labels (all of them when `names` is undefined). */
 export function pickLabels(labels: Labels, names: readonly string[] | undefined): Record<string, string> {
   if (!names) return { ...labels };

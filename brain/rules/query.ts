@@ -1,11 +1,11 @@
 /**
- * The rules' read side over the brain's state: series from the SeriesTable (indexed by
- * measurement and field, rebuilt only when the table grows) and events from the EventLog with
+ * The rules' read side over the brain's state: series from the SeriesTable (by measurement
+ * and field, from the table's own index) and events from the EventLog with
  * the sending agent's identity and labels merged into their tags, so a rule can match
  * `host`, `desk` or `colour` on an event as on a series.
  */
 import type { BrainEvent } from '../state/event-log.js';
-import type { BrainSeries, SeriesTable } from '../state/series-table.js';
+import type { SeriesTable } from '../state/series-table.js';
 import type { Labels } from './labels.js';
 import type { RuleEvent, RuleQuery, SeriesSample } from './rule.js';
 
@@ -22,30 +22,13 @@ export function agentLabelsFrom(agents: { get(id: string): { host: string; label
 
 export class TableQuery implements RuleQuery {
   readonly #table: SeriesTable;
-  #index = new Map<string, BrainSeries[]>();
-  #indexedSize = -1;
 
   constructor(table: SeriesTable) {
     this.#table = table;
   }
 
-  *series(measurement: string, field: string): Iterable<SeriesSample> {
-    if (this.#indexedSize !== this.#table.size) this.#reindex();
-    for (const s of this.#index.get(`${measurement}\u0000${field}`) ?? []) {
-      yield { labels: s.tags, value: s.last, atMs: s.lastUs / 1000 };
-    }
-  }
-
-  #reindex(): void {
-    const index = new Map<string, BrainSeries[]>();
-    for (const s of this.#table.select()) {
-      const key = `${s.measurement}\u0000${s.field}`;
-      const list = index.get(key);
-      if (list) list.push(s);
-      else index.set(key, [s]);
-    }
-    this.#index = index;
-    this.#indexedSize = this.#table.size;
+  series(measurement: string, field: string): Iterable<SeriesSample> {
+    return this.#table.named(measurement, field);
   }
 }
 

@@ -1,20 +1,47 @@
 /**
  * Every series the brain knows, with its latest value. A series is interned once, when an
  * agent declares it; batches then update it by reference, without touching a string. Its
- * line-protocol prefix is built once here, so storing a sample is one concatenation.
+ * line-protocol prefix is encoded once here, so storing a sample is one copy of its bytes.
  */
 import { escapeKey, escapeMeasurement, formatTags } from '../store/line-protocol.js';
 
-export interface BrainSeries {
+/**
+ * One series and its latest value. It reads as the rules read a series (`labels`, `value`,
+ * `atMs`: brain/rules/rule.ts SeriesSample), so the rules and detectors walk the table's own
+ * objects instead of a copy of each series at every evaluation.
+ */
+export class BrainSeries {
   readonly agentId: string;
   readonly measurement: string;
   readonly field: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly kind: number;
-  /** `measurement,tag=v,... field=` */
-  readonly linePrefix: string;
-  last: number;
-  lastUs: number;
+  /** `measurement,tag=v,... field=`, as bytes (brain/store/line-buffer.ts). */
+  readonly linePrefix: Uint8Array;
+  last = NaN;
+  lastUs = 0;
+
+  constructor(agentId: string, def: SeriesDefinition, tags: Readonly<Record<string, string>>) {
+    this.agentId = agentId;
+    this.measurement = def.measurement;
+    this.field = def.field;
+    this.tags = tags;
+    this.kind = def.kind;
+    this.linePrefix = Buffer.from(`${escapeMeasurement(def.measurement)}${formatTags(tags)} ${escapeKey(def.field)}=`, 'utf8');
+  }
+
+  get labels(): Readonly<Record<string, string>> {
+    return this.tags;
+  }
+
+  get value(): number {
+    return this.last;
+  }
+
+  /** When the latest value was sampled, ms since the epoch; 0 when never. */
+  get atMs(): number {
+    return this.lastUs / 1000;
+  }
 }
 
 export interface SeriesDefinition {
@@ -26,6 +53,8 @@ export interface SeriesDefinition {
 
 export class SeriesTable {
   readonly #byKey = new Map<string, BrainSeries>();
+  /** measurement + field → its series, in the order they were declared (what rules read). */
+  readonly #byName = new Map<string, BrainSeries[]>();
   readonly #maxSeries: number;
   refused = 0;
 
@@ -47,21 +76,21 @@ export class SeriesTable {
       this.refused++;
       return undefined;
     }
-    const s: BrainSeries = {
-      agentId,
-      measurement: def.measurement,
-      field: def.field,
-      tags,
-      kind: def.kind,
-      linePrefix: `${escapeMeasurement(def.measurement)}${formatTags(tags)} ${escapeKey(def.field)}=`,
-      last: NaN,
-      lastUs: 0,
-    };
+    const s = new BrainSeries(agentId, def, tags);
     this.#byKey.set(key, s);
+    const name = nameKey(def.measurement, def.field);
+    const named = this.#byName.get(name);
+    if (named) named.push(s);
+    else this.#byName.set(name, [s]);
     return s;
   }
 
-  /** Series matching a filter, for the API and (later) the rules. */
+  /** Every series of `measurement` with field `field`, without a scan (the rules' read). */
+  named(measurement: string, field: string): readonly BrainSeries[] {
+    return this.#byName.get(nameKey(measurement, field)) ?? [];
+  }
+
+  /** Series matching a filter, for the API. */
   *select(filter: { agentId?: string; measurement?: string; field?: string } = {}): Generator<BrainSeries> {
     for (const s of this.#byKey.values()) {
       if (filter.agentId !== undefined && s.agentId !== filter.agentId) continue;
@@ -70,6 +99,10 @@ export class SeriesTable {
       yield s;
     }
   }
+}
+
+function nameKey(measurement: string, field: string): string {
+  return `${measurement}\u0000${field}`;
 }
 
 function canonicalTags(tags: Record<string, string>): string {

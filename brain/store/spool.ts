@@ -4,13 +4,14 @@
  * InfluxDB outages (issue #2, item 4): the forwarder drains it into the store at the store's
  * pace, so a slow InfluxDB costs disk, never brain memory.
  *
- * Appends are group-committed: everything appended while one fdatasync runs goes into the next
- * write + fdatasync, and each append's promise resolves when its bytes are durable.
+ * Appends are group-committed: everything appended while one write + fdatasync runs is
+ * encoded into one buffer, written with the next write + fdatasync (both on libuv's thread
+ * pool, off the event loop), and each append's promise resolves when its bytes are durable.
  *
  * Record layout: u32 payload length | u32 crc32(rest) | f64 seq | u32 lines | u16 agent id
  * length | agent id | payload (UTF-8 line protocol, '\n'-terminated lines).
  */
-import { closeSync, fdatasync, mkdirSync, openSync, readdirSync, readSync, statSync, ftruncateSync, unlinkSync, writevSync } from 'node:fs';
+import { closeSync, fdatasync, mkdirSync, openSync, readdirSync, readSync, statSync, ftruncateSync, unlinkSync, write } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -45,19 +46,42 @@ export interface SpoolOptions {
   beforeDelete?: () => void;
 }
 
-interface PendingAppend {
-  buf: Buffer;
-  lines: number;
-  resolve: () => void;
+/** The records of one group commit, encoded back to back; reused once written. */
+class Group {
+  buf = Buffer.allocUnsafe(1 << 20);
+  used = 0;
+  lines = 0;
+  waiters: (() => void)[] = [];
+
+  /** Room for `bytes` more; returns where they go. */
+  claim(bytes: number): number {
+    if (this.used + bytes > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.used + bytes));
+      this.buf.copy(bigger, 0, 0, this.used);
+      this.buf = bigger;
+    }
+    const at = this.used;
+    this.used += bytes;
+    return at;
+  }
+
+  clear(): void {
+    this.used = 0;
+    this.lines = 0;
+    this.waiters = [];
+  }
 }
 
 export class Spool {
   readonly #o: SpoolOptions;
   #segments: Segment[] = [];
   #activeFd: number | undefined;
-  #pending: PendingAppend[] = [];
+  /** Appends go here while `#writing` is written; the two swap at each flush. */
+  #filling = new Group();
+  #writing = new Group();
   #flushing = false;
   #scheduled = false;
+  #closed = false;
   /** Lines dropped because the spool hit its byte bound (oldest first), counted, never silent. */
   droppedLines = 0;
   droppedSegments = 0;
@@ -109,22 +133,23 @@ export class Spool {
   }
 
   /** Resolves once the record is durable (written, and fdatasync'd when fsync is on). */
-  append(agentId: string, seq: number, lines: number, payload: string): Promise<void> {
-    // Encoded straight into the record: a batch's text is several KB, and an intermediate
-    // Buffer per string (a fresh allocation each, above the pool size) was the brain's
-    // hottest spot with thousands of agents (docs/benchmarks.md, "Scale").
+  append(agentId: string, seq: number, lines: number, payload: Uint8Array | string): Promise<void> {
     const idLength = Buffer.byteLength(agentId, 'utf8');
-    const bodyLength = Buffer.byteLength(payload, 'utf8');
-    const buf = Buffer.allocUnsafe(FIXED_HEADER + idLength + bodyLength);
-    buf.writeUInt32LE(bodyLength, 0);
-    buf.writeDoubleLE(seq, 8);
-    buf.writeUInt32LE(lines, 16);
-    buf.writeUInt16LE(idLength, 20);
-    buf.write(agentId, FIXED_HEADER, 'utf8');
-    buf.write(payload, FIXED_HEADER + idLength, 'utf8');
-    buf.writeUInt32LE(crc32(buf.subarray(8)), 4);
+    const bodyLength = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
+    const g = this.#filling;
+    const at = g.claim(FIXED_HEADER + idLength + bodyLength);
+    const buf = g.buf;
+    buf.writeUInt32LE(bodyLength, at);
+    buf.writeDoubleLE(seq, at + 8);
+    buf.writeUInt32LE(lines, at + 16);
+    buf.writeUInt16LE(idLength, at + 20);
+    buf.write(agentId, at + FIXED_HEADER, 'utf8');
+    if (typeof payload === 'string') buf.write(payload, at + FIXED_HEADER + idLength, 'utf8');
+    else buf.set(payload, at + FIXED_HEADER + idLength);
+    buf.writeUInt32LE(crc32(buf.subarray(at + 8, g.used)), at + 4);
+    g.lines += lines;
     return new Promise((resolve) => {
-      this.#pending.push({ buf, lines, resolve });
+      g.waiters.push(resolve);
       if (!this.#scheduled && !this.#flushing) {
         this.#scheduled = true;
         setImmediate(() => this.#flush());
@@ -159,33 +184,49 @@ export class Spool {
     for (const s of done) this.#delete(s);
   }
 
+  /** Closes the active segment, after the write in flight if there is one. */
   close(): void {
+    this.#closed = true;
+    if (!this.#flushing) this.#closeActive();
+  }
+
+  #closeActive(): void {
     if (this.#activeFd !== undefined) closeSync(this.#activeFd);
     this.#activeFd = undefined;
   }
 
   #flush(): void {
     this.#scheduled = false;
-    const batch = this.#pending;
-    if (batch.length === 0) return;
-    this.#pending = [];
+    const g = this.#filling;
+    if (g.used === 0 || this.#closed) return;
+    this.#filling = this.#writing;
+    this.#writing = g;
     this.#flushing = true;
-    const bytes = batch.reduce((n, p) => n + p.buf.length, 0);
-    const lines = batch.reduce((n, p) => n + p.lines, 0);
+    const { used: bytes, lines } = g;
     this.#makeRoom(bytes);
     const segment = this.#active(bytes);
-    // One gathered write, no concatenated copy of the group.
-    writevSync(this.#activeFd!, batch.map((p) => p.buf), segment.bytes);
-    this.appendedLines += lines;
+    const fd = this.#activeFd!;
     const done = () => {
       segment.bytes += bytes;
       segment.lines += lines;
       this.#flushing = false;
-      for (const p of batch) p.resolve();
-      if (this.#pending.length > 0) this.#flush();
+      const waiters = g.waiters;
+      g.clear();
+      for (const resolve of waiters) resolve();
+      if (this.#closed) this.#closeActive();
+      else if (this.#filling.used > 0) this.#flush();
     };
-    if (this.#o.fsync) fdatasync(this.#activeFd!, done);
-    else done();
+    // A failed write or fdatasync must not be acknowledged as durable: it stops the brain.
+    write(fd, g.buf, 0, bytes, segment.bytes, (err, written) => {
+      if (err) throw err;
+      if (written !== bytes) throw new Error(`spool: short write to ${segment.file} (${written} of ${bytes} bytes)`);
+      this.appendedLines += lines;
+      if (!this.#o.fsync) return done();
+      fdatasync(fd, (syncErr) => {
+        if (syncErr) throw syncErr;
+        done();
+      });
+    });
   }
 
   #active(need: number): Segment {

@@ -3,7 +3,7 @@
  * the latest value, so a rule that needs history records what it saw at each evaluation.
  * Bounded: points per series and series per rule, the oldest dropped first.
  */
-import { labelsKey, type Labels } from '../labels.js';
+import { cachedLabelsKey, type Labels } from '../labels.js';
 
 const MAX_POINTS = 1024;
 const MAX_SERIES = 50_000;
@@ -25,7 +25,7 @@ export class SampleWindows {
 
   /** Records a sample (once per timestamp) and forgets what fell out of the window. */
   record(labels: Labels, atMs: number, value: number, now: number): void {
-    const key = labelsKey(labels);
+    const key = cachedLabelsKey(labels);
     let t = this.#tracks.get(key);
     if (!t) {
       if (this.#tracks.size >= MAX_SERIES) {
@@ -50,7 +50,7 @@ export class SampleWindows {
    * so its new value counts as the increase (as the samplers' `_per_s` rates do).
    */
   increase(labels: Labels, counter: boolean): { delta: number; spanMs: number } | undefined {
-    const t = this.#tracks.get(labelsKey(labels));
+    const t = this.#tracks.get(cachedLabelsKey(labels));
     if (!t || t.times.length < 2) return undefined;
     let delta = 0;
     for (let i = 1; i < t.values.length; i++) {

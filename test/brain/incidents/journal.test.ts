@@ -6,6 +6,7 @@ import { FakeClock } from '../../../lib/clock.js';
 import { Journal } from '../../../brain/incidents/journal.js';
 import { IncidentStore } from '../../../brain/incidents/incident-store.js';
 import { fire, floor, killed, L } from '../correlate/replay.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const fhA = L.proc('fh-host-a', 'fh-a');
 
@@ -55,4 +56,16 @@ t.test('a corrupt line in the middle is skipped and counted, the rest replays', 
   t.same(r.records, [{ a: 1 }, { a: 2 }]);
   t.equal(r.badLines, 1);
   t.equal(r.tornBytes, 0);
+});
+
+t.test('appends are written at once and synced to disk in groups, off the event loop', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-journal-'));
+  const journal = new Journal<{ n: number }>(join(dir, 'j.jsonl'));
+  for (let n = 0; n < 1000; n++) journal.append({ n });
+  t.equal(readFileSync(journal.file, 'utf8').trim().split('\n').length, 1000, 'every line is in the file when append returns');
+  t.notOk(journal.synced, 'the fdatasync runs after');
+  await waitFor('journal synced', () => journal.synced || undefined, { timeoutMs: 10_000 });
+  journal.append({ n: 1000 });
+  journal.close();
+  t.same(new Journal<{ n: number }>(journal.file).replay().records.map((r) => r.n), Array.from({ length: 1001 }, (_, n) => n));
 });
