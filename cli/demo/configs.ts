@@ -28,14 +28,14 @@ rotations:
   - { name: demo-manager, tier: support-manager, timeZone: UTC, start: "00:00", end: "24:00", people: [carol] }
 `;
 
-export function brainConfigText(o: DemoOptions, files: { stateDir: string; topology: string; schedule: string; rules: string; influx?: { url: string; db: string } }): string {
+export function brainConfigText(o: DemoOptions, files: { stateDir: string; topology: string; schedule: string; rules: string; calendar: string; influx?: { url: string; db: string } }): string {
   return [
     `brain: {id: demo-brain, state_dir: ${files.stateDir}}`,
     'listen: 127.0.0.1:0',
     `http: 127.0.0.1:${o.httpPort}`,
     `plant: {health_listen: "127.0.0.1:${o.healthPort}"}`,
     `topology: ${files.topology}`,
-    `rules: {dir: ${files.rules}}`,
+    `rules: {dir: ${files.rules}, calendar: ${files.calendar}}`,
     files.influx ? `store: {kind: influx-v1, url: "${files.influx.url}", db: ${files.influx.db}}` : 'store: {kind: none}',
     'paging:',
     `  schedule: ${files.schedule}`,

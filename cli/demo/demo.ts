@@ -18,7 +18,7 @@ import { onShutdown } from '../commands/shutdown.js';
 import { brainConfigText, DEMO_SCHEDULE, DEMO_TOPOLOGY, fixtureHostAgent, plantConfigText, plantHostAgent, vethHostAgent } from './configs.js';
 import { spawnPlant, spawnWorkstations, stopChild } from './floor-processes.js';
 import { startDemoHttp } from './demo-http.js';
-import { writeDrillPacedRules } from './drill-paced-rules.js';
+import { writeDemoCalendar, writeDrillPacedRules } from './drill-paced-rules.js';
 import { FIXTURE_BOND, FIXTURE_SLAVES, writeFixtureHost } from './fixture-host.js';
 import { influxdOnPath, startDemoInfluxd, type DemoInfluxd } from './influxd.js';
 import type { DemoLayout } from './layout.js';
@@ -74,6 +74,7 @@ async function startFloor(o: DemoOptions, stops: Stop[], log: Logger): Promise<v
         topology: file('topology.yaml', DEMO_TOPOLOGY),
         schedule: file('oncall.yaml', DEMO_SCHEDULE),
         rules: writeDrillPacedRules(join(dir, 'rules')),
+        calendar: writeDemoCalendar(join(dir, 'calendar.yaml')),
         ...(influx.store ? { influx: influx.store } : {}),
       }),
       'demo brain config',

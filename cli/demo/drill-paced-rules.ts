@@ -35,3 +35,15 @@ function shorten(rule: YAMLMap): void {
   cap('keep_firing_for', HOLD_CAP);
   if (rule.get('kind') === 'log-count') cap('window', LOG_COUNT_WINDOW_CAP);
 }
+
+/**
+ * The packaged trading-day calendar (markets, phases, BOD readiness) without its mutes: a demo
+ * run in the evening or on a Saturday must page like one at 10:00 on a Tuesday. The packaged
+ * file holds pages back while London is closed and during Saturday plant patching.
+ */
+export function writeDemoCalendar(file: string): string {
+  const doc = parseDocument(readFileSync(join(packageRoot(), 'rules', 'calendar', 'trading-day.yaml'), 'utf8'));
+  for (const key of ['maintenance', 'silences', 'phase_policy']) if (doc.has(key)) doc.set(key, doc.createNode([]));
+  writeFileSync(file, doc.toString());
+  return file;
+}
