@@ -163,7 +163,7 @@ export class RuleGroup {
     const next = step(prev, o, now, rule.timing);
     if (next) state.set(key, next);
     else state.delete(key);
-    const fired = next?.state === 'firing' && prev?.state !== 'firing';
+    const fired = next?.state === 'firing' && (prev?.state !== 'firing' || o?.recurred === true);
     const resolved = prev?.state === 'firing' && next?.state === 'inactive';
     if (fired || resolved) ctx.emit(this.#change(rule, next!, phase, now, trigger, ctx));
   }

@@ -49,6 +49,11 @@ export interface Observation {
   readonly active: boolean;
   /** The clear condition holds: a firing alert may resolve. Equals !active without hysteresis. */
   readonly cleared: boolean;
+  /**
+   * The fault happened again while its alert was firing (a second fail-over inside the hold):
+   * the alert is announced again, so an incident opened since can take it as a symptom.
+   */
+  readonly recurred?: boolean;
 }
 
 export interface RuleTiming {

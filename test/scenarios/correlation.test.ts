@@ -123,10 +123,10 @@ t.test('the plant under real agents and wrappers: kills of the feed handlers', a
 
   await t.test(`SIGKILL of the primary feed handler: one major incident, resolved when it is back as secondary`, async (t) => {
     const before = new Set(brain.incidents.list().map((i) => i.id));
-    // A fail-over alert is held 10 minutes: if a starved start-up already flapped `other` to
-    // primary and back, its alert is still firing and the take-over below raises no new one.
+    // If a starved start-up already flapped `other` to primary and an incident of that is still
+    // open, the take-over below is announced again but stays a symptom of that incident.
     const flapped = activeIncidents(brain).some((i) => [...i.roots, ...i.symptoms].some((r) => r.alertname === 'PlantFailover' && r.labels['component'] === other && r.state === 'firing'));
-    if (flapped) t.comment(`${other} flapped to primary during start-up; its PlantFailover is still held, so none is attached`);
+    if (flapped) t.comment(`${other} flapped to primary during start-up; its PlantFailover stays with that open incident`);
     process.kill(pids[first]!, 'SIGKILL');
     const inc = await until(brain, 'the incident with the heartbeat loss and the fail-over attached', () => {
       const i = opened(brain, before).find((x) => x.roots.some((r) => r.alertname === 'ProcessExited'));

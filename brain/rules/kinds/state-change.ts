@@ -21,6 +21,8 @@ interface Occurrence {
   lastOnMs: number;
   resolvedMs: number | undefined;
   count: number;
+  /** Seen again since the last evaluation. */
+  recurred: boolean;
 }
 
 const MAX_OCCURRENCES = 10_000;
@@ -46,8 +48,9 @@ export class StateChangeRule extends BaseRule {
         o.lastOnMs = e.atMs;
         o.resolvedMs = undefined;
         o.count++;
+        o.recurred = true;
       } else if (this.#occurrences.size < MAX_OCCURRENCES) {
-        this.#occurrences.set(key, { labels, lastOnMs: e.atMs, resolvedMs: undefined, count: 1 });
+        this.#occurrences.set(key, { labels, lastOnMs: e.atMs, resolvedMs: undefined, count: 1, recurred: false });
       } else {
         this.dropped++;
         return false;
@@ -72,7 +75,7 @@ export class StateChangeRule extends BaseRule {
     const labels = pickLabels(Object.fromEntries(Object.entries(alertLabels).filter(([k]) => !own.has(k))), this.#spec.by);
     const key = labelsKey(labels);
     if (this.#occurrences.has(key) || this.#occurrences.size >= MAX_OCCURRENCES) return;
-    this.#occurrences.set(key, { labels, lastOnMs, resolvedMs: undefined, count: 1 });
+    this.#occurrences.set(key, { labels, lastOnMs, resolvedMs: undefined, count: 1, recurred: false });
   }
 
   eval(now: number, _q: RuleQuery): Observation[] {
@@ -81,7 +84,8 @@ export class StateChangeRule extends BaseRule {
       const held = now - o.lastOnMs < this.#spec.holdMs;
       const unresolved = this.#spec.resolve !== undefined && o.resolvedMs === undefined;
       const active = held || unresolved;
-      out.push({ labels: o.labels, value: o.count, active, cleared: !active });
+      out.push({ labels: o.labels, value: o.count, active, cleared: !active, recurred: o.recurred });
+      o.recurred = false;
       if (!active) this.#occurrences.delete(key);
     }
     return out;

@@ -99,3 +99,17 @@ t.test('a state-change alert restored after a restart fires again, and its resol
   t.same(h.firing('Exited'), [], 'the replayed start resolves it');
   t.same(h.changes.map((c) => c.state), ['firing', 'resolved']);
 });
+
+t.test('a state-change fault that recurs while its alert is held is announced again (a second fail-over inside the hold)', async (t) => {
+  const h = harness({ 'p.yaml': 'rules:\n  - { name: Failover, kind: state-change, on: { kind: plant.role_change }, hold: 10m, by: [component], severity: major }\n' }, { schedule: false });
+  t.teardown(() => h.manager.stop());
+  h.event('plant.role_change', { component: 'fh-b' });
+  h.clock.advance(60_000);
+  h.manager.evaluateAll();
+  t.same(h.changes.map((c) => c.state), ['firing'], 'held, not announced again by evaluation alone');
+  h.event('plant.role_change', { component: 'fh-b' });
+  t.same(h.changes.map((c) => `${c.state} ${c.labels['component']}`), ['firing fh-b', 'firing fh-b'], 'the second take-over is announced');
+  h.manager.evaluateAll();
+  t.equal(h.changes.length, 2, 'once');
+  t.same(h.firing('Failover'), ['component=fh-b']);
+});
