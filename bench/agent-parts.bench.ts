@@ -17,6 +17,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSy
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../test/helpers/wait.js';
+import { BENCH_SAMPLERS, samplerYaml } from './lib/agent-samplers.js';
 
 const ROOT = resolve(import.meta.dirname, import.meta.dirname.includes('/dist/') ? '../..' : '..');
 const args = process.argv.slice(2);
@@ -24,33 +25,13 @@ const option = (name: string, fallback: string): string => (args.includes(name) 
 const seconds = Number(option('--seconds', '60'));
 const warmup = Number(option('--warmup', '30'));
 const cli = join(ROOT, 'dist/cli/floorwatch.js');
-const ALL = ['nic', 'memory', 'local', 'process', 'log'];
+const ALL = BENCH_SAMPLERS;
 const variants = option('--variants', ['none', ...ALL, 'all'].join(','))
   .split(',')
   .map((v) => {
     const [name, other] = v.split('@') as [string, string | undefined];
     return { name, label: other ? `${name} (${other})` : name, cli: other ? resolve(other) : cli };
   });
-
-function samplerYaml(name: string, dir: string, logFile: string): string {
-  switch (name) {
-    case 'local':
-      return `  local: {path: ${dir}/agent.sock}`;
-    case 'process':
-      return '  process:\n    watches:\n      - {name: sshd, comm: sshd}\n      - {name: node, comm: node}\n      - {name: influx, cmdline: "influxd run"}';
-    case 'log':
-      return (
-        `  log:\n    files: ["${logFile}"]\n    rules:\n` +
-        '      - {name: errors, action: count, pattern: "\\\\[(?:ERROR|FATAL)\\\\]"}\n' +
-        '      - {name: latency, action: metric, pattern: "latency_us=(?P<latency_us>\\\\d+)"}\n' +
-        '      - {name: rejects, action: count, pattern: "35=3\\\\|"}\n' +
-        '      - {name: disconnects, action: event, pattern: "connection (?:lost|reset)"}\n' +
-        '      - {name: heartbeats, action: count, pattern: "35=0\\\\|"}'
-      );
-    default:
-      return `  ${name}: {}`;
-  }
-}
 
 /** Sum over all threads of a per-thread /proc counter. */
 function perThread(pid: number, read: (taskDir: string) => number): number {
@@ -82,10 +63,10 @@ await new Promise((r) => setTimeout(r, 1500));
 const agents: { label: string; child: ChildProcess; logFile: string | undefined }[] = variants.map(({ name, label, cli: agentCli }, i) => {
   const own = join(dir, `agent-${i}`);
   mkdirSync(own);
-  const samplers = name === 'all' || name === 'idle' ? ALL : name === 'none' ? [] : [name];
+  const samplers: readonly string[] = name === 'all' || name === 'idle' ? ALL : name === 'none' ? [] : [name];
   const logFile = samplers.includes('log') ? join(own, 'app.log') : undefined;
   if (logFile) writeFileSync(logFile, '');
-  const sections = samplers.map((s) => samplerYaml(s, own, logFile ?? '')).join('\n') || '  {}';
+  const sections = samplers.map((s) => samplerYaml(s, { socket: `${own}/agent.sock`, logFile: logFile ?? '' })).join('\n') || '  {}';
   writeFileSync(
     join(own, 'agent.yaml'),
     `agent: {id: parts-${i}-${name}, state_dir: ${own}/state}\nbrain: {addresses: ["127.0.0.1:${grpc}"]}\ninterval_ms: 1000\nsamplers:\n${sections}\n`,

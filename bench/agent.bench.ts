@@ -14,6 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../test/helpers/wait.js';
 import { cpuSeconds, rssMb } from './lib/proc-stats.js';
+import { samplersYaml } from './lib/agent-samplers.js';
 
 const ROOT = resolve(import.meta.dirname, import.meta.dirname.includes('/dist/') ? '../..' : '..');
 const CLI = join(ROOT, 'dist/cli/floorwatch.js');
@@ -58,24 +59,7 @@ async function startAgent(name: string): Promise<string> {
     `agent: {id: ${name}, state_dir: ${dir}/${name}}
 brain: {addresses: ["127.0.0.1:${grpc}"]}
 interval_ms: 1000
-samplers:
-  nic: {}
-  memory: {}
-  local: {path: ${dir}/${name}.sock}
-  process:
-    watches:
-      - {name: sshd, comm: sshd}
-      - {name: node, comm: node}
-      - {name: influx, cmdline: "influxd run"}
-  log:
-    files: ["${logFile}"]
-    rules:
-      - {name: errors, action: count, pattern: "\\\\[(?:ERROR|FATAL)\\\\]"}
-      - {name: latency, action: metric, pattern: "latency_us=(?P<latency_us>\\\\d+)"}
-      - {name: rejects, action: count, pattern: "35=3\\\\|"}
-      - {name: disconnects, action: event, pattern: "connection (?:lost|reset)"}
-      - {name: heartbeats, action: count, pattern: "35=0\\\\|"}
-`,
+${samplersYaml({ socket: `${dir}/${name}.sock`, logFile })}`,
   );
   const agent = spawn(process.execPath, [CLI, 'agent', '-c', join(dir, `${name}.yaml`)], { stdio: 'ignore', env: { ...process.env, FLOORWATCH_LOG_LEVEL: 'error' } });
   await started(agent, `floorwatch agent ${name}`);

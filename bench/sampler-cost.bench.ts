@@ -12,6 +12,7 @@ import { Session } from 'node:inspector/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { samplersYaml } from './lib/agent-samplers.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
@@ -23,23 +24,7 @@ writeFileSync(join(dir, 'app.log'), '');
 writeFileSync(
   join(dir, 'agent.yaml'),
   `agent: {id: cost, state_dir: ${dir}/state}
-samplers:
-  nic: {}
-  memory: {}
-  process:
-    watches:
-      - {name: sshd, comm: sshd}
-      - {name: node, comm: node}
-      - {name: influx, cmdline: "influxd run"}
-  log:
-    files: ["${dir}/app.log"]
-    rules:
-      - {name: errors, action: count, pattern: "\\\\[(?:ERROR|FATAL)\\\\]"}
-      - {name: latency, action: metric, pattern: "latency_us=(?P<latency_us>\\\\d+)"}
-      - {name: rejects, action: count, pattern: "35=3\\\\|"}
-      - {name: disconnects, action: event, pattern: "connection (?:lost|reset)"}
-      - {name: heartbeats, action: count, pattern: "35=0\\\\|"}
-`,
+${samplersYaml({ socket: '', logFile: `${dir}/app.log` }, ['nic', 'memory', 'process', 'log'])}`,
 );
 
 type Sample = (emit: unknown) => unknown;
