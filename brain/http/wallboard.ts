@@ -51,6 +51,7 @@ const SEVERITY_ORDER: readonly Severity[] = ['critical', 'major', 'minor', 'warn
 /** plant-health.ts's state codes. */
 const PLANT_STATES = ['ok', 'starting', 'degraded', 'stale', 'down'];
 const TIMELINE_SHOWN = 30;
+const PLANT_FIELDS = ['state', 'primary', 'in_per_s', 'out_per_s', 'latency_p99_us', 'gaps_unrecoverable', 'stale_symbols'];
 
 export function wallboard(d: ApiDeps): Wallboard {
   const now = d.now();
@@ -106,13 +107,16 @@ function agentsView(d: ApiDeps): Wallboard['agents'] {
 /** One row per plant component, from its health heartbeat's series (plant-health.ts). */
 function plantView(d: ApiDeps, now: number): WallboardComponent[] {
   const rows = new Map<string, { tags: Readonly<Record<string, string>>; atUs: number; fields: Map<string, number> }>();
-  for (const s of d.series.select({ measurement: 'plant' })) {
-    const component = s.tags['component'];
-    if (!component) continue;
-    const row = rows.get(component) ?? { tags: s.tags, atUs: 0, fields: new Map<string, number>() };
-    rows.set(component, row);
-    row.atUs = Math.max(row.atUs, s.lastUs);
-    row.fields.set(s.field, s.last);
+  // By name, not a scan: at 5,000 agents the table holds 250,000 series and the board asks every second.
+  for (const field of PLANT_FIELDS) {
+    for (const s of d.series.named('plant', field)) {
+      const component = s.tags['component'];
+      if (!component) continue;
+      const row = rows.get(component) ?? { tags: s.tags, atUs: 0, fields: new Map<string, number>() };
+      rows.set(component, row);
+      row.atUs = Math.max(row.atUs, s.lastUs);
+      row.fields.set(field, s.last);
+    }
   }
   return [...rows.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
