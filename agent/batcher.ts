@@ -67,20 +67,11 @@ export class Batcher {
 
   flush(): void {
     this.#seal();
-    const waiting = this.#afterSeal;
-    this.#afterSeal = [];
-    for (const fn of waiting) {
-      try {
-        fn();
-      } catch (err) {
-        this.#o.log.error({ err: (err as Error).message }, 'after-seal callback failed');
-      }
-    }
   }
 
   #seal(): void {
     const samples = this.#series.length;
-    if (samples === 0 && this.#events.length === 0) return;
+    if (samples === 0 && this.#events.length === 0) return this.#durable();
     const q = this.#o.queue;
     const { seq, cumulativeSamples } = q.reserve(samples);
     const payload = encodeBatch({
@@ -99,7 +90,23 @@ export class Batcher {
     this.#times = [];
     this.#events = [];
     q.append(seq, cumulativeSamples, samples, payload);
+    // Recorded before the shipper spends time sending: a SIGKILL in between would leave the
+    // batch queued but the log offsets behind it, and its lines read and sent twice.
+    this.#durable();
     this.#o.onSealed();
+  }
+
+  /** Everything emitted so far is in the disk queue: the whenDurable callbacks run. */
+  #durable(): void {
+    const waiting = this.#afterSeal;
+    this.#afterSeal = [];
+    for (const fn of waiting) {
+      try {
+        fn();
+      } catch (err) {
+        this.#o.log.error({ err: (err as Error).message }, 'after-seal callback failed');
+      }
+    }
   }
 
   #sample(measurement: string, field: string, value: number, tags: Tags | undefined, timeUs: number | undefined, kind: SeriesKind): void {
