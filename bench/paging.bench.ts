@@ -27,6 +27,7 @@ import { startSmtpSink, type SmtpSink } from '../test/helpers/smtp-sink.js';
 import { freePort } from '../test/helpers/wait.js';
 import { floorwatch, killAll, runBench, sleep, stopProc, TARGET_JS, waitFor } from './lib/procs.js';
 import { startPromStack, type PromStack } from './lib/prom-stack.js';
+import { alwaysOpenCalendar } from '../test/helpers/calendar.js';
 import { ms, pct, stat } from './lib/stats.js';
 
 const arg = (name: string, dflt: string) => {
@@ -70,11 +71,6 @@ interface Sample {
   prom: number;
 }
 
-/** A calendar whose market is intraday all day, every day: the packaged one mutes non-critical pages when London is closed. */
-const ALWAYS_OPEN = `default_market: BENCH
-markets:
-  BENCH: {time_zone: UTC, days: [mon, tue, wed, thu, fri, sat, sun], bod: "00:00", intraday: "00:01", eod: "23:58", closed: "23:59"}
-`;
 
 async function main(): Promise<void> {
   const t0 = Date.now();
@@ -82,7 +78,7 @@ async function main(): Promise<void> {
   cleanups.push(() => snpp.stop());
   const smtp: SmtpSink = await startSmtpSink();
   cleanups.push(() => smtp.stop());
-  writeFileSync(`${dir}/calendar.yaml`, ALWAYS_OPEN);
+  writeFileSync(`${dir}/calendar.yaml`, alwaysOpenCalendar());
   writeFileSync(`${dir}/oncall.yaml`, ALICE_ON_CALL);
   const brain = await startBrain(
     parseBrainConfig(`brain: {state_dir: ${dir}/brain}

@@ -18,6 +18,7 @@ import { silentLogger } from '../../lib/log.js';
 import { PlantHarness } from '../../plant/harness.js';
 import { floorwatch, scratchDir, writeYaml, type FloorwatchProcess } from '../helpers/floorwatch.js';
 import { hfaxdAvailable, startHfaxdSnpp } from '../helpers/snpp-hfaxd.js';
+import { alwaysOpenCalendar } from '../helpers/calendar.js';
 import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
@@ -28,21 +29,7 @@ type Test = { teardown(fn: () => unknown): void };
 
 /** LDN trades all day every day, so phase-scoped rules (stale symbols) run whenever the suite does. */
 function calendar(dir: string, silences = '[]'): string {
-  return writeYaml(
-    dir,
-    'calendar.yaml',
-    `default_market: LDN
-markets:
-  LDN:
-    time_zone: UTC
-    days: [mon, tue, wed, thu, fri, sat, sun]
-    bod: "00:00"
-    intraday: "00:01"
-    eod: "23:58"
-    closed: "23:59"
-silences: ${silences}
-`,
-  );
+  return writeYaml(dir, 'calendar.yaml', alwaysOpenCalendar(silences));
 }
 
 async function brainFor(t: Test, dir: string, o: { silences?: string; paging?: string; silentAfterMs?: number } = {}): Promise<BrainHandle> {

@@ -11,6 +11,7 @@ import { floorwatch, scratchDir, writeYaml } from '../helpers/floorwatch.js';
 import { ALICE_ON_CALL } from '../helpers/oncall.js';
 import { hfaxdAvailable, startHfaxdSnpp } from '../helpers/snpp-hfaxd.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
+import { alwaysOpenCalendar } from '../helpers/calendar.js';
 import { waitFor } from '../helpers/wait.js';
 
 const available = await hfaxdAvailable();
@@ -28,6 +29,7 @@ t.test('a process death pages the on-call once, through a real SNPP server, and 
 listen: 127.0.0.1:0
 http: 127.0.0.1:0
 spool: {fsync: false}
+rules: {calendar: ${writeYaml(dir, 'calendar.yaml', alwaysOpenCalendar())}}
 paging:
   schedule: ${schedule}
   escalation: {steps: [{tier: first-line, after_s: 0}], repeat_every_s: 600, max_repeats: 0}
