@@ -97,6 +97,19 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
       : undefined;
   registerStoreMetrics(metrics, spool, forwarder);
 
+  // Correlation and rules listen before ingest and plant health start: an agent replaying its
+  // queue the moment the brain is back must not publish events nobody hears.
+  // Correlation listens before the rules, so a process exit reaches it before its alert does.
+  const topology = new Topology(config.topology ? loadTopologyFile(config.topology) : undefined);
+  const incidents = new IncidentStore({ file: join(stateDir, 'incidents.jsonl'), clock });
+  const correlator = new Correlator({ clock, topology, store: incidents, agents, settleMs: config.correlation.settle_ms, resolveGraceMs: config.correlation.resolve_grace_ms, restartConfirmMs: config.correlation.restart_confirm_ms });
+  const detachCorrelator = correlator.attach(events);
+  const incidentApi = new IncidentApi({ store: incidents, clock });
+  const rules = config.rules.enabled ? startRules(config, { clock, log, series, events, agents, metrics }) : undefined;
+  // A state-change alert (a process exited) cannot be re-derived from data after a restart.
+  const restored = rules?.manager.restoreFiring(correlator.restoredFiring()) ?? 0;
+  if (restored > 0) log.info({ restored }, 'state-change alerts firing before the restart restored from the incident journal');
+
   const agentConfig = loadAgentPush(config);
   const persist = spool ? (agentId: string, seq: number, lines: number, bytes: Uint8Array) => spool.append(agentId, seq, lines, bytes).then(() => forwarder?.kick()) : undefined;
   const lineBuffer = new LineBuffer();
@@ -129,16 +142,6 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
         store: spool ? (lines, bytes) => void spool.append('', 0, lines, bytes).then(() => forwarder?.kick()) : undefined,
       })
     : undefined;
-  // Correlation listens before the rules, so a process exit reaches it before its alert does.
-  const topology = new Topology(config.topology ? loadTopologyFile(config.topology) : undefined);
-  const incidents = new IncidentStore({ file: join(stateDir, 'incidents.jsonl'), clock });
-  const correlator = new Correlator({ clock, topology, store: incidents, agents, settleMs: config.correlation.settle_ms, resolveGraceMs: config.correlation.resolve_grace_ms, restartConfirmMs: config.correlation.restart_confirm_ms });
-  const detachCorrelator = correlator.attach(events);
-  const incidentApi = new IncidentApi({ store: incidents, clock });
-  const rules = config.rules.enabled ? startRules(config, { clock, log, series, events, agents, metrics }) : undefined;
-  // A state-change alert (a process exited) cannot be re-derived from data after a restart.
-  const restored = rules?.manager.restoreFiring(correlator.restoredFiring()) ?? 0;
-  if (restored > 0) log.info({ restored }, 'state-change alerts firing before the restart restored from the incident journal');
   // After the rules: paging takes their calendar (phase routing, EOD) and pages incidents already open.
   const paging = config.paging
     ? startPaging({ config: config.paging, clock, log: log.child({ component: 'paging' }), incidents, stateDir, events, ...(rules?.calendar ? { calendar: rules.calendar } : {}) })

@@ -131,6 +131,7 @@ export class RuleManager {
   restoreFiring(alerts: readonly { alertname: string; labels: Labels; firedAt: number }[]): number {
     let restored = 0;
     for (const g of this.#groups.values()) {
+      const before = restored;
       for (const rule of g.rules) {
         if (!(rule instanceof StateChangeRule)) continue;
         for (const a of alerts) {
@@ -139,6 +140,8 @@ export class RuleManager {
           restored++;
         }
       }
+      // Firing again now, before any event: a resolve replayed first would otherwise find no alert to resolve.
+      if (restored > before) g.evaluate(this.#o.clock.now(), this.#ctx);
     }
     return restored;
   }
