@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { waitFor } from './wait.js';
+import type { BrainHandle } from '../../brain/main.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -94,4 +95,15 @@ export async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
   return (await res.json()) as T;
+}
+
+/**
+ * `floorwatch run --name NAME -- sleep 600` reporting to the agent at `socket`, once the brain
+ * has its start: returns the child's pid, for the test to kill.
+ */
+export async function wrappedSleeper(t: { teardown(fn: () => unknown): void }, brain: Pick<BrainHandle, 'events'>, socket: string, dir: string, name = 'fh-a'): Promise<number> {
+  const wrapper = floorwatch(['run', '--name', name, '--restart', 'never', '--agent-socket', socket, '--log', `${dir}/${name}.log`, '--', 'sleep', '600']);
+  t.teardown(() => wrapper.kill('SIGKILL'));
+  const started = await waitFor('process.start at the brain', () => brain.events.recent({ kind: 'process.start' }).find((e) => e.tags['process'] === name));
+  return Number(started.attrs['pid'] ?? started.values['pid']);
 }

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { parseBrainConfig } from '../../brain/config.js';
 import { startBrain } from '../../brain/main.js';
 import { silentLogger } from '../../lib/log.js';
-import { floorwatch, scratchDir, writeYaml } from '../helpers/floorwatch.js';
+import { floorwatch, scratchDir, writeYaml, wrappedSleeper } from '../helpers/floorwatch.js';
 import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
@@ -47,10 +47,7 @@ samplers:
   const agent = floorwatch(['agent', '--config', config]);
   t.teardown(() => agent.kill('SIGKILL'));
   await agent.line((l) => l['ready'] === 'agent');
-  const wrapper = floorwatch(['run', '--name', 'fh-a', '--restart', 'never', '--agent-socket', socket, '--log', `${dir}/fh-a.log`, '--', 'sleep', '600']);
-  t.teardown(() => wrapper.kill('SIGKILL'));
-  const started = await waitFor('process.start at the brain', () => brain.events.recent({ kind: 'process.start' }).find((e) => e.tags['process'] === 'fh-a'));
-  const pid = Number(started.attrs['pid'] ?? started.values['pid']);
+  const pid = await wrappedSleeper(t, brain, socket, dir);
   t.ok(pid > 0, `the brain knows the child's pid (${pid})`);
 
   process.kill(pid, 'SIGKILL');

@@ -7,7 +7,7 @@ import t from 'tap';
 import { parseBrainConfig } from '../../brain/config.js';
 import { startBrain } from '../../brain/main.js';
 import { silentLogger } from '../../lib/log.js';
-import { floorwatch, scratchDir, writeYaml } from '../helpers/floorwatch.js';
+import { floorwatch, scratchDir, writeYaml, wrappedSleeper } from '../helpers/floorwatch.js';
 import { ALICE_ON_CALL } from '../helpers/oncall.js';
 import { hfaxdAvailable, startHfaxdSnpp } from '../helpers/snpp-hfaxd.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
@@ -44,10 +44,8 @@ paging:
   const agent = floorwatch(['agent', '--config', agentConfig]);
   t.teardown(() => agent.kill('SIGKILL'));
   await agent.line((l) => l['ready'] === 'agent');
-  const wrapper = floorwatch(['run', '--name', 'fh-a', '--restart', 'never', '--agent-socket', socket, '--log', `${dir}/fh-a.log`, '--', 'sleep', '600']);
-  t.teardown(() => wrapper.kill('SIGKILL'));
-  const started = await waitFor('process.start at the brain', () => brain.events.recent({ kind: 'process.start' }).find((e) => e.tags['process'] === 'fh-a'));
-  process.kill(Number(started.attrs['pid'] ?? started.values['pid']), 'SIGKILL');
+  const pid = await wrappedSleeper(t, brain, socket, dir);
+  process.kill(pid, 'SIGKILL');
 
   const incident = await waitFor('an incident', () => brain.incidents.list({ status: 'active' })[0]);
   const pages = await waitFor('the page queued at hfaxd', async () => {

@@ -10,7 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { parseBrainConfig } from '../../../brain/config.js';
 import { startBrain } from '../../../brain/main.js';
 import { silentLogger } from '../../../lib/log.js';
-import { floorwatch, scratchDir, writeYaml } from '../../helpers/floorwatch.js';
+import { floorwatch, scratchDir, writeYaml, wrappedSleeper } from '../../helpers/floorwatch.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -36,16 +36,14 @@ t.test('the wall board shows a killed process as a major incident, keeps hostile
   const agent = floorwatch(['agent', '--config', agentConfig]);
   t.teardown(() => agent.kill('SIGKILL'));
   await agent.line((l) => l['ready'] === 'agent');
-  const wrapper = floorwatch(['run', '--name', 'fh-a', '--restart', 'never', '--agent-socket', socket, '--log', `${dir}/fh-a.log`, '--', 'sleep', '600']);
-  t.teardown(() => wrapper.kill('SIGKILL'));
-  const started = await waitFor('process.start at the brain', () => brain.events.recent({ kind: 'process.start' }).find((e) => e.tags['process'] === 'fh-a'));
+  const pid = await wrappedSleeper(t, brain, socket, dir);
 
   const { page, errors } = await openBoard(t, `http://127.0.0.1:${brain.httpPort}/`);
   await page.waitForFunction(() => document.getElementById('status')?.textContent === 'floor OK', undefined, { timeout: 10_000 });
   t.equal(await page.getAttribute('#bar', 'data-status'), 'ok', 'the bar is green');
   t.match(await page.textContent('#colours'), /red\s*1\/1 up/, 'the agent counts under its colour');
 
-  process.kill(Number(started.attrs['pid'] ?? started.values['pid']), 'SIGKILL');
+  process.kill(pid, 'SIGKILL');
   const card = page.locator('.incident[data-severity="major"]');
   await card.waitFor({ timeout: 10_000 });
   t.match(await card.locator('.title').textContent(), /^fh-a exited on \S+ \(signal 9\)$/, 'the card names the process, the host and the signal');
