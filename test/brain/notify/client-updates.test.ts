@@ -62,6 +62,7 @@ t.test('status rounds every N minutes to every client until resolved, then one r
   t.same(got.slice(9).map((m) => `${kind(m)}/${to(m)}`).sort(), ['resolve/alice@floor.example', 'resolve/fx@client.example', 'resolve/rates@client.example'], 'resolved notices');
   clock.advance(60 * MINUTE);
   t.equal(enqueuedKeys(dir).length, 12, 'no update after the resolve');
+  await outboxSettled(dir); // the SMTP server has the mail a moment before the brain records it
   const timeline = incidents.get(inc.id)!.timeline.map((e) => e.text);
   t.equal(timeline.filter((x) => x.startsWith('routed: ')).join(), 'routed: default (phase unknown; email); client updates', 'the route, once (not again after the restart)');
   for (const round of [0, 1, 2, 3]) t.ok(timeline.some((x) => x.startsWith(`delivered by email (INC-0001/${round}/status/client.fx)`)), `round ${round} in the timeline`);
