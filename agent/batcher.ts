@@ -1,23 +1,34 @@
 /**
  * The agent's accumulator: samplers emit into it, and it seals batches into the disk queue.
  *
- * A batch is sealed every flushMs, when it reaches maxSamples, or a few ms after an event is
- * emitted: events (link down, bond fail-over, process exit) must reach the brain within 250 ms,
- * so they never wait for the next periodic flush.
+ * A batch is sealed every flushMs, when it reaches maxSamples (at the end of an emit.unit()
+ * when one is open), or a few ms after an event is emitted: events (link down, bond fail-over,
+ * process exit) must reach the brain within 250 ms, so they never wait for the next periodic flush.
  */
 import type { Clock, Timer } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { encodeBatch, type IEvent } from '../proto/wire.js';
-import type { DiskQueue } from './queue/disk-queue.js';
 import type { Emit, EventInput, Tags } from './sampler.js';
 import type { SeriesRegistry, SeriesKind } from './series-registry.js';
 
 const MAX_ATTR_CHARS = 1024;
 
+/** What the batcher seals into: the DiskQueue, or the HoldingQueue in front of it (main.ts). */
+export interface BatchQueue {
+  /** The seq the next batch gets. */
+  readonly nextSeq: number;
+  /** Lost so far, as every batch tells the brain. */
+  readonly droppedBatches: number;
+  readonly droppedSamples: number;
+  /** The seq and cumulative count for a batch of `samples`; undefined: no room, the batch is dropped (and counted there). */
+  reserve(samples: number): { seq: number; cumulativeSamples: number } | undefined;
+  append(seq: number, cumulativeSamples: number, samples: number, payload: Uint8Array): void;
+}
+
 export interface BatcherOptions {
   clock: Clock;
   log: Logger;
-  queue: DiskQueue;
+  queue: BatchQueue;
   series: SeriesRegistry;
   flushMs: number;
   maxSamples: number;
@@ -33,8 +44,10 @@ export class Batcher {
   #values: number[] = [];
   #times: number[] = [];
   #events: IEvent[] = [];
-  /** Callbacks waiting for what was emitted before them to be in the disk queue. */
-  #afterSeal: (() => void)[] = [];
+  /** Callbacks saving a source position at the next seal, with the seq of the batch it goes with. */
+  #atSeal: ((seq: number) => void)[] = [];
+  /** Depth of open emit.unit() calls: no seal while > 0. */
+  #inUnit = 0;
   #eventTimer: Timer | undefined;
   #flushTimer: Timer | undefined;
   readonly errors = new Map<string, number>();
@@ -61,7 +74,8 @@ export class Batcher {
       counter: (m, f, v, tags, t) => this.#sample(m, f, v, tags, t, 1),
       event: (kind, input) => this.#event(kind, input),
       error: (err) => this.#error(sampler, err),
-      whenDurable: (fn) => this.#afterSeal.push(fn),
+      unit: (fn) => this.#unit(fn),
+      atSeal: (fn) => this.#atSeal.push(fn),
     };
   }
 
@@ -70,10 +84,17 @@ export class Batcher {
   }
 
   #seal(): void {
-    const samples = this.#series.length;
-    if (samples === 0 && this.#events.length === 0) return this.#durable();
     const q = this.#o.queue;
-    const { seq, cumulativeSamples } = q.reserve(samples);
+    const samples = this.#series.length;
+    if (samples === 0 && this.#events.length === 0) return this.#runAtSeal(q.nextSeq - 1);
+    const reserved = q.reserve(samples);
+    if (!reserved) {
+      // No room (the disk is full and the hold buffer too): the batch is dropped, counted by the
+      // queue. Positions move past its lines with the seq of the last batch kept: lost, not repeated.
+      this.#clear();
+      return this.#runAtSeal(q.nextSeq - 1);
+    }
+    const { seq, cumulativeSamples } = reserved;
     const payload = encodeBatch({
       seq,
       series: this.#series,
@@ -84,29 +105,42 @@ export class Batcher {
       droppedBatches: q.droppedBatches,
       droppedSamples: q.droppedSamples,
     });
-    // Fresh arrays: the encoded batch is already bytes, but never reuse what was handed out.
+    this.#clear();
+    // Positions are saved tagged with this seq BEFORE the batch is queued: after a SIGKILL in
+    // between, the seq is not in the queue and the sampler falls back to its previous save.
+    this.#runAtSeal(seq);
+    q.append(seq, cumulativeSamples, samples, payload);
+    this.#o.onSealed();
+  }
+
+  /** Fresh arrays: the encoded batch is already bytes, but never reuse what was handed out. */
+  #clear(): void {
     this.#series = [];
     this.#values = [];
     this.#times = [];
     this.#events = [];
-    q.append(seq, cumulativeSamples, samples, payload);
-    // Recorded before the shipper spends time sending: a SIGKILL in between would leave the
-    // batch queued but the log offsets behind it, and its lines read and sent twice.
-    this.#durable();
-    this.#o.onSealed();
   }
 
-  /** Everything emitted so far is in the disk queue: the whenDurable callbacks run. */
-  #durable(): void {
-    const waiting = this.#afterSeal;
-    this.#afterSeal = [];
+  #runAtSeal(seq: number): void {
+    const waiting = this.#atSeal;
+    this.#atSeal = [];
     for (const fn of waiting) {
       try {
-        fn();
+        fn(seq);
       } catch (err) {
-        this.#o.log.error({ err: (err as Error).message }, 'after-seal callback failed');
+        this.#o.log.error({ err: (err as Error).message }, 'at-seal callback failed');
       }
     }
+  }
+
+  #unit(fn: () => void): void {
+    this.#inUnit++;
+    try {
+      fn();
+    } finally {
+      this.#inUnit--;
+    }
+    if (this.#inUnit === 0 && this.#series.length >= this.#o.maxSamples) this.flush();
   }
 
   #sample(measurement: string, field: string, value: number, tags: Tags | undefined, timeUs: number | undefined, kind: SeriesKind): void {
@@ -119,7 +153,7 @@ export class Batcher {
     this.#series.push(id);
     this.#values.push(value);
     this.#times.push(timeUs ?? this.#o.clock.nowUs());
-    if (this.#series.length >= this.#o.maxSamples) this.flush();
+    if (this.#series.length >= this.#o.maxSamples && this.#inUnit === 0) this.flush();
   }
 
   #event(kind: string, input: EventInput = {}): void {

@@ -6,11 +6,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock, type Timer } from '../lib/clock.js';
+import type { StateDisk } from '../lib/disk-health.js';
 import type { Logger } from '../lib/log.js';
 import { VERSION } from '../lib/version.js';
 import { Batcher } from './batcher.js';
 import { parsePushedConfig, type AgentConfig, type PushableConfig } from './config.js';
 import { DiskQueue } from './queue/disk-queue.js';
+import { HoldingQueue } from './queue/holding-queue.js';
+import { watchAgentDisk } from './state-disk.js';
 import { OptimiserGate } from './optimiser-gate.js';
 import { isEventSampler, type Sampler, type SamplerDeps } from './sampler.js';
 import { samplerPlugins } from './samplers/registry.js';
@@ -18,6 +21,8 @@ import { SeriesRegistry } from './series-registry.js';
 import { sharedIntervals } from './shared-intervals.js';
 import type { GrpcTls } from './transport/grpc-stream-client.js';
 import { Shipper } from './transport/shipper.js';
+import { isLoopbackAddress } from '../lib/loopback.js';
+import { collectInventory, shortHash } from './inventory.js';
 
 export interface AgentHandle {
   readonly id: string;
@@ -27,31 +32,73 @@ export interface AgentHandle {
   stop(timeoutMs?: number): Promise<{ drained: boolean; cumulativeSamples: number }>;
 }
 
-export async function startAgent(config: AgentConfig, log: Logger, baseClock: Clock = systemClock): Promise<AgentHandle> {
+/**
+ * `opts.configText`: the configuration file as read, whose digest the fleet inventory reports
+ * (without it, the digest of the effective configuration). `opts.inventory: false` skips the
+ * one-off host inventory (benchmarks that start many agents in one process).
+ */
+export async function startAgent(
+  config: AgentConfig,
+  log: Logger,
+  baseClock: Clock = systemClock,
+  opts: { configText?: string; inventory?: boolean } = {},
+): Promise<AgentHandle> {
   // Every periodic job of the agent shares one timer per period: one wakeup a second, not six.
   const clock = sharedIntervals(baseClock);
   const stateDir = config.agent.state_dir;
-  const queue = new DiskQueue({ dir: join(stateDir, 'queue'), maxBytes: config.queue.max_bytes });
-  const series = new SeriesRegistry(join(stateDir, 'series.jsonl'));
   let shipper: Shipper | undefined;
-  const batcher = new Batcher({
+  // The state disk's condition, told to the brain over the stream (the queue is what failed).
+  const disk = watchAgentDisk({ clock, log, host: config.agent.host, tell: (events) => shipper?.setStatus(events) });
+  const queueHealth = disk.disk.health('queue');
+  const queue = new DiskQueue({ dir: join(stateDir, 'queue'), maxBytes: config.queue.max_bytes, health: queueHealth });
+  const holding = new HoldingQueue({
     clock,
     log,
     queue,
+    health: queueHealth,
+    maxBytes: config.queue.hold_max_bytes,
+    maxBatches: config.queue.hold_max_batches,
+    onDurable: () => shipper?.notify(),
+  });
+  const series = new SeriesRegistry(join(stateDir, 'series.jsonl'));
+  const seriesHealth = disk.disk.health('series');
+  series.onWriteError = (err) => seriesHealth.count(err);
+  const batcher = new Batcher({
+    clock,
+    log,
+    queue: holding,
     series,
     flushMs: config.flush_ms,
     maxSamples: config.max_batch_samples,
     onSealed: () => shipper?.notify(),
   });
-  const deps: SamplerDeps = { clock, log, procRoot: config.proc_root, sysRoot: config.sys_root, stateDir };
+  const optimiser = new OptimiserGate(clock);
+  const busy = () => {
+    if (optimiser.busyNow()) log.info('log backlog: V8 optimising compiler enabled');
+  };
+  const deps: SamplerDeps = {
+    clock,
+    log,
+    procRoot: config.proc_root,
+    sysRoot: config.sys_root,
+    stateDir,
+    queuedSeq: () => queue.nextSeq - 1,
+    busy,
+    readPaused: () => holding.heldBatches > 0,
+  };
   const running = new SamplerSet(batcher, deps, clock);
   await running.replace({ interval_ms: config.interval_ms, samplers: config.samplers });
 
   let configVersion = 0;
+  let inventory: Awaited<ReturnType<typeof collectInventory>> | undefined;
+  let pushedConfigHash = '';
   const onConfig = (version: number, yaml: string): string | undefined => {
     try {
       const pushed = parsePushedConfig(yaml, version);
       configVersion = version;
+      pushedConfigHash = shortHash(yaml);
+      if (inventory && inventory.pushedConfigHash !== pushedConfigHash)
+        shipper?.setInventory((inventory = { ...inventory, pushedConfigHash }));
       running.replace(pushed).catch((err: Error) => log.error({ err: err.message }, 'applying pushed config failed'));
       log.info({ version }, 'applied configuration pushed by the brain');
       return undefined;
@@ -78,15 +125,27 @@ export async function startAgent(config: AgentConfig, log: Logger, baseClock: Cl
       runId: randomUUID(),
     },
     onConfig,
+    held: () => holding.heldBatches,
+    unreachableAlarmMs: config.brain.unreachable_alarm_ms,
   });
+  disk.resend();
   const fsyncTimer = config.queue.fsync_ms > 0 ? clock.setInterval(() => queue.sync(), config.queue.fsync_ms) : undefined;
-  const optimiser = new OptimiserGate(clock);
   const selfStats = clock.setInterval(() => {
-    emitSelfStats(batcher, queue, series, shipper!);
+    emitSelfStats(batcher, queue, holding, disk.disk, series, shipper!);
     if (optimiser.check()) log.info('busy: V8 optimising compiler enabled');
   }, config.interval_ms);
   batcher.start();
   shipper.start();
+  // Once per process, off the sampling path: the brain gets it after each Welcome.
+  if (opts.inventory !== false) {
+    collectInventory({ sysRoot: config.sys_root, configHash: shortHash(opts.configText ?? JSON.stringify(config)) })
+      .then((inv) => {
+        inventory = { ...inv, pushedConfigHash };
+        log.info({ collect_ms: inv.collectMs, os: inv.os, nics: inv.nics?.length }, 'host inventory collected');
+        shipper?.setInventory(inventory);
+      })
+      .catch((err: Error) => log.warn({ err: err.message }, 'host inventory not collected'));
+  }
   log.info({ agent: config.agent.id, brains: config.brain.addresses, samplers: running.names() }, 'agent started');
 
   let stopping: Promise<{ drained: boolean; cumulativeSamples: number }> | undefined;
@@ -99,6 +158,8 @@ export async function startAgent(config: AgentConfig, log: Logger, baseClock: Cl
       while (!shipper!.drained() && clock.monotonic() < deadline) await new Promise<void>((r) => clock.setTimeout(r, 20));
       const drained = shipper!.drained();
       shipper!.stop();
+      holding.stop();
+      disk.disk.stop();
       fsyncTimer?.cancel();
       await new Promise<void>((r) => queue.sync(r));
       queue.close();
@@ -108,15 +169,35 @@ export async function startAgent(config: AgentConfig, log: Logger, baseClock: Cl
   return { id: config.agent.id, queue, shipper, stop };
 }
 
-function emitSelfStats(batcher: Batcher, queue: DiskQueue, series: SeriesRegistry, shipper: Shipper): void {
+function emitSelfStats(
+  batcher: Batcher,
+  queue: DiskQueue,
+  holding: HoldingQueue,
+  disk: StateDisk,
+  series: SeriesRegistry,
+  shipper: Shipper,
+): void {
   const emit = batcher.emitFor('agent');
   const q = queue.stats();
   emit.gauge('agent', 'queue_pending_batches', q.pendingBatches);
   emit.gauge('agent', 'queue_pending_bytes', q.pendingBytes);
   emit.counter('agent', 'queue_dropped_batches', q.droppedBatches);
   emit.counter('agent', 'queue_dropped_samples', q.droppedSamples);
+  const h = holding.stats();
+  emit.gauge('agent', 'queue_held_batches', h.heldBatches);
+  emit.gauge('agent', 'queue_held_bytes', h.heldBytes);
+  emit.counter('agent', 'queue_hold_dropped_batches', h.droppedBatches);
+  emit.counter('agent', 'queue_hold_dropped_samples', h.droppedSamples);
+  emit.gauge('agent', 'state_disk_degraded', disk.degraded ? 1 : 0);
+  emit.counter(
+    'agent',
+    'state_disk_errors',
+    disk.stores.reduce((n, s) => n + s.errorCount, 0),
+  );
   emit.counter('agent', 'series_refused', series.refused);
+  emit.counter('agent', 'series_unwritten', series.unwritten);
   emit.counter('agent', 'reconnects', shipper.reconnects);
+  emit.gauge('agent', 'brain_unreachable_s', shipper.unreachableForMs() / 1000);
   emit.gauge('agent', 'rss_bytes', process.memoryUsage.rss());
 }
 
@@ -132,17 +213,14 @@ function clientTls(config: AgentConfig, log: Logger): { tls?: GrpcTls } {
       },
     };
   }
-  const remote = config.brain.addresses.filter((a) => !isLoopback(a));
+  const remote = config.brain.addresses.filter((a) => !isLoopbackAddress(a));
   if (remote.length > 0 && !config.brain.allow_plaintext_remote) {
-    throw new Error(`refusing plaintext to non-loopback brain ${remote.join(', ')}: configure brain.tls or set brain.allow_plaintext_remote`);
+    throw new Error(
+      `refusing plaintext to non-loopback brain ${remote.join(', ')}: configure brain.tls or set brain.allow_plaintext_remote`,
+    );
   }
   log.warn({ brains: config.brain.addresses }, 'plaintext connection to the brain (no TLS): acceptable on loopback and for the demo only');
   return {};
-}
-
-export function isLoopback(address: string): boolean {
-  const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || host.startsWith('127.') || host.startsWith('unix:');
 }
 
 /** The running samplers: polled ones on the interval, event samplers started once. */
@@ -177,6 +255,7 @@ class SamplerSet {
     this.#tick();
   }
 
+  /** Stops the samplers, then seals what they emitted (their last positions are saved at that seal). */
   async stop(): Promise<void> {
     this.#timer?.cancel();
     this.#timer = undefined;
@@ -184,6 +263,7 @@ class SamplerSet {
       if (isEventSampler(s)) await s.stop();
     }
     this.#samplers = [];
+    this.batcher.flush();
   }
 
   #tick(): void {

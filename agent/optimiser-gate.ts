@@ -35,6 +35,18 @@ export class OptimiserGate {
     this.#busyIntervals = opts.busyIntervals ?? 3;
   }
 
+  /**
+   * A burst of work known as such (a log backlog read at start or after a rotation): on at once,
+   * not after busyIntervals of it (the agent's whole read of a 256 MB backlog took less). True the
+   * one time it turns the compiler on.
+   */
+  busyNow(): boolean {
+    if (!deferred) return false;
+    setFlagsFromString('--opt');
+    deferred = false;
+    return true;
+  }
+
   /** Once per interval; true the one time it turns the compiler on. */
   check(): boolean {
     if (!deferred) return false;

@@ -32,11 +32,21 @@ export interface Emit {
   /** A non-fatal problem of this sampler (counted, logged once per distinct message). */
   error(err: Error): void;
   /**
-   * Runs `fn` once everything emitted so far is durable (sealed into the agent's disk queue, at
-   * the next batch). A sampler that persists a source position (a log offset) saves it there,
-   * so a SIGKILL can neither lose what the position covers nor repeat it. Absent: run at once.
+   * Emits what `fn` emits as one unit: a batch that fills up meanwhile is sealed right after `fn`,
+   * never inside it. A sampler that moves its source position past some input and then emits what
+   * that input makes (a log read: every rule runs over all its lines) so never has a batch sealed
+   * between the two. A batch can exceed max_batch_samples by one unit. Absent: `fn()` as is.
    */
-  whenDurable?(fn: () => void): void;
+  unit?(fn: () => void): void;
+  /**
+   * Runs `fn(seq)` at the next seal, just before the batch holding everything emitted so far is
+   * written to the agent's disk queue; `seq` is that batch's seq (the last queued seq when the
+   * seal has nothing new). A sampler saves its source position (a log offset) there, tagged with
+   * `seq`, and after a crash trusts a saved position only if `seq` reached the queue
+   * (SamplerDeps.queuedSeq): a position and the samples of what it covers are durable together or
+   * not at all, whatever instant a SIGKILL hits. Absent (no queue): run at once with seq 0.
+   */
+  atSeal?(fn: (seq: number) => void): void;
 }
 
 export interface Sampler {
@@ -66,4 +76,14 @@ export interface SamplerDeps {
   sysRoot: string;
   /** The agent's state directory (offsets, queue), private to this agent. */
   stateDir: string;
+  /** The seq of the newest batch in the agent's disk queue, acknowledged or not (0: none). Absent: no queue. */
+  queuedSeq?: () => number;
+  /** A sampler has a burst of work ahead (a log backlog): the agent lets V8 optimise now. Absent: nothing. */
+  busy?: () => void;
+  /**
+   * True while the agent's queue holds batches its disk would not take (a full state disk):
+   * samplers whose input waits (log files: the lines stay on disk) read nothing new, so the bounded
+   * hold buffer never has to drop their samples. Absent: never.
+   */
+  readPaused?: () => boolean;
 }

@@ -2,9 +2,12 @@
  * Agent-side series dictionary: (measurement, field, tags) → small integer id, the id a batch
  * carries on the wire. Persisted (append-only JSON lines) because queued batches refer to ids
  * and must mean the same series after an agent restart. Bounded: past maxSeries, new series
- * are refused and counted, never silently merged.
+ * are refused and counted, never silently merged. A definition the disk refuses (ENOSPC, EIO) is
+ * not used either: its samples are refused and counted (`unwritten`), the file is cut back to its
+ * last whole line, and the series is tried again at its next sample.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, readFileSync, truncateSync } from 'node:fs';
+import { ensureStateDir, OPEN, openStateFile, writeFully } from '../lib/state-files.js';
 import { dirname } from 'node:path';
 import type { ISeriesDef } from '../proto/wire.js';
 import type { Tags } from './sampler.js';
@@ -26,15 +29,23 @@ export class SeriesRegistry {
   readonly #defs: ISeriesDef[] = [];
   readonly #fd: number;
   readonly #maxSeries: number;
+  #bytes: number;
+  /** A failed write left bytes past #bytes that could not be cut yet: no append until they are. */
+  #torn = false;
   refused = 0;
+  /** Samples refused because their series' definition could not be written. */
+  unwritten = 0;
+  /** Called with each failed write (the agent counts it on its state disk's health). */
+  onWriteError: ((err: unknown) => void) | undefined;
 
   constructor(file: string, maxSeries = 100_000) {
     this.#maxSeries = maxSeries;
-    mkdirSync(dirname(file), { recursive: true });
+    ensureStateDir(dirname(file));
     const validBytes = existsSync(file) ? this.#load(readFileSync(file)) : 0;
     // Cut a torn tail (crash mid-write) so definitions appended later are not hidden behind it.
     if (existsSync(file)) truncateSync(file, validBytes);
-    this.#fd = openSync(file, 'a');
+    this.#fd = openStateFile(file, OPEN.append);
+    this.#bytes = validBytes;
   }
 
   get size(): number {
@@ -55,7 +66,18 @@ export class SeriesRegistry {
       return undefined;
     }
     const def: ISeriesDef = { id: this.#defs.length, measurement, field, tags: { ...(tags ?? {}) }, kind };
-    writeSync(this.#fd, JSON.stringify(def) + '\n');
+    const line = Buffer.from(JSON.stringify(def) + '\n');
+    try {
+      if (this.#torn) {
+        ftruncateSync(this.#fd, this.#bytes);
+        this.#torn = false;
+      }
+      writeFully(this.#fd, line, null);
+    } catch (err) {
+      this.#unwritten(err);
+      return undefined;
+    }
+    this.#bytes += line.length;
     this.#defs.push(def);
     seriesNode(this.#root, measurement, field, tags, true)!.id = def.id!;
     return def.id!;
@@ -63,6 +85,18 @@ export class SeriesRegistry {
 
   close(): void {
     closeSync(this.#fd);
+  }
+
+  /** A definition the disk refused: nothing of it may stay, or a restart would stop reading there. */
+  #unwritten(err: unknown): void {
+    this.unwritten++;
+    this.onWriteError?.(err);
+    try {
+      ftruncateSync(this.#fd, this.#bytes);
+    } catch (cut) {
+      this.#torn = true; // cut again before the next append (or by the next start, see #load)
+      this.onWriteError?.(cut);
+    }
   }
 
   /** Loads complete definitions; returns the byte length of the valid prefix. */
@@ -92,11 +126,22 @@ function seriesNode(root: SeriesNode, measurement: string, field: string, tags: 
   let node = child(child(root, measurement, create), field, create);
   if (!tags) return node;
   let count = 0;
-  let only = '';
-  // for..in finds a single tag's name without allocating the array Object.keys would.
-  for (const name in tags) if (count++ === 0) only = name;
-  if (count === 1) return child(child(node, only, create), tags[only]!, create);
-  if (count > 1) for (const name of Object.keys(tags).sort()) node = child(child(node, name, create), tags[name]!, create);
+  let first = '';
+  let second = '';
+  // for..in finds one or two tags' names without allocating (and sorting) the array Object.keys
+  // would: a log metric rule's {rule, file} is looked up once per matching line.
+  for (const name in tags) {
+    if (count === 0) first = name;
+    else if (count === 1) second = name;
+    count++;
+  }
+  if (count === 1) return child(child(node, first, create), tags[first]!, create);
+  if (count === 2) {
+    const a = first < second ? first : second; // the order Object.keys().sort() gives
+    const b = first < second ? second : first;
+    return child(child(child(child(node, a, create), tags[a]!, create), b, create), tags[b]!, create);
+  }
+  if (count > 2) for (const name of Object.keys(tags).sort()) node = child(child(node, name, create), tags[name]!, create);
   return node;
 }
 

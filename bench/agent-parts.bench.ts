@@ -101,7 +101,9 @@ brain.kill('SIGTERM');
 await new Promise((r) => setTimeout(r, 500));
 rmSync(dir, { recursive: true, force: true });
 
-console.log(`\nagent parts, ${elapsed.toFixed(0)} s after a ${warmup} s warm-up, one run, ${cpus().length} cores (${cpus()[0]?.model}), ${cli}\n`);
+console.log(
+  `\nagent parts, ${elapsed.toFixed(0)} s after a ${warmup} s warm-up, one run, ${cpus().length} cores (${cpus()[0]?.model}), ${cli}\n`,
+);
 console.log('| agent with | CPU % of one core | above the bare agent of its build | wakeups/s | RSS MB |');
 console.log('|---|---|---|---|---|');
 for (const r of rows) {

@@ -23,7 +23,10 @@ const seconds = Number(args[args.indexOf('--seconds') + 1] ?? 0) || 60;
 
 function ensure(bin: string, pkg: string): boolean {
   if (existsSync(bin)) return true;
-  spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   return existsSync(bin);
 }
 
@@ -43,7 +46,10 @@ const procs: { name: string; child: ChildProcess; note: string }[] = [];
 
 // The brain (not measured) and our agent.
 writeFileSync(join(dir, 'brain.yaml'), `brain: {state_dir: ${dir}/brain}\nlisten: 127.0.0.1:${grpc}\nhttp: 127.0.0.1:${http}\n`);
-const brain = spawn(process.execPath, [CLI, 'brain', '-c', join(dir, 'brain.yaml')], { stdio: 'ignore', env: { ...process.env, FLOORWATCH_LOG_LEVEL: 'error' } });
+const brain = spawn(process.execPath, [CLI, 'brain', '-c', join(dir, 'brain.yaml')], {
+  stdio: 'ignore',
+  env: { ...process.env, FLOORWATCH_LOG_LEVEL: 'error' },
+});
 await started(brain, 'brain');
 /**
  * Two agents with the same four samplers: one on an idle host as the issue defines it (its log
@@ -61,7 +67,10 @@ brain: {addresses: ["127.0.0.1:${grpc}"]}
 interval_ms: 1000
 ${samplersYaml({ socket: `${dir}/${name}.sock`, logFile })}`,
   );
-  const agent = spawn(process.execPath, [CLI, 'agent', '-c', join(dir, `${name}.yaml`)], { stdio: 'ignore', env: { ...process.env, FLOORWATCH_LOG_LEVEL: 'error' } });
+  const agent = spawn(process.execPath, [CLI, 'agent', '-c', join(dir, `${name}.yaml`)], {
+    stdio: 'ignore',
+    env: { ...process.env, FLOORWATCH_LOG_LEVEL: 'error' },
+  });
   await started(agent, `floorwatch agent ${name}`);
   const what = 'floorwatch agent (nic+bond watch, memory/disk, 3 process watches, log with 5 rules, local socket)';
   procs.push({ name: what, child: agent, note: name === 'idle' ? '1 s interval, its log idle' : `1 s interval, ${linesPerS} log lines/s` });
@@ -69,7 +78,10 @@ ${samplersYaml({ socket: `${dir}/${name}.sock`, logFile })}`,
 }
 await startAgent('idle');
 const busyLog = await startAgent('trickle');
-const logTimer = setInterval(() => appendFileSync(busyLog, `2026-11-23 08:00:00.000 [INFO] fix: 8=FIX.4.4|35=0|latency_us=${Math.floor(Math.random() * 900)}|\n`), 1000 / linesPerS);
+const logTimer = setInterval(
+  () => appendFileSync(busyLog, `2026-11-23 08:00:00.000 [INFO] fix: 8=FIX.4.4|35=0|latency_us=${Math.floor(Math.random() * 900)}|\n`),
+  1000 / linesPerS,
+);
 
 let scrapes = 0;
 if (ensure('/usr/bin/prometheus-node-exporter', 'prometheus-node-exporter')) {
@@ -114,9 +126,12 @@ await new Promise((r) => setTimeout(r, 500));
 rmSync(dir, { recursive: true, force: true });
 
 const ours = rows[0]!; // the agent on an idle host
-console.log(`\nagent cost on an idle host, ${elapsed.toFixed(0)} s after a ${warmup} s warm-up, one run, ${cpus().length} cores (${cpus()[0]?.model})\n`);
+console.log(
+  `\nagent cost on an idle host, ${elapsed.toFixed(0)} s after a ${warmup} s warm-up, one run, ${cpus().length} cores (${cpus()[0]?.model})\n`,
+);
 console.log('| process | setting | CPU % of one core | RSS MB | CPU vs floorwatch |');
 console.log('|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.name} | ${r.note} | ${r.cpu.toFixed(2)} | ${r.rss.toFixed(0)} | ${(r.cpu / ours.cpu).toFixed(2)}× |`);
+for (const r of rows)
+  console.log(`| ${r.name} | ${r.note} | ${r.cpu.toFixed(2)} | ${r.rss.toFixed(0)} | ${(r.cpu / ours.cpu).toFixed(2)}× |`);
 console.log(`\nnode_exporter scrapes completed: ${scrapes}`);
 process.exit(0);

@@ -113,21 +113,32 @@ async function main(): Promise<void> {
   brainStop = () => brain.stop();
   const seen: BrainEvent[] = [];
   brain.events.subscribe((e) => {
-    if (e.kind === 'alert.firing' || e.kind === 'process.exit' || e.kind === 'process.start' || e.kind === 'nic.link' || e.kind === 'plant.heartbeat_lost' || e.kind === 'alert.resolved') {
+    if (
+      e.kind === 'alert.firing' ||
+      e.kind === 'process.exit' ||
+      e.kind === 'process.start' ||
+      e.kind === 'nic.link' ||
+      e.kind === 'plant.heartbeat_lost' ||
+      e.kind === 'alert.resolved'
+    ) {
       seen.push(e);
       if (seen.length > 5000) seen.splice(0, 1000);
     }
   });
-  const findEvent = (kind: string, pred: (e: BrainEvent) => boolean, afterUs = 0) => seen.find((e) => e.kind === kind && e.receivedUs >= afterUs && pred(e));
+  const findEvent = (kind: string, pred: (e: BrainEvent) => boolean, afterUs = 0) =>
+    seen.find((e) => e.kind === kind && e.receivedUs >= afterUs && pred(e));
   // The correlator turns the alert into an incident (opened, or the alert joining/re-firing in one);
   // read back its timeline entry (ms stamps, taken before the journal write is durable).
   const incidentFor = (alert: BrainEvent, faultUs: number): { atUs: number; kind: string } | undefined => {
     const name = alert.tags['alertname'];
-    const matches = (r: AlertRef) => r.alertname === name && Object.entries(r.labels).every(([k, v]) => alert.tags[k] === undefined || alert.tags[k] === v);
+    const matches = (r: AlertRef) =>
+      r.alertname === name && Object.entries(r.labels).every(([k, v]) => alert.tags[k] === undefined || alert.tags[k] === v);
     for (const s of brain.incidents.list({ status: 'active', limit: 1000 })) {
       const inc = brain.incidents.get(s.id);
       if (![...inc.roots, ...inc.symptoms].some(matches)) continue;
-      const entry = inc.timeline.find((t) => t.at >= Math.floor(faultUs / 1000) && ['opened', 'root', 'symptom', 'alert', 'merged'].includes(t.kind));
+      const entry = inc.timeline.find(
+        (t) => t.at >= Math.floor(faultUs / 1000) && ['opened', 'root', 'symptom', 'alert', 'merged'].includes(t.kind),
+      );
       if (entry) return { atUs: entry.at * 1000, kind: entry.kind };
     }
     return undefined;
@@ -156,7 +167,14 @@ samplers:
 `,
   );
   const agent = floorwatch(['agent', '--config', `${dir}/agent.yaml`]);
-  await waitFor('agent ready', () => agent.lines.some((l) => l.includes('"ready":"agent"')) || (agent.child.exitCode !== null && Promise.reject(new Error(agent.stderr.join('\n')))), 30_000, 20);
+  await waitFor(
+    'agent ready',
+    () =>
+      agent.lines.some((l) => l.includes('"ready":"agent"')) ||
+      (agent.child.exitCode !== null && Promise.reject(new Error(agent.stderr.join('\n')))),
+    30_000,
+    20,
+  );
 
   // --- Alertmanager, node_exporter, Prometheus, webhook (bench/lib/prom-stack.ts) --------------
   const promStack = await startPromStack({
@@ -201,7 +219,9 @@ samplers:
     // still counts only if a fresh alert came after the fault.
     const fwEarly = fwAlert(0);
     if (fwEarly && fwEarly.receivedUs < faultUs) {
-      misses[kind].push(`run ${i}: floorwatch alert ${fwEarly.tags['alertname']} fired ${ms((faultUs - fwEarly.receivedUs))} ms BEFORE the fault (false positive; ${fa ? 'a fresh alert also came after the fault, counted' : 'no fresh alert after it'})`);
+      misses[kind].push(
+        `run ${i}: floorwatch alert ${fwEarly.tags['alertname']} fired ${ms(faultUs - fwEarly.receivedUs)} ms BEFORE the fault (false positive; ${fa ? 'a fresh alert also came after the fault, counted' : 'no fresh alert after it'})`,
+      );
     }
     if (!fa) misses[kind].push(`run ${i}: floorwatch alert not seen within ${DETECT_TIMEOUT_MS / 1000} s`);
     if (!hk) misses[kind].push(`run ${i}: Prometheus webhook not seen within ${DETECT_TIMEOUT_MS / 1000} s`);
@@ -224,9 +244,29 @@ samplers:
     for (let i = 1; i <= RUNS; i++) {
       const name = `pd-${i}`;
       const port = await freePort();
-      const wrapper = floorwatch(['run', '--name', name, '--restart', 'never', '--agent-socket', socket, '--log', `${dir}/${name}.log`, '--', process.execPath, '-e', TARGET_JS, String(port)]);
+      const wrapper = floorwatch([
+        'run',
+        '--name',
+        name,
+        '--restart',
+        'never',
+        '--agent-socket',
+        socket,
+        '--log',
+        `${dir}/${name}.log`,
+        '--',
+        process.execPath,
+        '-e',
+        TARGET_JS,
+        String(port),
+      ]);
       try {
-        await waitFor(`${name} listening`, async () => (await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined))?.ok, 30_000, 20);
+        await waitFor(
+          `${name} listening`,
+          async () => (await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined))?.ok,
+          30_000,
+          20,
+        );
         writeSd(targetsFile, port, name);
         const started = await waitFor(`${name} process.start`, () => findEvent('process.start', (e) => e.tags['process'] === name), 30_000);
         const pid = Number(started.attrs['pid'] ?? started.values['pid']);
@@ -257,13 +297,22 @@ samplers:
       const label = `nic-${i}`;
       try {
         writeSd(nodeFile, nodePort, label);
-        await waitFor(`${label} link up in Prometheus`, async () => (await promQuery(`node_network_up{run="${label}",device="${VETH}"} == 1`)) > 0, 20_000, 100);
+        await waitFor(
+          `${label} link up in Prometheus`,
+          async () => (await promQuery(`node_network_up{run="${label}",device="${VETH}"} == 1`)) > 0,
+          20_000,
+          100,
+        );
         // floorwatch: the previous NicLinkDown must be resolved (link up seen) before the next fault.
-        await waitFor('NicLinkDown resolved', () => {
-          const f = seen.filter((e) => e.kind === 'alert.firing' && e.tags['alertname'] === 'NicLinkDown').length;
-          const r = seen.filter((e) => e.kind === 'alert.resolved' && e.tags['alertname'] === 'NicLinkDown').length;
-          return f === r;
-        }, 20_000);
+        await waitFor(
+          'NicLinkDown resolved',
+          () => {
+            const f = seen.filter((e) => e.kind === 'alert.firing' && e.tags['alertname'] === 'NicLinkDown').length;
+            const r = seen.filter((e) => e.kind === 'alert.resolved' && e.tags['alertname'] === 'NicLinkDown').length;
+            return f === r;
+          },
+          20_000,
+        );
         await dephase();
         const fault = nowUs();
         await run('ip', ['-n', NS, 'link', 'set', PEER, 'down']);
@@ -272,7 +321,8 @@ samplers:
           'b',
           i,
           fault,
-          (after) => findEvent('alert.firing', (e) => e.tags['alertname'] === 'NicLinkDown' && e.tags['interface'] === VETH, Math.max(after, fault)),
+          (after) =>
+            findEvent('alert.firing', (e) => e.tags['alertname'] === 'NicLinkDown' && e.tags['interface'] === VETH, Math.max(after, fault)),
           `NicDown/${label}`,
           (after) => findEvent('nic.link', (e) => e.tags['interface'] === VETH && e.attrs['state'] === 'down', after),
         );
@@ -291,9 +341,21 @@ samplers:
     for (let i = 1; i <= RUNS; i++) {
       const name = `hb-${i}`;
       const port = await freePort();
-      const target = start(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/lib/heartbeat-target.ts'), String(brain.plantHealthPort), name, String(port)]);
+      const target = start(process.execPath, [
+        '--import',
+        'tsx',
+        join(ROOT, 'bench/lib/heartbeat-target.ts'),
+        String(brain.plantHealthPort),
+        name,
+        String(port),
+      ]);
       try {
-        await waitFor(`${name} ready`, () => target.lines.includes('ready') || (target.child.exitCode !== null && Promise.reject(new Error(target.stderr.join('\n')))), 30_000, 20);
+        await waitFor(
+          `${name} ready`,
+          () => target.lines.includes('ready') || (target.child.exitCode !== null && Promise.reject(new Error(target.stderr.join('\n')))),
+          30_000,
+          20,
+        );
         writeSd(targetsFile, port, name);
         await waitFor(`${name} up in Prometheus`, async () => (await promQuery(`up{run="${name}"} == 1`)) > 0, 20_000, 100);
         await dephase();
@@ -318,10 +380,18 @@ samplers:
   process.stderr.write('\n');
 
   // --- report ---------------------------------------------------------------------------------
-  const titles = { a: '(a) process death (SIGKILL)', b: '(b) NIC down (veth peer down)', c: '(c) plant heartbeat loss (100 ms heartbeats, SIGKILL)' };
+  const titles = {
+    a: '(a) process death (SIGKILL)',
+    b: '(b) NIC down (veth peer down)',
+    c: '(c) plant heartbeat loss (100 ms heartbeats, SIGKILL)',
+  };
   const targets = { a: 250, b: 250, c: 500 };
-  console.log(`\nDetection latency, fault → alert, ms (${RUNS} runs each; p99 of 20 is the nearest rank = the max). ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.\n`);
-  console.log('| fault | n | floorwatch p50 | p99 | max | Prometheus+AM p50 | p99 | max | ratio p50 | ratio p99 | floorwatch target (p99) |');
+  console.log(
+    `\nDetection latency, fault → alert, ms (${RUNS} runs each; p99 of 20 is the nearest rank = the max). ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.\n`,
+  );
+  console.log(
+    '| fault | n | floorwatch p50 | p99 | max | Prometheus+AM p50 | p99 | max | ratio p50 | ratio p99 | floorwatch target (p99) |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const k of ['a', 'b', 'c'] as const) {
     const xs = results[k];
@@ -331,24 +401,44 @@ samplers:
     const r50 = pct(pr, 50) / pct(fw, 50);
     const r99 = pct(pr, 99) / pct(fw, 99);
     const meets = pct(fw, 99) < targets[k] * 1000 && r99 >= 4;
-    console.log(`| ${titles[k]} | ${xs.length} | ${stat(fw)} | ${stat(pr)} | ${r50.toFixed(1)}× | ${r99.toFixed(1)}× | < ${targets[k]} ms and ≥ 4×: ${meets ? 'met' : 'MISSED'} |`);
+    console.log(
+      `| ${titles[k]} | ${xs.length} | ${stat(fw)} | ${stat(pr)} | ${r50.toFixed(1)}× | ${r99.toFixed(1)}× | < ${targets[k]} ms and ≥ 4×: ${meets ? 'met' : 'MISSED'} |`,
+    );
   }
-  console.log('\nWhere the time goes (each cell p50 / p99 / max, ms; stages come from event stamps, so they need not add up to the totals at p99):\n');
-  console.log('| fault | fw: fault → edge event stamped | edge → brain (ship) | brain event → alert (rules) | fault → incident (timeline, ms stamps) | Prom: fault → alert active (eval) | active → webhook (AM) |');
+  console.log(
+    '\nWhere the time goes (each cell p50 / p99 / max, ms; stages come from event stamps, so they need not add up to the totals at p99):\n',
+  );
+  console.log(
+    '| fault | fw: fault → edge event stamped | edge → brain (ship) | brain event → alert (rules) | fault → incident (timeline, ms stamps) | Prom: fault → alert active (eval) | active → webhook (AM) |',
+  );
   console.log('|---|---|---|---|---|---|---|');
   for (const k of ['a', 'b', 'c'] as const) {
     const xs = results[k];
     if (!xs.length) continue;
-    const col = (f: (s: Sample) => number | undefined) => stat(xs.map(f).filter((v): v is number => v !== undefined), ' / ');
+    const col = (f: (s: Sample) => number | undefined) =>
+      stat(
+        xs.map(f).filter((v): v is number => v !== undefined),
+        ' / ',
+      );
     const kinds = [...new Set(xs.map((s) => s.incKind).filter(Boolean))].join('/');
-    console.log(`| ${titles[k]} | ${col((s) => s.fwEdge)} | ${col((s) => s.fwShip)} | ${col((s) => s.fwRules)} | ${col((s) => s.inc)}${kinds ? ` (${kinds})` : ''} | ${col((s) => s.promRule)} | ${col((s) => s.promNotify)} |`);
+    console.log(
+      `| ${titles[k]} | ${col((s) => s.fwEdge)} | ${col((s) => s.fwShip)} | ${col((s) => s.fwRules)} | ${col((s) => s.inc)}${kinds ? ` (${kinds})` : ''} | ${col((s) => s.promRule)} | ${col((s) => s.promNotify)} |`,
+    );
   }
   const ipx = results.b.map((s) => s.faultCmdUs).filter((v): v is number => v !== undefined);
-  if (ipx.length) console.log(`\n(b) the fault is timed from just before \`ip -n NS link set PEER down\` is spawned; that command took ${stat(ipx)} ms (p50 | p99 | max), counted against both systems.`);
-  for (const k of ['a', 'b', 'c'] as const) if (misses[k].length) console.log(`\n${titles[k]}: ${misses[k].length} misses:\n${misses[k].map((m) => `- ${m}`).join('\n')}`);
-  console.log(`\nraw (ms, floorwatch / Prometheus): ${(['a', 'b', 'c'] as const).map((k) => `${k}: ${results[k].map((s) => `${ms(s.fw)}/${ms(s.prom)}`).join(' ')}`).join('; ')}`);
+  if (ipx.length)
+    console.log(
+      `\n(b) the fault is timed from just before \`ip -n NS link set PEER down\` is spawned; that command took ${stat(ipx)} ms (p50 | p99 | max), counted against both systems.`,
+    );
+  for (const k of ['a', 'b', 'c'] as const)
+    if (misses[k].length) console.log(`\n${titles[k]}: ${misses[k].length} misses:\n${misses[k].map((m) => `- ${m}`).join('\n')}`);
+  console.log(
+    `\nraw (ms, floorwatch / Prometheus): ${(['a', 'b', 'c'] as const).map((k) => `${k}: ${results[k].map((s) => `${ms(s.fw)}/${ms(s.prom)}`).join(' ')}`).join('; ')}`,
+  );
   loopDelay.disable();
-  console.log(`\nEvent-loop delay of the bench process (the in-process brain's loop): p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms.`);
+  console.log(
+    `\nEvent-loop delay of the bench process (the in-process brain's loop): p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms.`,
+  );
   console.error(`total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   await Promise.all([promStack.stop(), stopProc(agent)]);
 }

@@ -19,12 +19,24 @@ function run(hosts: number): { p50: number; p99: number; max: number } {
   const clock = new FakeClock();
   const table = new SeriesTable(10_000_000);
   const events = new EventLog({ clock });
-  const stage = new DetectorStage({ clock, query: new TableQuery(table), events, detectors: createDetectors(parseBrainConfig('').detectors), checkEveryMs: 250 });
+  const stage = new DetectorStage({
+    clock,
+    query: new TableQuery(table),
+    events,
+    detectors: createDetectors(parseBrainConfig('').detectors),
+    checkEveryMs: 250,
+  });
   const series: BrainSeries[][] = [];
   for (let h = 0; h < hosts; h++) {
     const tags = { agent: `ws-${h}`, host: `ws-${h}` };
-    const def = (measurement: string, field: string, t: Record<string, string> = {}) => table.intern(`ws-${h}`, tags, { measurement, field, tags: t, kind: 0 })!;
-    series.push([def('memory', 'dirty_bytes'), def('memory', 'dirty_threshold_bytes'), def('disk', 'write_bytes', { device: 'nvme0n1' }), def('log_rule', 'rtt_us', { rule: 'fix', file: '/var/log/fix.log' })]);
+    const def = (measurement: string, field: string, t: Record<string, string> = {}) =>
+      table.intern(`ws-${h}`, tags, { measurement, field, tags: t, kind: 0 })!;
+    series.push([
+      def('memory', 'dirty_bytes'),
+      def('memory', 'dirty_threshold_bytes'),
+      def('disk', 'write_bytes', { device: 'nvme0n1' }),
+      def('log_rule', 'rtt_us', { rule: 'fix', file: '/var/log/fix.log' }),
+    ]);
   }
   let written = 0;
   const times: number[] = [];
@@ -38,7 +50,12 @@ function run(hosts: number): { p50: number; p99: number; max: number } {
       for (let h = quarter; h < hosts; h += 4) {
         const [dirty, threshold, disk, rtt] = series[h]!;
         const us = clock.now() * 1000;
-        for (const [s, v] of [[dirty!, phase < 20 ? phase * 5e7 : 1e6], [threshold!, 4e9], [disk!, written], [rtt!, 2_000 + (sec % 7) * 100]] as const) {
+        for (const [s, v] of [
+          [dirty!, phase < 20 ? phase * 5e7 : 1e6],
+          [threshold!, 4e9],
+          [disk!, written],
+          [rtt!, 2_000 + (sec % 7) * 100],
+        ] as const) {
           s.last = v;
           s.lastUs = us;
         }
@@ -58,5 +75,7 @@ console.log('| hosts | look p50 | look p99 | look max | share of one core (p50 /
 console.log('|---:|---:|---:|---:|---:|');
 for (const hosts of counts.length ? counts : [100, 1_000, 5_000]) {
   const r = run(hosts);
-  console.log(`| ${hosts} | ${r.p50.toFixed(2)} ms | ${r.p99.toFixed(2)} ms | ${r.max.toFixed(2)} ms | ${((r.p50 / 250) * 100).toFixed(1)} % |`);
+  console.log(
+    `| ${hosts} | ${r.p50.toFixed(2)} ms | ${r.p99.toFixed(2)} ms | ${r.max.toFixed(2)} ms | ${((r.p50 / 250) * 100).toFixed(1)} % |`,
+  );
 }

@@ -63,13 +63,7 @@ async function newCursor(influxd: Influxd, label: string): Promise<Cursor> {
 }
 
 /** `concurrency` workers take the next batch until the slice's deadline. */
-async function runSlice(
-  cursor: Cursor,
-  bodies: readonly string[],
-  concurrency: number,
-  seconds: number,
-  write: WriteBatch,
-): Promise<void> {
+async function runSlice(cursor: Cursor, bodies: readonly string[], concurrency: number, seconds: number, write: WriteBatch): Promise<void> {
   const started = performance.now();
   const deadline = started + seconds * 1000;
   const worker = async () => {
@@ -179,7 +173,9 @@ function report(results: CaseResult[], seconds: number): void {
       meetsTarget: sink / bare >= 0.9,
     };
   });
-  console.log(JSON.stringify({ batch: POINTS_PER_BATCH, fields: FIELDS_PER_POINT, secondsPerCase: seconds, summary, runs: results }, null, 2));
+  console.log(
+    JSON.stringify({ batch: POINTS_PER_BATCH, fields: FIELDS_PER_POINT, secondsPerCase: seconds, summary, runs: results }, null, 2),
+  );
 }
 
 await main();

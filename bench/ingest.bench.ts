@@ -72,15 +72,36 @@ async function runCase(name: string, streams: number, storeYaml: string, spool: 
   const [grpc, http] = [await freePort(), await freePort()];
   writeFileSync(
     join(dir, 'brain.yaml'),
-    `brain: {state_dir: ${dir}/brain}\nlisten: 127.0.0.1:${grpc}\nhttp: 127.0.0.1:${http}\n${storeYaml}\nspool: {enabled: ${spool}, fsync: true}\nlimits: {max_connections_per_peer: 5000, max_message_bytes: 16777216}\n`,
+    `brain: {state_dir: ${dir}/brain}\nlisten: 127.0.0.1:${grpc}\nhttp: 127.0.0.1:${http}\naccess: {anonymous_read: true}\n${storeYaml}\nspool: {enabled: ${spool}, fsync: true}\nlimits: {max_connections_per_peer: 5000, max_message_bytes: 16777216}\n`,
   );
-  const brain = spawn(process.execPath, [CLI, 'brain', '--config', join(dir, 'brain.yaml')], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, FLOORWATCH_LOG_LEVEL: 'error' } });
+  const brain = spawn(process.execPath, [CLI, 'brain', '--config', join(dir, 'brain.yaml')], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, FLOORWATCH_LOG_LEVEL: 'error' },
+  });
   await firstJsonLine(brain);
   const cpu0 = cpuSeconds(brain.pid!);
   const health0 = await getJson(`http://127.0.0.1:${http}/api/health`);
-  const gen = spawn(process.execPath, [LOADGEN, '--brain', `127.0.0.1:${grpc}`, '--streams', String(streams), '--batch', '1000', '--series', '100', '--seconds', String(seconds), '--window', streams >= 100 ? '2' : '8'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const gen = spawn(
+    process.execPath,
+    [
+      LOADGEN,
+      '--brain',
+      `127.0.0.1:${grpc}`,
+      '--streams',
+      String(streams),
+      '--batch',
+      '1000',
+      '--series',
+      '100',
+      '--seconds',
+      String(seconds),
+      '--window',
+      streams >= 100 ? '2' : '8',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const result = await firstJsonLine(gen);
   const cpu1 = cpuSeconds(brain.pid!);
   const rssMb = peakRssMb(brain.pid!);
@@ -137,7 +158,9 @@ async function bareWriter(url: string, db: string, secs: number, streams: number
     const agent = `sim-${batch % streams}`;
     for (let i = 0; i < 5000; i++) {
       const series = i % 100;
-      lines.push(`bench,agent=${agent},floor=bench,group=${Math.floor(series / 50)},host=${agent} f${series % 50}=${Math.random() * 1000} ${now + batch * 1000 + Math.floor(i / 100)}`);
+      lines.push(
+        `bench,agent=${agent},floor=bench,group=${Math.floor(series / 50)},host=${agent} f${series % 50}=${Math.random() * 1000} ${now + batch * 1000 + Math.floor(i / 100)}`,
+      );
     }
     batch++;
     return lines.join('\n');
@@ -185,15 +208,23 @@ try {
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-console.log(`\nbrain ingest, batches of 1,000 samples, ${seconds} s per case, machine: ${readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1]} (${(await import('node:os')).cpus().length} cores)\n`);
+console.log(
+  `\nbrain ingest, batches of 1,000 samples, ${seconds} s per case, machine: ${readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1]} (${(await import('node:os')).cpus().length} cores)\n`,
+);
 console.log('| case | streams | samples/s acked | brain CPU s | samples/s per core of brain CPU | ack p99 ms | brain peak RSS MB |');
 console.log('|---|---|---|---|---|---|---|');
 for (const r of results) {
-  console.log(`| ${r.name} | ${r.streams} | ${fmt(r.perSecond)} | ${r.brainCpuS.toFixed(1)} | ${fmt(r.perCore)} | ${r.ackP99.toFixed(1)} | ${r.rssMb.toFixed(0)} |`);
+  console.log(
+    `| ${r.name} | ${r.streams} | ${fmt(r.perSecond)} | ${r.brainCpuS.toFixed(1)} | ${fmt(r.perCore)} | ${r.ackP99.toFixed(1)} | ${r.rssMb.toFixed(0)} |`,
+  );
 }
-console.log('\n| InfluxDB 1.6 as the sink | streams | into InfluxDB during load (lines/s) | spool drain alone (lines/s) | bare writer, same lines (points/s) | drain / bare |');
+console.log(
+  '\n| InfluxDB 1.6 as the sink | streams | into InfluxDB during load (lines/s) | spool drain alone (lines/s) | bare writer, same lines (points/s) | drain / bare |',
+);
 console.log('|---|---|---|---|---|---|');
 for (const r of results.filter((x) => x.bare)) {
-  console.log(`| brain → influxd | ${r.streams} | ${fmt((r.forwarded ?? 0) / r.seconds)} | ${fmt(r.drain ?? 0)} | ${fmt(r.bare!)} | ${((r.drain ?? 0) / r.bare!).toFixed(2)} |`);
+  console.log(
+    `| brain → influxd | ${r.streams} | ${fmt((r.forwarded ?? 0) / r.seconds)} | ${fmt(r.drain ?? 0)} | ${fmt(r.bare!)} | ${((r.drain ?? 0) / r.bare!).toFixed(2)} |`,
+  );
 }
 process.exit(0);

@@ -71,7 +71,6 @@ interface Sample {
   prom: number;
 }
 
-
 async function main(): Promise<void> {
   const t0 = Date.now();
   const snpp: HfaxdSnpp = await startHfaxdSnpp();
@@ -106,7 +105,8 @@ paging:
     seen.push(e);
     if (seen.length > 5000) seen.splice(0, 1000);
   });
-  const findEvent = (kind: string, name: string, afterUs = 0) => seen.find((e) => e.kind === kind && e.receivedUs >= afterUs && e.tags['process'] === name);
+  const findEvent = (kind: string, name: string, afterUs = 0) =>
+    seen.find((e) => e.kind === kind && e.receivedUs >= afterUs && e.tags['process'] === name);
   const incidentOf = (name: string): Incident | undefined => {
     for (const s of brain.incidents.list({ status: 'active', limit: 1000 })) {
       const inc = brain.incidents.get(s.id);
@@ -117,12 +117,25 @@ paging:
   const stamp = (inc: Incident, re: RegExp) => inc.timeline.find((e) => re.test(e.text))?.at;
 
   const socket = `${dir}/agent.sock`;
-  writeFileSync(`${dir}/agent.yaml`, `agent: {id: bench-host, state_dir: ${dir}/agent}\nbrain: {addresses: ["127.0.0.1:${brain.grpcPort}"]}\nsamplers: {local: {path: ${socket}}}\n`);
+  writeFileSync(
+    `${dir}/agent.yaml`,
+    `agent: {id: bench-host, state_dir: ${dir}/agent}\nbrain: {addresses: ["127.0.0.1:${brain.grpcPort}"]}\nsamplers: {local: {path: ${socket}}}\n`,
+  );
   const agent = floorwatch(['agent', '--config', `${dir}/agent.yaml`]);
   cleanups.push(() => stopProc(agent));
-  await waitFor('agent ready', () => agent.lines.some((l) => l.includes('"ready":"agent"')) || (agent.child.exitCode !== null && Promise.reject(new Error(agent.stderr.join('\n')))), 30_000, 20);
+  await waitFor(
+    'agent ready',
+    () =>
+      agent.lines.some((l) => l.includes('"ready":"agent"')) ||
+      (agent.child.exitCode !== null && Promise.reject(new Error(agent.stderr.join('\n')))),
+    30_000,
+    20,
+  );
 
-  const prom: PromStack = await startPromStack({ dir, rules: '      - alert: TargetDown\n        expr: up{job="target"} == 0\n        for: 0s\n' });
+  const prom: PromStack = await startPromStack({
+    dir,
+    rules: '      - alert: TargetDown\n        expr: up{job="target"} == 0\n        for: 0s\n',
+  });
   cleanups.push(() => prom.stop());
   console.error(`setup ${(Date.now() - t0) / 1000} s`);
 
@@ -131,9 +144,29 @@ paging:
   for (let i = 1; i <= RUNS; i++) {
     const name = `pg-${i}`;
     const port = await freePort();
-    const wrapper = floorwatch(['run', '--name', name, '--restart', 'never', '--agent-socket', socket, '--log', `${dir}/${name}.log`, '--', process.execPath, '-e', TARGET_JS, String(port)]);
+    const wrapper = floorwatch([
+      'run',
+      '--name',
+      name,
+      '--restart',
+      'never',
+      '--agent-socket',
+      socket,
+      '--log',
+      `${dir}/${name}.log`,
+      '--',
+      process.execPath,
+      '-e',
+      TARGET_JS,
+      String(port),
+    ]);
     try {
-      await waitFor(`${name} listening`, async () => (await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined))?.ok, 30_000, 20);
+      await waitFor(
+        `${name} listening`,
+        async () => (await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined))?.ok,
+        30_000,
+        20,
+      );
       prom.writeSd(prom.targetsFile, port, name);
       const started = await waitFor(`${name} process.start`, () => findEvent('process.start', name), 30_000);
       await waitFor(`${name} up in Prometheus`, async () => (await prom.query(`up{run="${name}"} == 1`)) > 0, 20_000, 100);
@@ -141,13 +174,19 @@ paging:
       const fault = nowUs();
       process.kill(Number(started.attrs['pid'] ?? started.values['pid']), 'SIGKILL');
       const [delivered, hook] = await Promise.all([
-        waitFor(`${name} page and mail delivered`, () => {
-          const inc = incidentOf(name);
-          const page = inc && stamp(inc, /^delivered by snpp \(.*\/page\//);
-          const mail = inc && stamp(inc, /^delivered by email \(.*\/status\//);
-          return inc && page !== undefined && mail !== undefined ? { inc, page, mail } : undefined;
-        }, TIMEOUT_MS).catch((err: Error) => void misses.push(`run ${i}: ${err.message}`)),
-        waitFor(`${name} webhook`, () => prom.hooks.get(`TargetDown/${name}`)?.find((h) => h.atUs >= fault), TIMEOUT_MS).catch((err: Error) => void misses.push(`run ${i}: ${err.message}`)),
+        waitFor(
+          `${name} page and mail delivered`,
+          () => {
+            const inc = incidentOf(name);
+            const page = inc && stamp(inc, /^delivered by snpp \(.*\/page\//);
+            const mail = inc && stamp(inc, /^delivered by email \(.*\/status\//);
+            return inc && page !== undefined && mail !== undefined ? { inc, page, mail } : undefined;
+          },
+          TIMEOUT_MS,
+        ).catch((err: Error) => void misses.push(`run ${i}: ${err.message}`)),
+        waitFor(`${name} webhook`, () => prom.hooks.get(`TargetDown/${name}`)?.find((h) => h.atUs >= fault), TIMEOUT_MS).catch(
+          (err: Error) => void misses.push(`run ${i}: ${err.message}`),
+        ),
       ]);
       const alert = findEvent('alert.firing', name, fault);
       if (delivered && hook && alert) {
@@ -174,7 +213,12 @@ paging:
   const queued = snpp.pages().filter((p) => /pg-\d+/.test(p.text));
   const statusMails = smtp.mails.filter((m) => m.parsed.headers.get('x-floorwatch-kind') === 'status');
   const pagesPerRun = new Set(queued.map((p) => /pg-\d+/.exec(p.text)![0]));
-  report(samples, misses, { pages: queued.length, distinct: pagesPerRun.size, mails: statusMails.length, fallbackMails: smtp.mails.filter((m) => m.parsed.headers.get('x-floorwatch-kind') === 'page').length });
+  report(samples, misses, {
+    pages: queued.length,
+    distinct: pagesPerRun.size,
+    mails: statusMails.length,
+    fallbackMails: smtp.mails.filter((m) => m.parsed.headers.get('x-floorwatch-kind') === 'page').length,
+  });
   console.error(`total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
@@ -191,23 +235,60 @@ function outboxEnqueued(file: string): Map<string, number> {
 
 function report(xs: Sample[], misses: string[], counts: { pages: number; distinct: number; mails: number; fallbackMails: number }): void {
   const col = (f: (s: Sample) => number) => xs.map(f);
-  console.log(`\nFault (SIGKILL of a wrapped process) → notification accepted, ms (${xs.length} of ${RUNS} runs; p99 of 20 is the max). settle_ms ${SETTLE_MS}. ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}.\n`);
+  console.log(
+    `\nFault (SIGKILL of a wrapped process) → notification accepted, ms (${xs.length} of ${RUNS} runs; p99 of 20 is the max). settle_ms ${SETTLE_MS}. ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average at the end ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}.\n`,
+  );
   console.log('| path | p50 | p99 | max |');
   console.log('|---|---|---|---|');
   console.log(`| floorwatch: fault → alert (rules) | ${stat(col((s) => s.alert))} |`);
   console.log(`| floorwatch: fault → incident opened (ms stamp) | ${stat(col((s) => s.incident))} |`);
   const queued = xs.filter((s) => s.pageQueued !== undefined);
   console.log(`| floorwatch: fault → page in the outbox (after settle, fsynced) | ${stat(queued.map((s) => s.pageQueued!))} |`);
-  console.log(`| floorwatch: outbox → page accepted (SNPP session: connect, hfaxd spawned per connection, PAGE/MESS/SEND) | ${stat(queued.map((s) => s.page - s.pageQueued!))} |`);
+  console.log(
+    `| floorwatch: outbox → page accepted (SNPP session: connect, hfaxd spawned per connection, PAGE/MESS/SEND) | ${stat(queued.map((s) => s.page - s.pageQueued!))} |`,
+  );
   console.log(`| floorwatch: fault → page accepted by hfaxd (SNPP 250 to SEND) | ${stat(col((s) => s.page))} |`);
   console.log(`| floorwatch: fault → status mail accepted by the SMTP server | ${stat(col((s) => s.mail))} |`);
   console.log(`| Prometheus + Alertmanager: fault → webhook received | ${stat(col((s) => s.prom))} |`);
-  const page99 = pct(col((s) => s.page), 99);
-  const r50 = pct(col((s) => s.prom), 50) / pct(col((s) => s.page), 50);
-  const r99 = pct(col((s) => s.prom), 99) / page99;
-  console.log(`\nPage vs webhook: ${r50.toFixed(1)}× at p50, ${r99.toFixed(1)}× at p99. Target p99 < 500 ms to the pager gateway: ${page99 < 500_000 ? 'met' : 'MISSED'} (${ms(page99)} ms).`);
-  console.log(`Page minus settle window: p50 ${ms(pct(col((s) => s.page - SETTLE_MS * 1000), 50))}, p99 ${ms(pct(col((s) => s.page - SETTLE_MS * 1000), 99))} ms.`);
-  console.log(`Read back: ${counts.pages} pages in hfaxd's queue for ${counts.distinct} distinct runs; ${counts.mails} status mails at the SMTP server; ${counts.fallbackMails} page mails (fallback) — expected ${RUNS}, ${RUNS}, ${RUNS}, 0.`);
+  const page99 = pct(
+    col((s) => s.page),
+    99,
+  );
+  const r50 =
+    pct(
+      col((s) => s.prom),
+      50,
+    ) /
+    pct(
+      col((s) => s.page),
+      50,
+    );
+  const r99 =
+    pct(
+      col((s) => s.prom),
+      99,
+    ) / page99;
+  console.log(
+    `\nPage vs webhook: ${r50.toFixed(1)}× at p50, ${r99.toFixed(1)}× at p99. Target p99 < 500 ms to the pager gateway: ${page99 < 500_000 ? 'met' : 'MISSED'} (${ms(page99)} ms).`,
+  );
+  console.log(
+    `Page minus settle window: p50 ${ms(
+      pct(
+        col((s) => s.page - SETTLE_MS * 1000),
+        50,
+      ),
+    )}, p99 ${ms(
+      pct(
+        col((s) => s.page - SETTLE_MS * 1000),
+        99,
+      ),
+    )} ms.`,
+  );
+  console.log(
+    `Read back: ${counts.pages} pages in hfaxd's queue for ${counts.distinct} distinct runs; ${counts.mails} status mails at the SMTP server; ${counts.fallbackMails} page mails (fallback) — expected ${RUNS}, ${RUNS}, ${RUNS}, 0.`,
+  );
   if (misses.length) console.log(`\n${misses.length} misses:\n${misses.map((m) => `- ${m}`).join('\n')}`);
   console.log(`\nraw (ms, page / mail / webhook): ${xs.map((s) => `${ms(s.page)}/${ms(s.mail)}/${ms(s.prom)}`).join(' ')}`);
 }

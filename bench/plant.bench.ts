@@ -19,7 +19,9 @@ const SECONDS = Number(arg('seconds', '20'));
 /** The first seconds of delivery are start-up (JIT, socket buffers filling, first bursts): reported apart. */
 const WARMUP_S = Number(arg('warmup-s', '2'));
 const KILLS = Number(arg('kills', '20'));
-const PAIRS = arg('pairs', 'fh,tp').split(',').filter((x): x is 'fh' | 'tp' => x === 'fh' || x === 'tp');
+const PAIRS = arg('pairs', 'fh,tp')
+  .split(',')
+  .filter((x): x is 'fh' | 'tp' => x === 'fh' || x === 'tp');
 const DESKS = 10;
 const DESKS_PER_PROCESS = Number(arg('desks-per-process', '10'));
 const RECORDS_PER_DATAGRAM = Number(arg('records-per-datagram', '1000'));
@@ -60,7 +62,9 @@ async function throughput(rate: number): Promise<Row> {
   try {
     await plant.startDistribution({}, 60_000);
     plant.startProvider();
-    const firstAt = await waitFor('first update at a desk', () => ((plant.hb('ws-1')?.seq ?? 0) > 0 ? Date.now() : undefined), { timeoutMs: 30_000 });
+    const firstAt = await waitFor('first update at a desk', () => ((plant.hb('ws-1')?.seq ?? 0) > 0 ? Date.now() : undefined), {
+      timeoutMs: 30_000,
+    });
     await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
     for (const c of new Set(plant.procs.values())) c.proc.kill('SIGUSR2');
     const cpuAtStart = cpuByProcess(plant);
@@ -69,13 +73,17 @@ async function throughput(rate: number): Promise<Row> {
     let last = '';
     let still = Date.now();
     let doneAt = 0;
-    await waitFor('desks to finish', () => {
-      const seqs = ids.map((id) => plant.hb(id)?.seq ?? 0);
-      if (seqs.every((s) => s === count)) return (doneAt = Date.now());
-      const key = seqs.join(',');
-      if (key !== last) [last, still] = [key, Date.now()];
-      return Date.now() - still > 3000;
-    }, { timeoutMs: SECONDS * 1000 * 6 + 30_000 });
+    await waitFor(
+      'desks to finish',
+      () => {
+        const seqs = ids.map((id) => plant.hb(id)?.seq ?? 0);
+        if (seqs.every((s) => s === count)) return (doneAt = Date.now());
+        const key = seqs.join(',');
+        if (key !== last) [last, still] = [key, Date.now()];
+        return Date.now() - still > 3000;
+      },
+      { timeoutMs: SECONDS * 1000 * 6 + 30_000 },
+    );
     // Health heartbeats are 100 ms apart: the measured span is accurate to about ±0.1 s.
     const spanS = ((doneAt || Date.now()) - firstAt) / 1000;
     const cpuAtEnd = cpuByProcess(plant);
@@ -99,13 +107,17 @@ async function throughput(rate: number): Promise<Row> {
       unrecoverable: sums.reduce((a, s) => a + (s['unrecoverable_records'] as number), 0),
       duplicates: sums.reduce((a, s) => a + Number(s['duplicates'] ?? 0) + Number(s['stream_duplicates'] ?? 0), 0),
       warmup: `warm-up (first ${WARMUP_S} s) p50=${Math.max(...warm.map((l) => l['p50'] ?? 0))} p99=${Math.max(...warm.map((l) => l['p99'] ?? 0))} max=${Math.max(...warm.map((l) => l['max'] ?? 0))}; whole run incl. warm-up p50=${Math.max(...whole.map((l) => l['p50'] ?? 0))} p99=${Math.max(...whole.map((l) => l['p99'] ?? 0))} p99.9=${Math.max(...whole.map((l) => l['p999'] ?? 0))}`,
-      pauses: [['desks', sums[0]!] as const, ...hops, ['provider', provider] as const].map(([id, s]) => `${id}: ${pausesOf(s)}`).join('\n  '),
+      pauses: [['desks', sums[0]!] as const, ...hops, ['provider', provider] as const]
+        .map(([id, s]) => `${id}: ${pausesOf(s)}`)
+        .join('\n  '),
       cpu,
       churn: `desk max stream_switches=${maxOver(sums, 'stream_switches')} midway_joins=${maxOver(sums, 'midway_joins')} duplicates=${maxOver(sums, 'duplicates')} lost_updates=${maxOver(sums, 'lost_updates')} stream_gaps_unrecoverable=${maxOver(sums, 'gaps_unrecoverable')}; ${hops.map(([id, s]) => `${id}: takeovers=${String(s['failovers'])} resyncs=${String(s['resyncs'] ?? '-')} unrecoverable_in=${String((s['receiver'] as Record<string, unknown>)['unrecoverableRecords'])}`).join(', ')}`,
-      hops: hops.map(([id, s]) => {
-        const l = s['latency_us'] as Record<string, number>;
-        return `${id}(${String(s['role'])}) p50=${l['p50']} p99=${l['p99']}`;
-      }).join(' '),
+      hops: hops
+        .map(([id, s]) => {
+          const l = s['latency_us'] as Record<string, number>;
+          return `${id}(${String(s['role'])}) p50=${l['p50']} p99=${l['p99']}`;
+        })
+        .join(' '),
     };
   } finally {
     await plant.stopAll();
@@ -123,7 +135,10 @@ interface Pauses {
 function pausesOf(s: Record<string, unknown>): string {
   const p = s['process'] as Pauses | undefined;
   if (!p) return '-';
-  const gc = (q: Pauses) => Object.entries(q.gc).map(([k, t]) => `${k} ${t.count}× ${t.total_ms} ms (max ${t.max_ms})`).join(', ') || 'none';
+  const gc = (q: Pauses) =>
+    Object.entries(q.gc)
+      .map(([k, t]) => `${k} ${t.count}× ${t.total_ms} ms (max ${t.max_ms})`)
+      .join(', ') || 'none';
   const d = p.event_loop_delay_ms;
   const w = p.warmup;
   const warm = w ? `; warm-up: gc ${gc(w)}, loop delay max ${w.event_loop_delay_ms?.['max'] ?? '-'} ms` : '';
@@ -166,11 +181,15 @@ async function failovers(pair: 'fh' | 'tp'): Promise<number[]> {
       times.push((hb.role_since_mono_us - killedAt) / 1000);
       await plant.procs.get(victim)!.exited;
       plant.start(victim, [pair === 'fh' ? 'feed-handler' : 'ticker-plant', '--id', victim]);
-      await waitFor('victim back as secondary', () => plant.hb(victim)?.role === 'secondary' && (plant.hb(victim)?.hb_seq ?? 0) > 1, { timeoutMs: 20_000 });
+      await waitFor('victim back as secondary', () => plant.hb(victim)?.role === 'secondary' && (plant.hb(victim)?.hb_seq ?? 0) > 1, {
+        timeoutMs: 20_000,
+      });
     }
     const desk = await plant.procs.get('ws-1')!.stop();
     for (const id of [`${pair}-a`, `${pair}-b`]) process.stdout.write(`  ${id}: ${JSON.stringify(await plant.procs.get(id)!.stop())}\n`);
-    process.stdout.write(`  desk across ${KILLS} ${pair} kills: feed_seq_breaks=${String(desk['feed_seq_breaks'])} symbol_seq_breaks=${String(desk['symbol_seq_breaks'])} unrecoverable=${String(desk['unrecoverable_records'])} updates=${String(desk['updates'])} last=${String(desk['last_feed_seq'])}\n`);
+    process.stdout.write(
+      `  desk across ${KILLS} ${pair} kills: feed_seq_breaks=${String(desk['feed_seq_breaks'])} symbol_seq_breaks=${String(desk['symbol_seq_breaks'])} unrecoverable=${String(desk['unrecoverable_records'])} updates=${String(desk['updates'])} last=${String(desk['last_feed_seq'])}\n`,
+    );
   } finally {
     await plant.stopAll();
   }
@@ -182,22 +201,40 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 };
 
-process.stdout.write(`plant benchmark: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${DESKS} desks (${DESKS_PER_PROCESS} per process), up to ${RECORDS_PER_DATAGRAM} records per datagram, desk streams coalesced ${COALESCE_MS} ms, ${SECONDS} s per rate, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n\n`);
-process.stdout.write(`steady state: latency from ${WARMUP_S} s after the first update to the end (warm-up and whole run printed below each row)\n`);
+process.stdout.write(
+  `plant benchmark: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, ${DESKS} desks (${DESKS_PER_PROCESS} per process), up to ${RECORDS_PER_DATAGRAM} records per datagram, desk streams coalesced ${COALESCE_MS} ms, ${SECONDS} s per rate, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}\n\n`,
+);
+process.stdout.write(
+  `steady state: latency from ${WARMUP_S} s after the first update to the end (warm-up and whole run printed below each row)\n`,
+);
 process.stdout.write('offered/s  delivered/s/desk  complete  p50_us  p99_us  p99.9_us  max_us  unrecoverable  duplicates\n');
 for (const rate of RATES) {
   const r = await throughput(rate);
-  process.stdout.write(`${String(r.rate).padStart(9)}  ${String(r.perDesk).padStart(16)}  ${r.complete.padStart(8)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.p999).padStart(8)}  ${String(r.max).padStart(6)}  ${String(r.unrecoverable).padStart(13)}  ${String(r.duplicates).padStart(10)}\n`);
+  process.stdout.write(
+    `${String(r.rate).padStart(9)}  ${String(r.perDesk).padStart(16)}  ${r.complete.padStart(8)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.p999).padStart(8)}  ${String(r.max).padStart(6)}  ${String(r.unrecoverable).padStart(13)}  ${String(r.duplicates).padStart(10)}\n`,
+  );
   process.stdout.write(`  ${r.warmup}\n`);
   process.stdout.write(`  provider → hop latency µs: ${r.hops}\n`);
   process.stdout.write(`  ${r.churn}\n`);
   process.stdout.write(`  steady-state pauses per process:\n  ${r.pauses}\n`);
-  process.stdout.write(`  CPU s over the steady state: ${Object.entries(r.cpu).map(([k, v]) => `${k}=${v.toFixed(2)}`).join(' ')}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+  process.stdout.write(
+    `  CPU s over the steady state: ${Object.entries(r.cpu)
+      .map(([k, v]) => `${k}=${v.toFixed(2)}`)
+      .join(' ')}; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}\n`,
+  );
 }
-process.stdout.write(`\nfail-over time after SIGKILL of the primary (pair heartbeat 25 ms, takeover after 4 missed; target < 3 health intervals = 300 ms), ${KILLS} kills each:\n`);
+process.stdout.write(
+  `\nfail-over time after SIGKILL of the primary (pair heartbeat 25 ms, takeover after 4 missed; target < 3 health intervals = 300 ms), ${KILLS} kills each:\n`,
+);
 for (const pair of PAIRS) {
   const t = await failovers(pair);
-  process.stdout.write(`${pair}: min=${Math.min(...t).toFixed(1)} p50=${pct(t, 50).toFixed(1)} p90=${pct(t, 90).toFixed(1)} max=${Math.max(...t).toFixed(1)} ms; over 150 ms: ${t.filter((x) => x > 150).length}/${t.length}; over 300 ms: ${t.filter((x) => x > 300).length}/${t.length}\n`);
+  process.stdout.write(
+    `${pair}: min=${Math.min(...t).toFixed(1)} p50=${pct(t, 50).toFixed(1)} p90=${pct(t, 90).toFixed(1)} max=${Math.max(...t).toFixed(1)} ms; over 150 ms: ${t.filter((x) => x > 150).length}/${t.length}; over 300 ms: ${t.filter((x) => x > 300).length}/${t.length}\n`,
+  );
   process.stdout.write(`  all: ${t.map((x) => x.toFixed(0)).join(' ')}\n`);
 }
 process.exit(0);

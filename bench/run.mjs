@@ -12,6 +12,7 @@ const benches = [
   ['node', ['--import', 'tsx', 'bench/scale.bench.ts']],
   ['node', ['--import', 'tsx', 'bench/paging.bench.ts']],
   ['node', ['--import', 'tsx', 'bench/detectors.bench.ts']],
+  ['node', ['--expose-gc', '--import', 'tsx', 'bench/wallboard.bench.ts']],
 ];
 let failed = 0;
 for (const [cmd, args] of benches) {

@@ -28,7 +28,9 @@ ${samplersYaml({ socket: '', logFile: `${dir}/app.log` }, ['nic', 'memory', 'pro
 );
 
 type Sample = (emit: unknown) => unknown;
-const { loadAgentConfig } = (await import(join(dist, 'agent/config.js'))) as { loadAgentConfig: (f: string) => { samplers: Record<string, unknown> } };
+const { loadAgentConfig } = (await import(join(dist, 'agent/config.js'))) as {
+  loadAgentConfig: (f: string) => { samplers: Record<string, unknown> };
+};
 const { samplerPlugins } = (await import(join(dist, 'agent/samplers/registry.js'))) as {
   samplerPlugins: { name: string; create: (section: unknown, deps: unknown) => { name: string; sample: Sample }[] }[];
 };
@@ -38,7 +40,7 @@ const { silentLogger } = (await import(join(dist, 'lib/log.js'))) as { silentLog
 const config = loadAgentConfig(join(dir, 'agent.yaml'));
 const clock = new FakeClock();
 const deps = { clock, log: silentLogger, procRoot: '/proc', sysRoot: '/sys', stateDir: join(dir, 'state') };
-const noop = { gauge() {}, counter() {}, event() {}, error() {}, whenDurable: (fn: () => void) => fn() };
+const noop = { gauge() {}, counter() {}, event() {}, error() {}, atSeal: (fn: (seq: number) => void) => fn(0) };
 const session = new Session();
 session.connect();
 
@@ -65,7 +67,11 @@ for (const plugin of samplerPlugins) {
     const cpu0 = process.cpuUsage();
     await run(sample, calls);
     const cpu = process.cpuUsage(cpu0);
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 512,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
     await run(sample, calls);
     const { profile } = await session.post('HeapProfiler.stopSampling');
     const us = (cpu.user + cpu.system) / calls;

@@ -14,9 +14,11 @@
  * durable spool, so its CPU and RSS include this harness's small share (the probe watch and
  * the detection bookkeeping).
  *
- * Run (root not needed; numbers published from a quiet machine): flock -x /tmp/fw-quiet.lock
+ * Run (root not needed; numbers published from a quiet machine):
  *   node [--max-semi-space-size=32] --import tsx bench/scale.bench.ts
- *   [--agents 100,1000,5000] [--seconds 30] [--kills 20] [--per-process 1000] [--spool true] [--flush-s 1] [--profile DIR]
+ *   [--agents 100,1000,5000] [--seconds 30] [--kills 20] [--per-process 1000] [--spool true] [--flush-s 1] [--profile DIR] [--hogs 0] [--lost-confirm-ms 0] [--worker false]
+ * `--hogs N` runs N busy-looping processes beside the brain and the load generators for the
+ * whole run (other work on the same cores: the issue-#15 condition).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,6 +50,16 @@ const SPOOL = arg('spool', 'true') === 'true';
 const FLUSH_S = Number(arg('flush-s', '1'));
 /** Where to write a CPU profile of the brain's steady window, one per size (open in Chrome DevTools). */
 const PROFILE_DIR = arg('profile', '');
+/**
+ * The brain's confirmation window for a lost heartbeat (`plant.lost_confirm_ms`, default 2 s since
+ * #19: a stalled component is not paged). 0 here by default, so detection measures the alerting
+ * path itself (the kill → missed heartbeats → alert), as this table did before the window existed.
+ */
+const LOST_CONFIRM_MS = Number(arg('lost-confirm-ms', '0'));
+/** `ingest.worker`: agents' streams read on a worker thread (the alerting loop apart). */
+const WORKER = arg('worker', 'false') === 'true';
+/** CPU hogs (busy loops) running beside the brain and the load generators for the whole run. */
+const HOGS = Number(arg('hogs', '0'));
 const WARMUP_S = 10;
 const PROBE_HZ = 20;
 const DETECT_TIMEOUT_MS = 10_000;
@@ -69,10 +81,11 @@ function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<
   child.kill(signal);
   return exited;
 }
-process.once('SIGINT', () => {
-  for (const c of children) c.kill('SIGKILL');
-  process.exit(130);
-});
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    for (const c of children) c.kill('SIGKILL');
+    process.exit(130);
+  });
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -148,18 +161,22 @@ async function detection(brain: BrainHandle, size: number, kills: number): Promi
     try {
       await waitFor(`${name} ready`, () => target.lines.includes('ready'), { timeoutMs: 30_000 });
       // A full scan of the series table: polled slowly, and well before the fault.
-      await waitFor(`${name} heard by the brain`, () => [...brain.series.select({ agentId: `plant:${name}` })].length > 0, { timeoutMs: 10_000, everyMs: 100 });
+      await waitFor(`${name} heard by the brain`, () => [...brain.series.select({ agentId: `plant:${name}` })].length > 0, {
+        timeoutMs: 10_000,
+        everyMs: 100,
+      });
       // Random phase against the heartbeat period and the load's own rhythm.
       await sleep(200 + Math.random() * 1000);
       const fault = systemClock.nowUs();
       target.child.kill('SIGKILL');
       const alert = await waitFor(`${name} PlantHeartbeatLost`, () => lost.get(name), { timeoutMs: DETECT_TIMEOUT_MS, everyMs: 5 });
       latencies.push(alert.receivedUs - fault);
+      process.stderr.write(`k${Math.round((alert.receivedUs - fault) / 1000)} `);
     } catch (err) {
       misses.push(`kill ${i}: ${(err as Error).message}`);
+      process.stderr.write('k- ');
     }
     await stop(target.child, 'SIGKILL');
-    process.stderr.write('k');
   }
   unsubscribe();
   process.stderr.write('\n');
@@ -184,7 +201,8 @@ async function measureSize(size: number, dir: string): Promise<Result> {
         'listen: 127.0.0.1:0',
         'http: 127.0.0.1:0',
         `spool: {enabled: ${SPOOL}, fsync: true}`,
-        'plant: {health_listen: "127.0.0.1:0"}',
+        ...(WORKER ? ['ingest: {worker: true}'] : []),
+        `plant: {health_listen: "127.0.0.1:0", lost_confirm_ms: ${LOST_CONFIRM_MS}}`,
         // Every simulated agent connects from 127.0.0.1: one peer, thousands of connections.
         `limits: {max_connections_per_peer: ${size + 100}, max_connections: ${size + 100}}`,
         '',
@@ -197,7 +215,18 @@ async function measureSize(size: number, dir: string): Promise<Result> {
   const gens = Array.from({ length: processes }, (_, p) =>
     spawnTracked([
       'bench/lib/loadgen.ts',
-      ...['--brain', `127.0.0.1:${brain.grpcPort}`, '--mix', 'floor', '--rate', String(1 / FLUSH_S), '--ticks', String(FLUSH_S), '--window', '8'],
+      ...[
+        '--brain',
+        `127.0.0.1:${brain.grpcPort}`,
+        '--mix',
+        'floor',
+        '--rate',
+        String(1 / FLUSH_S),
+        '--ticks',
+        String(FLUSH_S),
+        '--window',
+        '8',
+      ],
       ...['--streams', String(Math.floor(size / processes) + (p < size % processes ? 1 : 0)), '--prefix', `ws${p}`],
       ...['--ramp', String(rampS), '--seconds', '100000', '--probe-hz', p === 0 ? String(PROBE_HZ) : '0'],
     ]),
@@ -211,7 +240,14 @@ async function measureSize(size: number, dir: string): Promise<Result> {
       if (Date.now() - shown > 5000) {
         shown = Date.now();
         process.stderr.write(`[${brain.agents.connectedCount} connected] `);
-        process.stderr.write(brain.metrics.render().split('\n').filter((l) => l.includes('refused') && !l.startsWith('#')).join(" "));
+        void brain.metrics.render().then((text) =>
+          process.stderr.write(
+            text
+              .split('\n')
+              .filter((l) => l.includes('refused') && !l.startsWith('#'))
+              .join(' '),
+          ),
+        );
       }
       return brain.agents.connectedCount >= size + 1;
     },
@@ -246,12 +282,24 @@ async function measureSize(size: number, dir: string): Promise<Result> {
   const connected = brain.agents.connectedCount - 1;
   const machineLoad = loadavg()[0]!;
   const lagsMs = lagsUs.splice(0).map((us) => us / 1000);
+  // The steady window's figures now, so a run stopped during the kills still says them.
+  process.stderr.write(
+    `\nsteady: ${Math.round((n1 - n0) / secs)} samples/s, loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, ` +
+      `lag p50/p99 ${pct(lagsMs, 50).toFixed(1)}/${pct(lagsMs, 99).toFixed(1)} ms, RSS ${Math.round(rss)} MB (peak ${Math.round(peakRssMb(process.pid))}), ` +
+      `brain CPU ${Math.round(((cpu1 - cpu0) / secs) * 100)} %, connected ${connected}, load ${machineLoad.toFixed(1)}\nkills: `,
+  );
 
   // --- the fault under the same load ---
   const det = await detection(brain, size, KILLS);
   loop.disable();
   countAlerts();
-  const acks = await Promise.all(gens.map((g) => stop(g.child).then(() => g.output).then((lines) => JSON.parse(lines.at(-1) ?? '{}') as { ack_p99_ms?: number })));
+  const acks = await Promise.all(
+    gens.map((g) =>
+      stop(g.child)
+        .then(() => g.output)
+        .then((lines) => JSON.parse(lines.at(-1) ?? '{}') as { ack_p99_ms?: number }),
+    ),
+  );
   const result: Result = {
     agents: size,
     samplesPerS: (n1 - n0) / secs,
@@ -279,6 +327,11 @@ function summary(xs: number[]): { p50: number; p99: number; max: number; n: numb
 }
 
 const results: Result[] = [];
+for (let i = 0; i < HOGS; i++) {
+  const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  children.add(hog);
+  hog.once('exit', () => children.delete(hog));
+}
 try {
   for (const size of SIZES) {
     process.stderr.write(`${size} agents: `);
@@ -292,11 +345,13 @@ try {
 const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const f1 = (n: number) => n.toFixed(1);
 console.log(
-  `\nScale: one brain (in-process, default rules, spool ${SPOOL ? 'on, fdatasync before ack' : 'off'}), N agents × 50 series at 1 Hz over gRPC on loopback, a batch every ${FLUSH_S} s; ` +
-    `${MEASURE_S} s measured after ${WARMUP_S} s warm-up; ${KILLS} feed-handler kills per size. ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ` +
+  `\nScale: one brain (in-process, default rules, spool ${SPOOL ? 'on, fdatasync before ack' : 'off'}, ingest ${WORKER ? 'on a worker thread' : 'on the main thread'}), N agents × 50 series at 1 Hz over gRPC on loopback, a batch every ${FLUSH_S} s; ` +
+    `${MEASURE_S} s measured after ${WARMUP_S} s warm-up; ${KILLS} feed-handler kills per size (plant.lost_confirm_ms ${LOST_CONFIRM_MS}); ${HOGS} CPU hog${HOGS === 1 ? '' : 's'} beside. ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ` +
     `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.\n`,
 );
-console.log('| agents (connected) | samples/s stored | brain CPU % of a core | brain RSS MB (peak) [heap, external] | ingest lag p50 / p99 / max ms | detection p50 / p99 / max ms (n) | brain loop delay p99 ms | ack p99 ms | load generators CPU % | connect s | machine load (1 min) |');
+console.log(
+  '| agents (connected) | samples/s stored | brain CPU % of a core | brain RSS MB (peak) [heap, external] | ingest lag p50 / p99 / max ms | detection p50 / p99 / max ms (n) | brain loop delay p99 ms | ack p99 ms | load generators CPU % | connect s | machine load (1 min) |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   console.log(
@@ -308,10 +363,17 @@ const at = (n: number) => results.find((r) => r.agents === n);
 const big = at(5000);
 if (big) {
   const met = big.samplesPerS >= 0.95 * 250_000 && big.lagMs.p99 < 1000 && big.peakRssMb < 1024;
-  console.log(`\n5,000 agents: ${f0(big.samplesPerS)} samples/s (target 250,000), lag p99 ${f1(big.lagMs.p99)} ms (< 1,000), peak RSS ${f0(big.peakRssMb)} MB (< 1,024): ${met ? 'met' : 'MISSED'}.`);
+  console.log(
+    `\n5,000 agents: ${f0(big.samplesPerS)} samples/s (target 250,000), lag p99 ${f1(big.lagMs.p99)} ms (< 1,000), peak RSS ${f0(big.peakRssMb)} MB (< 1,024): ${met ? 'met' : 'MISSED'}.`,
+  );
 }
 const thousand = at(1000);
-if (thousand) console.log(`1,000 agents: detection p99 ${f1(thousand.detectMs.p99)} ms (target < 1,000): ${thousand.detectMs.p99 < 1000 && !thousand.detectMs.misses.length ? 'met' : 'MISSED'}.`);
+if (thousand)
+  console.log(
+    `1,000 agents: detection p99 ${f1(thousand.detectMs.p99)} ms (target < 1,000): ${thousand.detectMs.p99 < 1000 && !thousand.detectMs.misses.length ? 'met' : 'MISSED'}.`,
+  );
 for (const r of results) console.log(`${f0(r.agents)} agents, alerts fired (steady window and kills): ${JSON.stringify(r.alerts)}`);
-for (const r of results) if (r.detectMs.misses.length) console.log(`\n${r.agents} agents, detection misses:\n${r.detectMs.misses.map((m) => `- ${m}`).join('\n')}`);
+for (const r of results)
+  if (r.detectMs.misses.length)
+    console.log(`\n${r.agents} agents, detection misses:\n${r.detectMs.misses.map((m) => `- ${m}`).join('\n')}`);
 process.exit(0);

@@ -1,45 +1,35 @@
 /**
- * The brain, composed: ingest (gRPC) → state (agents, series, events) → spool → forwarder →
- * store, plus the HTTP API. Composition only; each stage is its own module.
+ * The brain, composed of its parts (brain/start/), in the order they must listen:
+ *   state (agents, series, events) → store (spool, forwarder, checkpoint) → alerting (rules,
+ *   detectors, correlation, incidents) → history (what the brain writes of itself) → ingest (gRPC,
+ *   plant health) → notify (paging) → HTTP.
+ * Composition only: what each part does is in its own file; the order here and in stop() is
+ * the point of this file (listeners before producers; producers stop before what they feed).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import { MetricsRegistry } from '../lib/metrics.js';
-import { VERSION } from '../lib/version.js';
+import { ensureStateDir } from '../lib/state-files.js';
 import type { BrainConfig } from './config.js';
-import { startApi } from './http/api.js';
+import type { IncidentApi } from './incidents/api.js';
 import { AgentRegistry } from './ingest/agents.js';
-import { ingestMetrics } from './ingest/metrics.js';
-import { certIdentities, splitAddress, startIngestServer } from './ingest/server.js';
-import { IngestSession } from './ingest/session.js';
-import { watchPlantHealth } from './ingest/plant-health.js';
+import { checkIngestTransport, splitAddress } from './ingest/server.js';
+import { loadOrCreateSecret } from '../lib/secret-file.js';
+import { startAlerting } from './start/alerting.js';
+import { startHistoryPart } from './start/history.js';
+import { startHttp } from './start/http.js';
+import { startIngest } from './start/ingest.js';
+import { startNotify } from './start/notify.js';
+import { startPairPart, type PairHooks, type PairPart } from './start/pair.js';
+import { IncidentError } from './incidents/api.js';
+import { startStore } from './start/store.js';
+import { watchStateDisk } from './state-disk.js';
 import { EventLog } from './state/event-log.js';
+import { LoopWatch, threadSchedTimes } from './state/loop-watch.js';
 import { SeriesTable } from './state/series-table.js';
-import { DeadLetterFile } from './store/dead-letter-file.js';
-import { Forwarder } from './store/forwarder.js';
-import { InfluxV1Sink } from './store/influx-v1.js';
-import { InfluxV2Sink } from './store/influx-v2.js';
-import type { Sink } from './store/sink.js';
-import { packageRoot } from '../lib/paths.js';
-import { Correlator } from './correlate/correlator.js';
-import { startPaging } from './notify/paging.js';
-import { IncidentApi } from './incidents/api.js';
-import { IncidentStore } from './incidents/incident-store.js';
-import { loadTopologyFile } from './topology/topology-file.js';
-import { Topology } from './topology/topology.js';
-import { loadCalendarFile } from './calendar/load.js';
-import type { Calendar } from './calendar/calendar-file.js';
-import { BodReadiness, componentsUpIn, publishTo } from './calendar/readiness.js';
-import { RuleManager } from './rules/manager.js';
-import { agentLabelsFrom, TableQuery } from './rules/query.js';
-import { alertEvent } from './correlate/alert-input.js';
-import { firstMute, type Muter } from './calendar/muter.js';
-import { marketPhaseAt } from './calendar/phases.js';
-import { createDetectors, DetectorStage } from './detect/index.js';
-import { Spool } from './store/spool.js';
-import { LineBuffer } from './store/line-buffer.js';
 
 export interface BrainHandle {
   readonly grpcPort: number;
@@ -51,249 +41,210 @@ export interface BrainHandle {
   readonly events: EventLog;
   readonly metrics: MetricsRegistry;
   readonly incidents: IncidentApi;
+  /** The pair part, when the brain runs as one of a pair. */
+  readonly pair?: PairPart;
   stop(): Promise<void>;
 }
 
 export async function startBrain(config: BrainConfig, log: Logger, clock: Clock = systemClock): Promise<BrainHandle> {
-  const stateDir = config.brain.state_dir;
-  mkdirSync(stateDir, { recursive: true });
+  checkIngestTransport(config); // before anything starts: a refused config leaves nothing running
+  ensureStateDir(config.brain.state_dir);
+  const secret = loadOrCreateSecret(config.brain.state_dir, (why) =>
+    log.error({ why }, 'secret.key not written: sign-ins end at the next restart'),
+  );
   const metrics = new MetricsRegistry();
-  const im = ingestMetrics(metrics);
   const events = new EventLog({ clock });
-  const agents = new AgentRegistry({ clock, events, silentAfterMs: config.liveness.silent_after_ms });
-  const series = new SeriesTable(config.limits.max_series_total);
-  const checkpointFile = join(stateDir, 'agents-acked.json');
-  const writeCheckpoint = () => {
-    writeFileSync(checkpointFile + '.tmp', JSON.stringify(agents.checkpoint()));
-    renameSync(checkpointFile + '.tmp', checkpointFile);
-  };
-  for (const [id, seq] of Object.entries(readCheckpoint(checkpointFile))) agents.recovered(id, seq);
-
-  const spool = config.spool.enabled
-    ? new Spool({ dir: join(stateDir, 'spool'), maxBytes: config.spool.max_bytes, segmentBytes: config.spool.segment_bytes, fsync: config.spool.fsync, beforeDelete: writeCheckpoint })
-    : undefined;
-  let recoveredLines = 0;
-  spool?.recover((r) => {
-    if (r.agentId) agents.recovered(r.agentId, r.seq); // '' = the brain's own lines (plant health)
-    recoveredLines += r.lines;
+  // Every store on the state disk reports to it; its events reach the rules once they listen.
+  const stateDisk = watchStateDisk({ clock, log, events, metrics, host: hostname() });
+  const disk = stateDisk.disk;
+  // The brain's own lag: liveness discounts it, metrics show it, brain.behind reports it.
+  const loop = new LoopWatch({
+    clock,
+    events,
+    metrics,
+    host: hostname(),
+    behindMs: config.liveness.behind_after_ms,
+    graceMs: config.liveness.behind_grace_ms,
+    // Real time only: a fake clock's stalls are not the thread's.
+    ...(clock === systemClock ? { sched: threadSchedTimes } : {}),
   });
-  const sink = createSink(config, log, clock);
-  const forwarder =
-    spool && sink
-      ? new Forwarder({
-          clock,
-          log,
-          spool,
-          sink,
-          stateDir,
-          batchLines: config.store.batch_lines,
-          maxInflight: config.store.max_inflight,
-          deadLetter: new DeadLetterFile({ path: join(stateDir, 'dead-letter.jsonl'), clock }),
-          onStoreChange: (c) =>
-            c.up
-              ? events.brainEvent('store.up', { store: c.sink }, { down_ms: c.downForMs }, 0)
-              : events.publish({ timeUs: clock.nowUs(), kind: 'store.down', source: 'brain', agentId: '', tags: { store: c.sink }, attrs: { error: c.error }, values: {}, severity: 3 }),
-        })
-      : undefined;
-  registerStoreMetrics(metrics, spool, forwarder);
+  const agents = new AgentRegistry({ clock, events, silentAfterMs: config.liveness.silent_after_ms, lag: loop });
+  const series = new SeriesTable(config.limits.max_series_total, config.limits.max_charted_series);
 
-  // Correlation and rules listen before ingest and plant health start: an agent replaying its
-  // queue the moment the brain is back must not publish events nobody hears.
-  // Correlation listens before the rules, so a process exit reaches it before its alert does.
-  const topology = new Topology(config.topology ? loadTopologyFile(config.topology) : undefined);
-  const incidents = new IncidentStore({ file: join(stateDir, 'incidents.jsonl'), clock });
-  const correlator = new Correlator({ clock, topology, store: incidents, agents, settleMs: config.correlation.settle_ms, resolveGraceMs: config.correlation.resolve_grace_ms, restartConfirmMs: config.correlation.restart_confirm_ms });
-  const detachCorrelator = correlator.attach(events);
-  const incidentApi = new IncidentApi({ store: incidents, clock });
-  const rules = config.rules.enabled ? startRules(config, { clock, log, series, events, agents, metrics }) : undefined;
-  // A state-change alert (a process exited) cannot be re-derived from data after a restart.
-  const restored = rules?.manager.restoreFiring(correlator.restoredFiring()) ?? 0;
-  if (restored > 0) log.info({ restored }, 'state-change alerts firing before the restart restored from the incident journal');
-
-  const agentConfig = loadAgentPush(config);
-  const persist = spool ? (agentId: string, seq: number, lines: number, bytes: Uint8Array) => spool.append(agentId, seq, lines, bytes).then(() => forwarder?.kick()) : undefined;
-  const lineBuffer = new LineBuffer();
-  const ingest = await startIngestServer(config, log, im, (call) => {
-    new IngestSession(call, {
+  const store = startStore(config, { clock, log, events, agents, metrics, disk });
+  // The active parts: alerting (rules, detectors, correlation, incidents), history and paging.
+  // A single brain starts them now; a brain of a pair when it becomes primary (brain/start/pair.ts).
+  const startActive = (pair?: PairHooks) => {
+    const alerting = startAlerting(config, {
       clock,
       log,
-      brainId: config.brain.id,
+      series,
+      events,
+      agents,
+      metrics,
+      disk,
+      ...(pair ? { onRecord: (line: string) => pair.onRecord('i', line) } : {}),
+    });
+    const history = startHistoryPart(config, { clock, events, agents, series, alerting, store });
+    const notify = startNotify(config, {
+      clock,
+      log,
+      events,
+      metrics,
+      alerting,
+      disk,
+      secret,
+      ...(history ? { onDelivery: history.delivery } : {}),
+      ...(pair ? { pair: { onRecord: (line: string) => pair.onRecord('o', line), gate: pair.gate, mayAct: pair.mayAct } } : {}),
+    });
+    alerting.startDetectors();
+    return {
+      alerting,
+      snapshot: () => ({ i: alerting.incidents.snapshotLines(), o: notify?.outboxLines() ?? [] }),
+      stop: async () => {
+        await alerting.stop();
+        await notify?.stop();
+        history?.stop();
+        alerting.close();
+      },
+    };
+  };
+  let current: ReturnType<typeof startActive> | undefined;
+  const pairConfig = config.pair;
+  if (pairConfig) await warmUpAlerting(config, { clock, log, series, events, agents, metrics, disk });
+  const pair = pairConfig
+    ? await startPairPart(
+        { ...config, pair: pairConfig },
+        {
+          clock,
+          log,
+          metrics,
+          events,
+          startActive: (hooks) => {
+            const a = startActive(hooks);
+            current = a;
+            return {
+              snapshot: a.snapshot,
+              stop: async () => {
+                if (current === a) current = undefined;
+                await a.stop();
+              },
+            };
+          },
+        },
+      )
+    : undefined;
+  // A single brain: alerting listens before ingest does (an agent replaying its queue the moment
+  // the brain is back must not publish events nobody hears). A pair's secondary refuses agents.
+  if (!pair) current = startActive();
+  stateDisk.listen();
+  const ingest = await startIngest(config, {
+    clock,
+    log,
+    agents,
+    series,
+    events,
+    metrics,
+    store,
+    ...(pair ? { accepting: pair.active } : {}),
+  });
+  store.start();
+  loop.start();
+  agents.startLiveness(config.liveness.check_every_ms);
+  const incidents = pair ? switchingIncidents(() => current?.alerting.incidentApi, config.brain.id) : current!.alerting.incidentApi;
+  const http = await startHttp(
+    config,
+    {
       agents,
       series,
       events,
-      metrics: im,
-      token: config.token,
-      helloTimeoutMs: config.limits.hello_timeout_ms,
-      maxSeriesPerStream: config.limits.max_series_per_stream,
-      persist,
-      lineBuffer,
-      certIdentity: certIdentities,
-      agentConfig: () => agentConfig,
-    });
-  });
-  const plant = config.plant
-    ? await watchPlantHealth({
-        ...splitAddress(config.plant.health_listen),
-        missedHeartbeats: config.plant.missed_heartbeats,
-        clock,
-        log,
-        series,
-        events,
-        store: spool ? (lines, bytes) => void spool.append('', 0, lines, bytes).then(() => forwarder?.kick()) : undefined,
-      })
-    : undefined;
-  // After the rules: paging takes their calendar (phase routing, EOD) and pages incidents already open.
-  const paging = config.paging
-    ? startPaging({ config: config.paging, clock, log: log.child({ component: 'paging' }), incidents, stateDir, events, ...(rules?.calendar ? { calendar: rules.calendar } : {}) })
-    : undefined;
-  const detectors = new DetectorStage({
+      metrics,
+      incidents,
+      startedMs: clock.now(),
+      now: () => clock.now(),
+      phases: () => current?.alerting.phases(clock.now()) ?? {},
+      store: () => store.status(),
+      reloadRules: () =>
+        current?.alerting.reloadRules?.() ?? {
+          ok: false,
+          message: current ? 'rules are disabled on this brain' : 'this brain is the secondary of its pair: reload on the primary',
+        },
+      ...(pair ? { pair: () => pair.status() } : {}),
+    },
+    secret,
     clock,
-    query: new TableQuery(series),
-    events,
-    detectors: createDetectors(config.detectors),
-    checkEveryMs: config.detectors.check_every_ms,
-    mute: (labels, atMs) => firstMute(rules?.muters ?? [], labels, new Date(atMs)),
-  });
-  detectors.start();
-  metrics.gaugeFn('floorwatch_detector_dropped_total', 'Samples or series the named detectors forgot at their bounds.', () => detectors.dropped);
-  forwarder?.start();
-  agents.startLiveness(config.liveness.check_every_ms);
-  const startedMs = clock.now();
-  const api = await startApi(splitAddress(config.http), {
-    brainId: config.brain.id,
-    version: VERSION,
-    agents,
-    series,
-    events,
-    metrics,
-    incidents: incidentApi,
-    startedMs,
-    now: () => clock.now(),
-    phases: () => marketPhases(rules?.calendar, clock.now()),
-    store: () => ({
-      kind: config.store.kind,
-      sink: sink?.name ?? null,
-      up: forwarder?.storeUp ?? null,
-      forwarded_lines: forwarder?.forwardedLines ?? 0,
-      rejected_lines: forwarder?.rejectedLines ?? 0,
-      spool_bytes: spool?.bytes ?? 0,
-      spool_appended_lines: spool?.appendedLines ?? 0,
-      spool_dropped_lines: spool?.droppedLines ?? 0,
-      recovered_lines: recoveredLines,
-    }),
-  });
-  const httpAddr = api.address();
-  const httpPort = typeof httpAddr === 'object' && httpAddr ? httpAddr.port : 0;
-  log.info({ grpc: `${splitAddress(config.listen).host}:${ingest.port}`, http: httpPort, store: sink?.name ?? 'local spool only', recoveredLines }, 'brain started');
+  );
+  const grpc = `${splitAddress(config.listen).host}:${ingest.grpcPort}`;
+  log.info(
+    {
+      grpc,
+      http: http.port,
+      store: store.sinkName ?? 'local spool only',
+      recoveredLines: store.recoveredLines,
+      pair: pair ? pair.node.machine.role : 'none',
+    },
+    'brain started',
+  );
 
   let stopping: Promise<void> | undefined;
   return {
-    grpcPort: ingest.port,
-    httpPort,
-    plantHealthPort: plant?.port,
+    grpcPort: ingest.grpcPort,
+    httpPort: http.port,
+    plantHealthPort: ingest.plantHealthPort,
     agents,
     series,
     events,
     metrics,
-    incidents: incidentApi,
+    get incidents() {
+      return incidents;
+    },
+    ...(pair ? { pair } : {}),
     stop: () =>
       (stopping ??= (async () => {
-        agents.stop();
-        plant?.stop();
-        for (const r of rules?.readiness ?? []) r.stop();
-        detectors.stop();
-        await rules?.manager.stop();
-        detachCorrelator();
-        correlator.stop();
-        await paging?.stop();
-        incidents.close();
+        loop.stop();
+        ingest.quiet();
+        if (pair) await pair.stop();
+        else await current?.stop();
         await ingest.close();
-        forwarder?.stop();
-        await sink?.close();
-        spool?.close();
-        writeCheckpoint();
-        await new Promise<void>((r) => api.close(() => r()));
-        api.closeAllConnections();
+        await store.stop();
+        disk.stop();
+        await http.close();
       })()),
   };
 }
 
-/** The rules engine and BOD readiness checks; alert changes become brain events for now. */
-function startRules(
-  config: BrainConfig,
-  d: { clock: Clock; log: Logger; series: SeriesTable; events: EventLog; agents: AgentRegistry; metrics: MetricsRegistry },
-): { manager: RuleManager; readiness: BodReadiness[]; muters: readonly Muter[]; calendar: Calendar | undefined } {
-  const packaged = (p: string) => p.replace('<packaged>', packageRoot());
-  const cal = config.rules.calendar ? loadCalendarFile(packaged(config.rules.calendar)) : undefined;
-  const manager = new RuleManager({
-    dir: packaged(config.rules.dir),
-    clock: d.clock,
-    series: d.series,
-    events: d.events,
-    agentLabels: agentLabelsFrom(d.agents),
-    ...(cal ? { calendar: cal.calendar, muters: cal.muters } : {}),
-    log: d.log.child({ component: 'rules' }),
-    metrics: d.metrics,
-    onAlert: (change) => d.events.publish(alertEvent(change)),
-  });
-  manager.start();
-  const readiness = [...(cal?.calendar.markets.values() ?? [])]
-    .filter((m) => m.readiness)
-    .map((m) => {
-      const r = new BodReadiness({ clock: d.clock, calendar: cal!.calendar, market: m.name, isUp: componentsUpIn(d.series, d.clock, 5_000), publish: publishTo(d.events, d.clock) });
-      r.start();
-      return r;
-    });
-  return { manager, readiness, muters: cal?.muters ?? [], calendar: cal?.calendar };
-}
-
-function createSink(config: BrainConfig, log: Logger, clock: Clock): Sink | undefined {
-  const s = config.store;
-  switch (s.kind) {
-    case 'influx-v1':
-      return new InfluxV1Sink({
-        url: s.url,
-        database: s.db,
-        ...(s.rp ? { retentionPolicy: s.rp } : {}),
-        ...(s.username ? { username: s.username } : {}),
-        ...(s.password ? { password: s.password } : {}),
-        timeoutMs: s.timeout_ms,
-        clock,
-        logger: log,
-      });
-    case 'influx-v2':
-      return new InfluxV2Sink({ url: s.url, org: s.org ?? '', bucket: s.bucket ?? s.db, ...(s.token ? { token: s.token } : {}), timeoutMs: s.timeout_ms, clock });
-    case 'none':
-      return undefined;
-  }
-}
-
-function registerStoreMetrics(metrics: MetricsRegistry, spool: Spool | undefined, forwarder: Forwarder | undefined): void {
-  metrics.gaugeFn('floorwatch_spool_bytes', 'Bytes in the brain spool (not yet forwarded, or kept as the local store).', () => spool?.bytes ?? 0);
-  metrics.gaugeFn('floorwatch_spool_dropped_lines_total', 'Lines dropped from the spool at its byte bound (oldest first).', () => spool?.droppedLines ?? 0);
-  metrics.gaugeFn('floorwatch_store_forwarded_lines_total', 'Lines written to the time-series store.', () => forwarder?.forwardedLines ?? 0);
-  metrics.gaugeFn('floorwatch_store_rejected_lines_total', 'Lines the store refused (in the dead-letter file).', () => forwarder?.rejectedLines ?? 0);
-  metrics.gaugeFn('floorwatch_store_up', '1 when the last store write succeeded.', () => (forwarder ? (forwarder.storeUp ? 1 : 0) : 1));
-  metrics.gaugeFn('floorwatch_brain_rss_bytes', 'Resident memory of the brain process.', () => process.memoryUsage.rss());
-}
-
-function readCheckpoint(file: string): Record<string, number> {
+/**
+ * A brain of a pair starts its alerting part once on an empty scratch state and stops it: the
+ * first start (rule files, calendar, code compiled) blocks the event loop for ~0.5 s on a busy
+ * machine, longer than a pair lease, and a brain just elected must not lose its lease to it.
+ */
+async function warmUpAlerting(config: BrainConfig, d: Parameters<typeof startAlerting>[1]): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'fw-brain-warm-'));
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
-  } catch {
-    return {};
+    const a = startAlerting({ ...config, brain: { ...config.brain, state_dir: scratch } }, d);
+    await a.stop();
+    a.close();
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-function loadAgentPush(config: BrainConfig): { version: number; yaml: string } | undefined {
-  if (!config.agent_config) return undefined;
-  const yaml = readFileSync(config.agent_config, 'utf8');
-  // The version is a content hash, so every brain of a pair pushes the same version for a file.
-  let h = 0;
-  for (let i = 0; i < yaml.length; i++) h = (Math.imul(h, 31) + yaml.charCodeAt(i)) >>> 0;
-  return { version: h || 1, yaml };
-}
-
-function marketPhases(calendar: Calendar | undefined, atMs: number): Record<string, string> {
-  return Object.fromEntries([...(calendar?.markets ?? new Map()).entries()].map(([name, m]) => [name, marketPhaseAt(m, atMs)]));
+/**
+ * The incidents API of a brain of a pair: the running one while primary; on a secondary reads
+ * list nothing and everything else answers that the primary has the incidents.
+ */
+function switchingIncidents(current: () => IncidentApi | undefined, brainId: string): IncidentApi {
+  const refuse = () => {
+    throw new IncidentError('FW_ERR_INCIDENT_BAD_REQUEST', `${brainId} is the secondary of its brain pair: ask the primary`);
+  };
+  return new Proxy({} as IncidentApi, {
+    get(_target, prop) {
+      const api = current();
+      if (api) {
+        const v = (api as unknown as Record<string | symbol, unknown>)[prop];
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(api) : v;
+      }
+      return prop === 'list' ? () => [] : refuse;
+    },
+  });
 }

@@ -15,7 +15,10 @@ const commands: Record<string, () => Promise<Register | undefined>> = {
   agent: async () => (await import('./commands/agent.js')).registerAgent,
   demo: async () => (await import('./commands/demo.js')).registerDemo,
   incidents: async () => (await import('./commands/incidents.js')).registerIncidents,
+  agents: async () => (await import('./commands/agents.js')).registerAgents,
   drill: async () => (await import('./commands/drill.js')).registerDrill,
+  check: async () => (await import('./commands/check.js')).registerCheck,
+  access: async () => (await import('./commands/access.js')).registerAccess,
   run: () => optional('run'),
   plant: () => optional('plant'),
 };

@@ -2,13 +2,63 @@
  * Loads a YAML file and validates it against a JSON schema, locating every problem as
  * file:line:field. Defaults from the schema are filled in, so callers get a complete object.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { ConfigError, FloorwatchError } from './errors.js';
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+/** How every config schema is compiled; scripts/gen-validators.mjs generates code with the same. */
+export const AJV_OPTIONS: Options = { allErrors: true, useDefaults: true, strict: false };
+
+const require = createRequire(import.meta.url);
+let ajv: Ajv | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
+
+/** ajv is loaded on the first schema compiled here, not by importing this module. */
+function compile(schema: object): ValidateFunction {
+  ajv ??= new (require('ajv') as typeof import('ajv')).Ajv(AJV_OPTIONS);
+  return ajv.compile(schema);
+}
+
+/** What a precompiled validator was generated from: its schema's JSON, hashed. */
+export function schemaDigest(schema: object): string {
+  return createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+}
+
+/**
+ * The CommonJS module scripts/gen-validators.mjs writes for `schema` at build time: ajv's
+ * standalone code compiled with AJV_OPTIONS (the code `compile` would build at run time, so the
+ * same errors, messages and defaults), exporting `validate` and the schema's `digest`.
+ */
+export function precompiledModule(schema: object): string {
+  const { Ajv } = require('ajv') as typeof import('ajv');
+  const standalone = (require('ajv/dist/standalone/index.js') as typeof import('ajv/dist/standalone/index.js')).default;
+  const gen = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
+  const code = standalone(gen, gen.compile(schema));
+  return `${code}\nmodule.exports.validate = module.exports;\nmodule.exports.digest = ${JSON.stringify(schemaDigest(schema))};\n`;
+}
+
+/**
+ * The validator `npm run build` generated for a schema (scripts/gen-validators.mjs: ajv's
+ * standalone code, same options, so the same errors and defaults), used for `schema` from then
+ * on: no ajv loaded and no schema compiled at start. `file` is a CommonJS module exporting
+ * `{digest, validate}`, resolved from `from` (import.meta.url). Taken only when its digest is
+ * `schema`'s: a missing file (tests run from source) or a stale one (a schema changed since the
+ * build) leaves the schema to be compiled as before. Returns whether it was taken.
+ */
+export function usePrecompiled(schema: object, from: string, file: string): boolean {
+  let mod: { digest?: string; validate?: ValidateFunction };
+  try {
+    mod = createRequire(from)(file) as typeof mod;
+  } catch {
+    return false;
+  }
+  if (typeof mod.validate !== 'function' || mod.digest !== schemaDigest(schema)) return false;
+  compiled.set(schema, mod.validate);
+  return true;
+}
 
 /**
  * A problem JSON schema cannot express (a regex RE2 refuses, a reference to nothing), found by
@@ -45,7 +95,7 @@ export function parseConfigText<T>(text: string, schema: object, file: string, c
   const value: unknown = doc.toJS() ?? {};
   let validate = compiled.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    validate = compile(schema);
     compiled.set(schema, validate);
   }
   if (!validate(value)) {
@@ -61,7 +111,10 @@ export function parseConfigText<T>(text: string, schema: object, file: string, c
 }
 
 function locate(err: ErrorObject, doc: Document, lines: LineCounter, file: string): ConfigError {
-  const path = err.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const path = err.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let field = path.join('.');
   let problem = err.message ?? 'invalid';
   if (err.keyword === 'additionalProperties') {

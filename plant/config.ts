@@ -21,6 +21,8 @@ export interface PlantConfig {
   health: { targets: string[]; interval_ms: number };
   pairing: { heartbeat_ms: number; missed_heartbeats: number };
   stale_after_ms: number;
+  /** A component without live data yet is `starting`, not stale, for at most this long after start (plant/health/warm-up.ts). */
+  startup_grace_ms: number;
   delivery: {
     max_records_per_datagram: number;
     coalesce_ms: number;
@@ -46,6 +48,26 @@ export interface PlantConfig {
   feed_handlers: { pair: string; members: MemberConfig[] };
   ticker_plants: { pair: string; members: MemberConfig[] };
   subscribers: { id: string; port: number; symbols: string[] }[];
+  /** The FIX 4.4 order session pair (plant/fix/): a venue gateway (acceptor) and the floor's order router (initiator). */
+  fix: FixPairConfig;
+}
+
+export interface FixPairConfig {
+  /** TCP port the venue gateway accepts on (127.0.0.1 unless `host` says otherwise). */
+  port: number;
+  /** UDP port of the venue's control socket (drills: slow, logout, gap, normal). */
+  control_port: number;
+  venue: { id: string; comp_id: string };
+  router: { id: string; comp_id: string };
+  heartbeat_s: number;
+  orders_per_s: number;
+  /** The router's own TestRequest every this often: the round trip floor support watches (seed 001). */
+  test_request_ms: number;
+  reconnect_ms: number;
+  /** Each side's engine message log goes here as jsfix.<id>.txt (jspurefix's own format). */
+  log_dir: string;
+  /** The field delimiter each side logs with: jspurefix's default `|`, or SOH as on the wire. */
+  log_delimiter: { venue: 'pipe' | 'soh'; router: 'pipe' | 'soh' };
 }
 
 const int = (minimum: number, dflt?: number) => ({ type: 'integer', minimum, ...(dflt === undefined ? {} : { default: dflt }) });
@@ -95,6 +117,7 @@ export const plantSchema = {
       properties: { heartbeat_ms: { ...int(5, 25), maximum: 10000 }, missed_heartbeats: { ...int(1, 4), maximum: 100 } },
     },
     stale_after_ms: int(10, 1000),
+    startup_grace_ms: { ...int(0, 10000), maximum: 600000 },
     delivery: {
       type: 'object',
       additionalProperties: false,
@@ -156,6 +179,38 @@ export const plantSchema = {
       { id: 'tp-a', rank: 0, port: 7320 },
       { id: 'tp-b', rank: 1, port: 7321 },
     ]),
+    fix: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        port: { ...port, default: 7340 },
+        control_port: { ...port, default: 7341 },
+        venue: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: { id: { ...id, default: 'fix-venue' }, comp_id: { ...id, default: 'VENUE-GW' } },
+        },
+        router: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: { id: { ...id, default: 'fix-router' }, comp_id: { ...id, default: 'FLOOR-OMS' } },
+        },
+        heartbeat_s: { ...int(1, 5), maximum: 300 },
+        orders_per_s: { type: 'number', minimum: 0, maximum: 10000, default: 5 },
+        test_request_ms: { ...int(0, 1000), maximum: 600000 },
+        reconnect_ms: { ...int(100, 1000), maximum: 600000 },
+        log_dir: { type: 'string', minLength: 1, default: 'fix-logs' },
+        log_delimiter: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: { venue: { enum: ['pipe', 'soh'], default: 'soh' }, router: { enum: ['pipe', 'soh'], default: 'pipe' } },
+        },
+      },
+    },
     subscribers: {
       type: 'array',
       default: [
@@ -185,7 +240,15 @@ export function parsePlantConfig(text: string, source: string): PlantConfig {
 /** Cross-field checks JSON schema cannot express: unique ids and ports, lines point at feed handlers. */
 function checkReferences(cfg: PlantConfig, text: string, file: string): void {
   const fail = (field: string, problem: string) =>
-    new ConfigError(file, lineOfPath(text, field.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k))), field, problem);
+    new ConfigError(
+      file,
+      lineOfPath(
+        text,
+        field.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)),
+      ),
+      field,
+      problem,
+    );
   const fhIds = new Set(cfg.feed_handlers.members.map((m) => m.id));
   cfg.provider.lines.forEach((l, i) => {
     if (!fhIds.has(l.to)) throw fail(`provider.lines.${i}.to`, `no feed handler named ${l.to}`);
@@ -214,6 +277,8 @@ function allEndpoints(cfg: PlantConfig): [string, string | null, number][] {
     ...cfg.feed_handlers.members.map((m, i): [string, string | null, number] => [`feed_handlers.members.${i}`, m.id, m.port]),
     ...cfg.ticker_plants.members.map((m, i): [string, string | null, number] => [`ticker_plants.members.${i}`, m.id, m.port]),
     ...cfg.subscribers.map((s, i): [string, string | null, number] => [`subscribers.${i}`, s.id, s.port]),
+    ['fix.port', cfg.fix.venue.id, cfg.fix.port],
+    ['fix.control_port', cfg.fix.router.id, cfg.fix.control_port],
   ];
 }
 

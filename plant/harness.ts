@@ -4,11 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { waitFor as waitForValue, type Probe, type WaitOptions } from '../lib/wait-for.js';
 import { HealthListener } from './health/listener.js';
 import { PLANT_NODE_FLAGS } from './launcher.js';
 import type { HealthHeartbeat } from './health/types.js';
@@ -21,17 +22,31 @@ import { hostMonoUs } from './time.js';
  */
 const DIAGNOSTIC_NODE_ARGS = process.env['FW_PLANT_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
 
-const MAIN = fileURLToPath(new URL(`./main.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
+const MAIN = plantMain();
 
-/** Polls until probe yields a value or the deadline passes (never sleep-and-hope). */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | null, opts: { timeoutMs?: number } = {}): Promise<T> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false && v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/**
+ * The plant entry the components run: the built one (dist/plant/main.js) when it is at least as
+ * new as every source file it is built from, else the TypeScript through tsx. A dozen processes
+ * each compiling the plant through tsx took minutes to say anything on a busy machine (load 46);
+ * `npm test` builds first, so the suite starts them from dist.
+ */
+function plantMain(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  if (!import.meta.url.endsWith('.ts')) return join(here, 'main.js');
+  const built = join(here, '..', 'dist', 'plant', 'main.js');
+  if (!existsSync(built)) return join(here, 'main.ts');
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce(
+      (m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : e.name.endsWith('.ts') ? statSync(join(dir, e.name)).mtimeMs : 0),
+      0,
+    );
+  const sources = Math.max(newest(here), newest(join(here, '..', 'lib')));
+  return statSync(built).mtimeMs >= sources ? built : join(here, 'main.ts');
+}
+
+/** Polls until probe yields a value (lib/wait-for.ts), every 5 ms: the plant's tests time what they wait for. */
+export function waitFor<T>(what: string, probe: Probe<T>, opts: WaitOptions = {}): Promise<T> {
+  return waitForValue(what, probe, { everyMs: 5, ...opts });
 }
 
 /** Distinct free UDP ports: all held open until every one is chosen, so none repeats. */
@@ -84,8 +99,18 @@ export class PlantHarness {
           { name: 'b', port: p[3], to: 'fh-b' },
         ],
       },
-      feed_handlers: { members: [{ id: 'fh-a', rank: 0, port: p[4] }, { id: 'fh-b', rank: 1, port: p[5] }] },
-      ticker_plants: { members: [{ id: 'tp-a', rank: 0, port: p[6] }, { id: 'tp-b', rank: 1, port: p[7] }] },
+      feed_handlers: {
+        members: [
+          { id: 'fh-a', rank: 0, port: p[4] },
+          { id: 'fh-b', rank: 1, port: p[5] },
+        ],
+      },
+      ticker_plants: {
+        members: [
+          { id: 'tp-a', rank: 0, port: p[6] },
+          { id: 'tp-b', rank: 1, port: p[7] },
+        ],
+      },
       subscribers: subs.map((s, i) => ({ id: s.id, port: p[8 + i], symbols: s.symbols ?? ['*'] })),
       ...o.extra,
     };
@@ -99,7 +124,9 @@ export class PlantHarness {
 
   start(name: string, args: string[]): RunningComponent {
     const nodeArgs = [...PLANT_NODE_FLAGS, ...DIAGNOSTIC_NODE_ARGS, ...(MAIN.endsWith('.ts') ? ['--import', 'tsx'] : [])];
-    const c = new RunningComponent(spawn(process.execPath, [...nodeArgs, MAIN, ...args, '--config', this.file], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const c = new RunningComponent(
+      spawn(process.execPath, [...nodeArgs, MAIN, ...args, '--config', this.file], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
     const logDir = process.env['FW_PLANT_LOG_DIR'];
     if (logDir) void c.exited.then(() => writeFileSync(join(logDir, `${name}-${c.proc.pid}.log`), c.stdout + c.stderr));
     this.procs.set(name, c);
@@ -110,7 +137,7 @@ export class PlantHarness {
    * Starts the pairs and desks (not the provider) and waits until each pair has one primary and
    * the desks are known. Desks sharing a process share its entry in `procs` (and its fate).
    */
-  async startDistribution(extraArgs: Record<string, string[]> = {}, timeoutMs = 60_000): Promise<void> {
+  async startDistribution(extraArgs: Record<string, string[]> = {}, timeoutMs = 90_000): Promise<void> {
     for (const id of ['tp-a', 'tp-b']) this.start(id, ['ticker-plant', '--id', id, ...(extraArgs[id] ?? [])]);
     for (const id of ['fh-a', 'fh-b']) this.start(id, ['feed-handler', '--id', id, ...(extraArgs[id] ?? [])]);
     const subs = this.config['subscribers'] as { id: string }[];
@@ -119,10 +146,21 @@ export class PlantHarness {
       const c = this.start(ids[0]!, ['subscriber', '--id', ids.join(','), ...(extraArgs[ids[0]!] ?? [])]);
       for (const id of ids) this.procs.set(id, c);
     }
-    await waitFor('one primary in each pair and every desk subscribed', () => {
-      const tp = this.primary('tp');
-      return this.primary('fh') && tp && tp.counters['subscribers'] === subs.length && subs.every((s) => this.hb(s.id));
-    }, { timeoutMs });
+    // Starting a dozen node processes (each compiling its TypeScript) took over a minute at load 34:
+    // the deadline follows progress (output from the processes, components heard from, desks
+    // subscribed) and fails only when that stops.
+    const heard = () =>
+      [...new Set(this.procs.values())].reduce((n, c) => n + c.stdout.length + c.stderr.length, 0) +
+      [...this.procs.keys()].filter((id) => this.hb(id)).length +
+      Number(this.primary('tp')?.counters['subscribers'] ?? 0);
+    await waitFor(
+      'one primary in each pair and every desk subscribed',
+      () => {
+        const tp = this.primary('tp');
+        return this.primary('fh') && tp && tp.counters['subscribers'] === subs.length && subs.every((s) => this.hb(s.id));
+      },
+      { timeoutMs, progress: heard },
+    );
   }
 
   startProvider(args: string[] = []): RunningComponent {
@@ -192,7 +230,10 @@ export class RunningComponent {
     if (!this.#terminated && this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
     this.#terminated = true;
     await this.exited;
-    const summaries = this.stdout.split('\n').filter((l) => l.startsWith('{"component":')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const summaries = this.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{"component":'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const found = component === undefined ? summaries.at(-1) : summaries.find((s) => s['component'] === component);
     if (!found) throw new Error(`no summary${component ? ` for ${component}` : ''}; stderr: ${this.stderr.slice(-2000)}`);
     return found;

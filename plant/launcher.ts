@@ -37,7 +37,9 @@ export function componentArgs(cfg: PlantConfig, configFile: string | undefined):
 export async function runWholePlant(cfg: PlantConfig, configFile: string | undefined, log: Logger): Promise<void> {
   const children: ChildProcess[] = [];
   for (const args of componentArgs(cfg, configFile)) {
-    const child = spawn(process.execPath, [...PLANT_NODE_FLAGS, ...process.execArgv, plantEntry(), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...PLANT_NODE_FLAGS, ...process.execArgv, plantEntry(), ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     child.stdout?.pipe(process.stdout, { end: false });
     child.on('exit', (code, signal) => log.info({ component: args.join(' '), code, signal }, 'component exited'));
     children.push(child);

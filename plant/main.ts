@@ -3,7 +3,7 @@
  * (tests and the launcher use it; `floorwatch plant ...` is the same command tree).
  */
 import { Command } from 'commander';
-import { registerPlant } from '../cli/commands/plant.js';
+import { registerPlant } from './cli.js';
 
 const program = new Command('plant-main');
 registerPlant(program);

@@ -3,7 +3,16 @@
  * benchmarks. The agent does not use it (it must not load grpc-js; proto/wire.ts).
  */
 import * as grpc from '@grpc/grpc-js';
-import { INGEST_STREAM_PATH, encodeAgentMessage, pb, type AgentMessage, type BrainMessage, type IBrainMessage, type OutgoingAgentMessage } from './wire.js';
+import {
+  INGEST_STREAM_PATH,
+  decodeAgentMessage,
+  encodeAgentMessage,
+  pb,
+  type AgentMessage,
+  type BrainMessage,
+  type IBrainMessage,
+  type OutgoingAgentMessage,
+} from './wire.js';
 
 /**
  * The Ingest service for grpc-js. Messages are built fresh for every write: grpc-js may
@@ -15,7 +24,7 @@ export const ingestService = {
     requestStream: true,
     responseStream: true,
     requestSerialize: encodeAgentMessage,
-    requestDeserialize: (buf: Buffer): AgentMessage => pb.AgentMessage.decode(buf),
+    requestDeserialize: decodeAgentMessage,
     responseSerialize: (msg: IBrainMessage): Buffer => Buffer.from(pb.BrainMessage.encode(msg).finish()),
     responseDeserialize: (buf: Buffer): BrainMessage => pb.BrainMessage.decode(buf),
   },

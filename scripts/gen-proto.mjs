@@ -10,7 +10,25 @@ const upToDate = existsSync(dts) && statSync(dts).mtimeMs >= statSync(src).mtime
 if (!upToDate) {
   mkdirSync('proto/gen', { recursive: true });
   const bin = (name) => `node_modules/.bin/${name}`;
-  execFileSync(bin('pbjs'), ['-t', 'static-module', '-w', 'es6', '--es6', '--force-number', '--no-verify', '--no-delimited', '--no-convert', '--no-beautify', '-o', js, src], { stdio: 'inherit' });
+  execFileSync(
+    bin('pbjs'),
+    [
+      '-t',
+      'static-module',
+      '-w',
+      'es6',
+      '--es6',
+      '--force-number',
+      '--no-verify',
+      '--no-delimited',
+      '--no-convert',
+      '--no-beautify',
+      '-o',
+      js,
+      src,
+    ],
+    { stdio: 'inherit' },
+  );
   execFileSync(bin('pbts'), ['-o', dts, js], { stdio: 'inherit' });
 }
 

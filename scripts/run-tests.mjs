@@ -7,11 +7,17 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const debianPackages = (process.env.FLOORWATCH_TEST_PACKAGES ??
-  'influxdb victoria-metrics logrotate iproute2 procps openssl hylafax-server chromium').split(/\s+/).filter(Boolean);
+const debianPackages = (
+  process.env.FLOORWATCH_TEST_PACKAGES ??
+  'influxdb victoria-metrics logrotate iproute2 procps openssl hylafax-server chromium prometheus ansible ansible-lint systemd'
+)
+  .split(/\s+/)
+  .filter(Boolean);
 
 function missingPackages() {
-  return debianPackages.filter((p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true);
+  return debianPackages.filter(
+    (p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true,
+  );
 }
 
 function installPackages() {
@@ -25,7 +31,9 @@ function installPackages() {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
   // policy-rc.d keeps the packages' own services from starting: the tests start their own.
-  spawnSync('sh', ['-c', 'printf "#!/bin/sh\\nexit 101\\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d'], { stdio: 'inherit' });
+  spawnSync('sh', ['-c', 'printf "#!/bin/sh\\nexit 101\\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d'], {
+    stdio: 'inherit',
+  });
   const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
   if (r.status !== 0) console.error(`[test setup] apt-get exited ${r.status}; dependent tests will skip`);
 }
@@ -33,6 +41,31 @@ function installPackages() {
 installPackages();
 
 const args = process.argv.slice(2);
+// The whole suite (no file arguments) starts with the static checks: the tests type-checked
+// (tsconfig.test.json), typed ESLint (eslint.config.js) and the formatter (prettier, 140 columns;
+// `npm run format` fixes what it reports). Each that fails counts as one failed
+// test in the closing line; tap still runs, so one run tells everything.
+const staticChecks =
+  args.length > 0
+    ? []
+    : [
+        ['typecheck', 'tsc', ['-p', 'tsconfig.test.json']],
+        ['lint', 'eslint', ['--cache', '--cache-location', 'node_modules/.cache/eslint', '.']],
+        [
+          'format',
+          'prettier',
+          ['--check', '--log-level', 'warn', '{agent,brain,lib,cli,plant,proto,bench,test,scripts}/**/*.{ts,mjs}', '*.{js,ts}'],
+        ],
+      ];
+let staticFailed = 0;
+for (const [name, bin, binArgs] of staticChecks) {
+  const started = Date.now();
+  const r = spawnSync(`node_modules/.bin/${bin}`, binArgs, { stdio: 'inherit' });
+  console.error(
+    `[test setup] ${name}: ${r.status === 0 ? 'ok' : `FAILED (exit ${r.status})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  if (r.status !== 0) staticFailed++;
+}
 // Every temp dir the tests and the processes they start make (os.tmpdir() follows TMPDIR) goes
 // into one scratch dir, removed when the run ends: a run leaves nothing behind in /tmp.
 // Mode 1777 as /tmp's: hfaxd's faxq drops to the uucp user and must reach its spool in here.
@@ -52,10 +85,12 @@ rl.on('line', (line) => {
 tap.on('close', (code) => {
   rmSync(scratch, { recursive: true, force: true });
   if (!summary) {
-    console.log(`0 passed, 1 failed`);
+    console.log(`0 passed, ${1 + staticFailed} failed`);
     process.exit(code || 1);
   }
-  const failed = summary.fail + (code !== 0 && summary.fail === 0 ? 1 : 0);
-  console.log(`${summary.pass} passed, ${failed} failed${summary.skip ? `, ${summary.skip} skipped` : ''}`);
-  process.exit(code ?? 1);
+  const failed = summary.fail + (code !== 0 && summary.fail === 0 ? 1 : 0) + staticFailed;
+  console.log(
+    `${summary.pass + staticChecks.length - staticFailed} passed, ${failed} failed${summary.skip ? `, ${summary.skip} skipped` : ''}`,
+  );
+  process.exit(staticFailed > 0 ? 1 : (code ?? 1));
 });

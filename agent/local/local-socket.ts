@@ -9,9 +9,8 @@ import { dirname } from 'node:path';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import type { Emit, EventSampler, SamplerDeps } from '../sampler.js';
-import type { SamplerPlugin } from '../samplers/plugin.js';
 import { LineSplitter } from './line-splitter.js';
-import { DEFAULT_AGENT_SOCKET, MAX_LINE_BYTES, parseMessage, type LocalMessage } from './protocol.js';
+import { MAX_LINE_BYTES, parseMessage, type LocalMessage } from './protocol.js';
 
 export interface LocalSocketConfig {
   enabled: boolean;
@@ -161,16 +160,3 @@ async function removeStaleSocket(path: string): Promise<void> {
   if (alive) throw new Error(`${path} is in use by another listener`);
   unlinkSync(path);
 }
-
-export const localSocketPlugin: SamplerPlugin<LocalSocketConfig> = {
-  name: 'local',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      enabled: { type: 'boolean', default: true },
-      path: { type: 'string', minLength: 1, maxLength: 107, default: DEFAULT_AGENT_SOCKET },
-    },
-  },
-  create: (config, deps) => (config.enabled ? [new LocalSocketSampler(config.path, deps)] : []),
-};

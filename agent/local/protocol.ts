@@ -142,7 +142,8 @@ function stringMap(value: unknown, what: string, maxLength: number): Record<stri
   if (!list) return undefined;
   const out: Record<string, string> = {};
   for (const [key, v] of list) {
-    if (typeof v !== 'string' || v.length > maxLength) throw new Error(`${what}.${key} must be a string of at most ${maxLength} characters`);
+    if (typeof v !== 'string' || v.length > maxLength)
+      throw new Error(`${what}.${key} must be a string of at most ${maxLength} characters`);
     out[key] = v;
   }
   return out;

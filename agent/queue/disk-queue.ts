@@ -9,12 +9,21 @@
  * - The next batch seq and cumulative sample count survive restarts even when the queue is
  *   empty (meta.json is written before any segment is deleted).
  *
+ * - A full or failing disk (ENOSPC, EIO) makes append() throw the errno error with nothing
+ *   recorded: the partial record is cut off, the segment is left, and the next append starts a
+ *   new segment (the caller, agent/queue/holding-queue.ts, holds the batch and retries). Every
+ *   other write (meta.json, a fsync, a delete) never throws: it is counted on the DiskHealth and
+ *   what depends on it waits (an acknowledged segment is kept while meta.json cannot be written,
+ *   so the seq it ends with is never forgotten).
+ *
  * Record layout: u32 length of payload | u32 crc32(header+payload) | f64 seq | f64 cumulative |
  * u32 samples | payload. A torn last record (crash mid-write) fails its CRC and is cut off.
  */
-import { closeSync, existsSync, readSync, fsync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { DiskHealth } from '../../lib/disk-health.js';
+import { systemClock } from '../../lib/clock.js';
+import { ensureStateDir, fsyncDir, OPEN, openStateFile, realFs, writeFileAtomic, writeFully, type StateFs } from '../../lib/state-files.js';
 
 const HEADER = 4 + 4 + 8 + 8 + 4;
 
@@ -46,6 +55,10 @@ export interface DiskQueueOptions {
   segmentBytes?: number;
   /** Bytes of payload kept in memory for replay without a disk read. */
   cacheBytes?: number;
+  /** The file calls (node:fs; tests inject ENOSPC/EIO). */
+  fs?: StateFs;
+  /** Where failed calls are counted and a failed fsync reported (default: a health of its own). */
+  health?: DiskHealth;
 }
 
 export interface QueueStats {
@@ -62,6 +75,8 @@ export class DiskQueue {
   readonly #maxBytes: number;
   readonly #segmentBytes: number;
   readonly #cacheBytes: number;
+  readonly #fs: StateFs;
+  readonly health: DiskHealth;
   #segments: Segment[] = [];
   #records: RecordRef[] = [];
   #head = 0; // index of the first live record in #records (compacted lazily)
@@ -79,10 +94,15 @@ export class DiskQueue {
     this.#maxBytes = opts.maxBytes;
     this.#segmentBytes = opts.segmentBytes ?? Math.max(64 * 1024, Math.min(8 * 1024 * 1024, Math.floor(opts.maxBytes / 8)));
     this.#cacheBytes = opts.cacheBytes ?? 16 * 1024 * 1024;
-    mkdirSync(this.#dir, { recursive: true });
+    this.#fs = opts.fs ?? realFs;
+    this.health = opts.health ?? new DiskHealth('queue', systemClock);
+    ensureStateDir(this.#dir, { own: true, fs: this.#fs });
     this.#recover();
   }
 
+  get dir(): string {
+    return this.#dir;
+  }
   get nextSeq(): number {
     return this.#nextSeq;
   }
@@ -126,7 +146,12 @@ export class DiskQueue {
     record.writeUInt32LE(crc32(record.subarray(8)), 4);
     this.#makeRoom(record.length);
     const active = this.#activeSegment(record.length);
-    writeSync(active.fd, record, 0, record.length, active.segment.bytes);
+    try {
+      writeFully(active.fd, record, active.segment.bytes, this.#fs);
+    } catch (err) {
+      this.#abandonActive();
+      throw err;
+    }
     const ref: RecordRef = { seq, samples, segment: active.segment, offset: active.segment.bytes + HEADER, length: payload.length };
     if (this.#cachedBytes + payload.length <= this.#cacheBytes) {
       ref.payload = payload;
@@ -171,12 +196,22 @@ export class DiskQueue {
     if (this.#records.length === this.#head) this.#dirty = false;
     if (!this.#active || !this.#dirty) return done?.();
     this.#dirty = false;
-    fsync(this.#active.fd, () => done?.());
+    const segment = this.#active.segment;
+    this.#fs.fsync(this.#active.fd, (err) => {
+      if (err) {
+        // Never ignored: the pages may be gone, so nothing in this segment counts as synced;
+        // later appends go to a new segment, and the health says the disk is failing.
+        this.health.failed(join(this.#dir, segment.file), err);
+        if (this.#active?.segment === segment) this.#abandonActive();
+        this.#dirty = true;
+      }
+      done?.();
+    });
   }
 
   close(): void {
     this.#writeMeta();
-    if (this.#active) closeSync(this.#active.fd);
+    if (this.#active) this.#close(this.#active.fd);
     this.#active = undefined;
   }
 
@@ -194,24 +229,70 @@ export class DiskQueue {
   }
 
   #read(r: RecordRef): Uint8Array {
-    const fd = openSync(join(this.#dir, r.segment.file), 'r');
+    const fd = this.#fs.openSync(join(this.#dir, r.segment.file), 'r');
     try {
       const buf = Buffer.allocUnsafe(r.length);
-      readSync(fd, buf, 0, r.length, r.offset);
+      this.#fs.readSync(fd, buf, 0, r.length, r.offset);
       return buf;
     } finally {
-      closeSync(fd);
+      this.#fs.closeSync(fd);
     }
   }
 
   #activeSegment(need: number): { segment: Segment; fd: number } {
     if (this.#active && this.#active.segment.bytes + need <= this.#segmentBytes) return this.#active;
-    if (this.#active) closeSync(this.#active.fd);
+    if (this.#active) this.#close(this.#active.fd);
+    this.#active = undefined;
     const file = `seg-${String(this.#nextSeq).padStart(16, '0')}.q`;
     const segment: Segment = { file, bytes: 0, records: 0 };
+    // A segment left by a failed append may have this name (same nextSeq): it holds no record.
+    const fd = openStateFile(join(this.#dir, file), OPEN.create, this.#fs);
+    this.#segments = this.#segments.filter((s) => s.file !== file);
     this.#segments.push(segment);
-    this.#active = { segment, fd: openSync(join(this.#dir, file), 'w') };
+    this.#active = { segment, fd };
+    try {
+      fsyncDir(this.#dir, this.#fs);
+    } catch (err) {
+      this.health.count(err); // the records are fsync'ed on the interval; the entry may lag
+    }
     return this.#active;
+  }
+
+  /**
+   * A write to the active segment failed: cut what it left past the last whole record (best
+   * effort: recovery cuts a torn tail anyway), close it, and send later appends to a new segment,
+   * never trusting the fd a failed write or fsync went through. A segment left empty is deleted.
+   */
+  #abandonActive(): void {
+    const active = this.#active;
+    if (!active) return;
+    this.#active = undefined;
+    try {
+      this.#fs.ftruncateSync(active.fd, active.segment.bytes);
+    } catch (err) {
+      this.health.count(err);
+    }
+    this.#close(active.fd);
+    if (active.segment.records === 0) {
+      this.#segments = this.#segments.filter((s) => s !== active.segment);
+      this.#unlink(active.segment.file);
+    }
+  }
+
+  #close(fd: number): void {
+    try {
+      this.#fs.closeSync(fd);
+    } catch (err) {
+      this.health.count(err);
+    }
+  }
+
+  #unlink(file: string): void {
+    try {
+      this.#fs.unlinkSync(join(this.#dir, file));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.health.count(err);
+    }
   }
 
   /** Drops the oldest segments until `need` more bytes fit in the bound. */
@@ -226,7 +307,7 @@ export class DiskQueue {
         this.#head++;
       }
       if (this.#active?.segment === oldest) {
-        closeSync(this.#active.fd);
+        this.#close(this.#active.fd);
         this.#active = undefined;
       }
     }
@@ -240,50 +321,58 @@ export class DiskQueue {
     if (live.size === 0 && this.#active && this.#active.segment.bytes >= this.#segmentBytes / 2) {
       // Everything is acknowledged and the active segment is well used: let it go too (meta
       // keeps the seq). A small one is kept, or a 1 s agent would rewrite files every second.
-      closeSync(this.#active.fd);
+      this.#close(this.#active.fd);
       this.#active = undefined;
     }
-    const done = this.#segments.filter((s) => !live.has(s) && s !== this.#active?.segment);
+    let done = this.#segments.filter((s) => !live.has(s) && s !== this.#active?.segment);
     if (done.length === 0) return;
-    this.#writeMeta();
-    for (const s of done) {
-      try {
-        unlinkSync(join(this.#dir, s.file));
-      } catch {
-        // already gone: nothing to free
-      }
+    if (!this.#writeMeta()) {
+      // meta.json (the seq once the queue is empty) could not be written (a full disk): the
+      // newest segment stays, so a restart still finds the newest seq in it. Deleting the older
+      // ones is what gives the disk back its space.
+      const newest = this.#segments[this.#segments.length - 1];
+      done = done.filter((s) => s !== newest);
     }
+    for (const s of done) this.#unlink(s.file);
     this.#segments = this.#segments.filter((s) => !done.includes(s));
   }
 
-  #writeMeta(): void {
+  /** meta.json, atomically; false (counted) when the disk refuses. */
+  #writeMeta(): boolean {
     const meta = {
       nextSeq: this.#nextSeq,
       cumulativeSamples: this.#cumulativeSamples,
       droppedBatches: this.#droppedBatches,
       droppedSamples: this.#droppedSamples,
     };
-    const tmp = join(this.#dir, 'meta.json.tmp');
-    writeFileSync(tmp, JSON.stringify(meta));
-    renameSync(tmp, join(this.#dir, 'meta.json'));
+    try {
+      writeFileAtomic(join(this.#dir, 'meta.json'), JSON.stringify(meta), this.#fs);
+      return true;
+    } catch (err) {
+      this.health.count(err);
+      return false;
+    }
   }
 
   #recover(): void {
     const metaFile = join(this.#dir, 'meta.json');
-    if (existsSync(metaFile)) {
-      const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as Partial<QueueStats>;
+    if (this.#fs.existsSync(metaFile)) {
+      const meta = JSON.parse(this.#fs.readFileSync(metaFile, 'utf8')) as Partial<QueueStats>;
       this.#nextSeq = meta.nextSeq ?? 1;
       this.#cumulativeSamples = meta.cumulativeSamples ?? 0;
       this.#droppedBatches = meta.droppedBatches ?? 0;
       this.#droppedSamples = meta.droppedSamples ?? 0;
     }
-    const files = readdirSync(this.#dir).filter((f) => /^seg-\d+\.q$/.test(f)).sort();
+    const files = this.#fs
+      .readdirSync(this.#dir)
+      .filter((f) => /^seg-\d+\.q$/.test(f))
+      .sort();
     for (const file of files) this.#recoverSegment(file);
   }
 
   #recoverSegment(file: string): void {
     const path = join(this.#dir, file);
-    const data = readFileSync(path);
+    const data = this.#fs.readFileSync(path);
     const segment: Segment = { file, bytes: 0, records: 0 };
     let pos = 0;
     while (pos + HEADER <= data.length) {
@@ -300,15 +389,17 @@ export class DiskQueue {
       pos += HEADER + length;
       segment.records++;
     }
-    if (pos < statSync(path).size) {
+    if (pos < data.length) {
       // A torn tail from a crash mid-write: cut it so later appends are not hidden behind it.
-      const fd = openSync(path, 'r+');
-      ftruncateSync(fd, pos);
-      closeSync(fd);
+      try {
+        this.#fs.truncateSync(path, pos);
+      } catch (err) {
+        this.health.count(err); // appends go to a new segment; the next start cuts it
+      }
     }
     segment.bytes = pos;
     if (segment.records === 0) {
-      unlinkSync(path);
+      this.#unlink(file);
       return;
     }
     this.#segments.push(segment);

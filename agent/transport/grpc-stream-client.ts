@@ -71,7 +71,10 @@ export class GrpcStreamCall {
     this.#on = handlers;
     const { tls } = opts;
     const authority = `${tls ? 'https' : 'http'}://${opts.address}`;
-    this.#session = connect(authority, tls ? { ca: tls.ca, key: tls.key, cert: tls.cert, ...(tls.serverName ? { servername: tls.serverName } : {}) } : {});
+    this.#session = connect(
+      authority,
+      tls ? { ca: tls.ca, key: tls.key, cert: tls.cert, ...(tls.serverName ? { servername: tls.serverName } : {}) } : {},
+    );
     this.#session.on('error', (err) => (this.#transportError ??= err.message));
     this.#session.on('goaway', (code) => (this.#transportError ??= `the brain closed the connection (GOAWAY ${code})`));
     this.#session.on('close', () => this.#finish());
@@ -117,10 +120,14 @@ export class GrpcStreamCall {
 
   #onResponse(headers: IncomingHttpHeaders): void {
     const httpStatus = Number(headers[constants.HTTP2_HEADER_STATUS]);
-    if (headers['grpc-status'] !== undefined) this.#onTrailers(headers); // trailers-only response
+    if (headers['grpc-status'] !== undefined)
+      this.#onTrailers(headers); // trailers-only response
     else if (httpStatus !== 200) this.#fail({ code: statusOfHttp(httpStatus), details: `HTTP status ${httpStatus}` });
     else if (!String(headers[constants.HTTP2_HEADER_CONTENT_TYPE] ?? '').startsWith('application/grpc')) {
-      this.#fail({ code: GrpcStatus.UNKNOWN, details: `not a gRPC response (content-type ${headers[constants.HTTP2_HEADER_CONTENT_TYPE]})` });
+      this.#fail({
+        code: GrpcStatus.UNKNOWN,
+        details: `not a gRPC response (content-type ${headers[constants.HTTP2_HEADER_CONTENT_TYPE]})`,
+      });
     }
   }
 
@@ -143,10 +150,14 @@ export class GrpcStreamCall {
     let offset = 0;
     this.#needBytes = PREFIX_BYTES;
     while (!this.#done && buf.length - offset >= PREFIX_BYTES) {
-      if (buf[offset] !== 0) return this.#fail({ code: GrpcStatus.INTERNAL, details: 'compressed message, but no compression was negotiated' });
+      if (buf[offset] !== 0)
+        return this.#fail({ code: GrpcStatus.INTERNAL, details: 'compressed message, but no compression was negotiated' });
       const length = buf.readUInt32BE(offset + 1);
       if (length > this.#o.maxReceiveBytes) {
-        return this.#fail({ code: GrpcStatus.RESOURCE_EXHAUSTED, details: `received message larger than max (${length} vs. ${this.#o.maxReceiveBytes})` });
+        return this.#fail({
+          code: GrpcStatus.RESOURCE_EXHAUSTED,
+          details: `received message larger than max (${length} vs. ${this.#o.maxReceiveBytes})`,
+        });
       }
       const end = offset + PREFIX_BYTES + length;
       if (end > buf.length) {

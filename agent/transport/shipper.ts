@@ -10,7 +10,17 @@
 import type { Clock, Timer } from '../../lib/clock.js';
 import { GrpcStatus } from '../../lib/grpc-status.js';
 import type { Logger } from '../../lib/log.js';
-import { INGEST_STREAM_PATH, PROTOCOL_VERSION, decodeBrainMessage, encodeAgentMessage, type BrainMessage, type IHello, type OutgoingAgentMessage } from '../../proto/wire.js';
+import {
+  INGEST_STREAM_PATH,
+  PROTOCOL_VERSION,
+  decodeBrainMessage,
+  encodeAgentMessage,
+  type BrainMessage,
+  type IEvent,
+  type IHello,
+  type IHostInventory,
+  type OutgoingAgentMessage,
+} from '../../proto/wire.js';
 import type { DiskQueue } from '../queue/disk-queue.js';
 import type { SeriesRegistry } from '../series-registry.js';
 import { Backoff } from './backoff.js';
@@ -31,6 +41,13 @@ export interface ShipperOptions {
   heartbeatMs?: number;
   /** A config push from the brain; returns the error text when it is refused. */
   onConfig?: (version: number, yaml: string) => string | undefined;
+  /** Sealed batches not yet in the queue (held while its disk is full): not drained while any. */
+  held?: () => number;
+  /**
+   * No brain of `addresses` reachable this long (both legs of a pair down): the agent says so
+   * locally, once, at error level — the brains cannot page it (default 15 s).
+   */
+  unreachableAlarmMs?: number;
 }
 
 type ConnState = 'idle' | 'connecting' | 'streaming';
@@ -51,8 +68,13 @@ export class Shipper {
   #heartbeatTimer: Timer | undefined;
   #lastWrite = 0;
   #lastError = '';
+  #inventory: IHostInventory | undefined;
+  #status: IEvent[] = [];
   connectedTo: string | undefined;
   reconnects = 0;
+  /** Since when no brain has been reachable (monotonic ms; undefined while streaming). */
+  #unreachableSince: number | undefined;
+  #unreachableTold = false;
 
   constructor(opts: ShipperOptions) {
     this.#o = opts;
@@ -71,6 +93,21 @@ export class Shipper {
     this.#connect();
   }
 
+  /** The host inventory (collected once, at start): sent now if streaming, and after every later Welcome. */
+  setInventory(inventory: IHostInventory): void {
+    this.#inventory = inventory;
+    if (this.#state === 'streaming') this.#write({ inventory });
+  }
+
+  /**
+   * The agent's own condition that cannot go through the queue (its state disk full, then ok):
+   * sent now if streaming, and after every later Welcome (AgentStatus in the .proto).
+   */
+  setStatus(events: IEvent[]): void {
+    this.#status = events;
+    if (this.#state === 'streaming') this.#write({ status: { events } });
+  }
+
   /** A batch was sealed: send it now if the window allows. */
   notify(): void {
     if (this.#state === 'streaming') this.#pump();
@@ -78,7 +115,7 @@ export class Shipper {
 
   /** Everything queued so far has been acknowledged. */
   drained(): boolean {
-    return this.#o.queue.stats().pendingBatches === 0;
+    return this.#o.queue.stats().pendingBatches === 0 && (this.#o.held?.() ?? 0) === 0;
   }
 
   stop(): void {
@@ -144,7 +181,15 @@ export class Shipper {
       this.#sentSeq = acked;
       this.#o.queue.ack(acked);
       if (this.#lastError) this.#o.log.info({ brain: address, ackedSeq: acked }, 'connected to brain');
+      if (this.#unreachableTold) {
+        const downS = Math.round((this.#o.clock.monotonic() - this.#unreachableSince!) / 1000);
+        this.#o.log.warn({ brain: address, down_s: downS }, `a brain is reachable again after ${downS} s`);
+      }
+      this.#unreachableSince = undefined;
+      this.#unreachableTold = false;
       this.#lastError = '';
+      if (this.#inventory) this.#write({ inventory: this.#inventory });
+      if (this.#status.length > 0) this.#write({ status: { events: this.#status } });
       this.#pump();
     } else if (msg.ack) {
       const upto = Number(msg.ack.uptoSeq);
@@ -155,7 +200,7 @@ export class Shipper {
       this.#pump();
     } else if (msg.config) {
       const version = Number(msg.config.version);
-      const error = this.#o.onConfig?.(version, msg.config.yaml ?? "") ?? '';
+      const error = this.#o.onConfig?.(version, msg.config.yaml ?? '') ?? '';
       this.#write({ configStatus: { version, applied: !error, error } });
     }
   }
@@ -171,9 +216,31 @@ export class Shipper {
     if (this.#stopped) return;
     this.reconnects++;
     if (reason !== this.#lastError) this.#o.log.warn({ brain: address, reason }, 'brain stream down; reconnecting');
+    this.#checkUnreachable();
     this.#lastError = reason;
     this.#addressIndex++;
     this.#retryTimer = this.#o.clock.setTimeout(() => this.#connect(), this.#backoff.next());
+  }
+
+  /** Every brain unreachable for unreachableAlarmMs: the monitor itself may be down, and nobody will be paged. */
+  #checkUnreachable(): void {
+    const now = this.#o.clock.monotonic();
+    this.#unreachableSince ??= now;
+    if (this.#unreachableTold || now - this.#unreachableSince < (this.#o.unreachableAlarmMs ?? 15_000)) return;
+    this.#unreachableTold = true;
+    this.#o.log.error(
+      {
+        brains: this.#o.addresses,
+        down_s: Math.round((now - this.#unreachableSince) / 1000),
+        queued_batches: this.#o.queue.stats().pendingBatches,
+      },
+      'no brain reachable: the monitor may be down and cannot page; samples wait in the queue',
+    );
+  }
+
+  /** Milliseconds since no brain has been reachable (0 while one is). */
+  unreachableForMs(): number {
+    return this.#unreachableSince === undefined ? 0 : this.#o.clock.monotonic() - this.#unreachableSince;
   }
 
   #pump(): void {

@@ -20,7 +20,14 @@ export function startEvent(name: string, timeUs: number, pid: number, argv: read
   return event(name, 'process.start', timeUs, 0, { pid: String(pid), command: argv.join(' ').slice(0, MAX_ATTR) }, { pid, restarts });
 }
 
-export function exitEvent(name: string, timeUs: number, pid: number | undefined, exit: ChildExit, reason: string, expected: boolean): EventMessage {
+export function exitEvent(
+  name: string,
+  timeUs: number,
+  pid: number | undefined,
+  exit: ChildExit,
+  reason: string,
+  expected: boolean,
+): EventMessage {
   const attrs: Record<string, string> = { reason: reason.slice(0, MAX_ATTR) };
   const values: Record<string, number> = { uptime_s: exit.uptimeMs / 1000 };
   if (pid !== undefined) {
@@ -38,7 +45,14 @@ export function exitEvent(name: string, timeUs: number, pid: number | undefined,
   return event(name, 'process.exit', timeUs, severity, attrs, values);
 }
 
-export function restartEvent(name: string, timeUs: number, reason: string, attempt: number, delayMs: number, restarts: number): EventMessage {
+export function restartEvent(
+  name: string,
+  timeUs: number,
+  reason: string,
+  attempt: number,
+  delayMs: number,
+  restarts: number,
+): EventMessage {
   return event(name, 'process.restart', timeUs, 1, { reason }, { attempt, delay_ms: delayMs, restarts });
 }
 

@@ -33,7 +33,14 @@ export async function runWrapper(o: RunWrapperOptions): Promise<number> {
     maxQueue: o.reportQueue,
     dropReport: (dropped) => droppedSample(o.name, clock.nowUs(), dropped),
   });
-  const supervisor = new Supervisor({ ...o, policy: new RestartPolicy(o.policy), clock, log, reporter: client, ...(o.procRoot ? { procRoot: o.procRoot } : {}) });
+  const supervisor = new Supervisor({
+    ...o,
+    policy: new RestartPolicy(o.policy),
+    clock,
+    log,
+    reporter: client,
+    ...(o.procRoot ? { procRoot: o.procRoot } : {}),
+  });
   const forwarders = FORWARDED_SIGNALS.map((sig) => [sig, () => supervisor.signal(sig)] as const);
   for (const [sig, fn] of forwarders) process.on(sig, fn);
   const release = keepAlive();

@@ -12,8 +12,12 @@ import { idleHealth } from '../../test/helpers/idle-health.js';
 
 const [brainPort, component, metricsPort] = [Number(process.argv[2]), process.argv[3] ?? 'hb', Number(process.argv[4])];
 const socket = await bindUdp(0);
-const pub = new HealthPublisher(socketOut(socket, () => undefined), [{ host: LOOPBACK, port: brainPort }], 100, systemClock, () =>
-  idleHealth({ component, kind: 'feed_handler', pair: null, role: 'primary', term: 0, failovers: 0 }),
+const pub = new HealthPublisher(
+  socketOut(socket, () => undefined),
+  [{ host: LOOPBACK, port: brainPort }],
+  100,
+  systemClock,
+  () => idleHealth({ component, kind: 'feed_handler', pair: null, role: 'primary', term: 0, failovers: 0 }),
 );
 createServer((_req, res) => res.end(`# TYPE bench_target_up gauge\nbench_target_up 1\n`)).listen(metricsPort, LOOPBACK, () => {
   pub.start();

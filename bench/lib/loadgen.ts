@@ -40,7 +40,20 @@ interface Options {
 const STRING_OPTIONS = new Set(['brain', 'prefix', 'mix']);
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { brain: '127.0.0.1:7070', streams: 1, batch: 1000, series: 1000, seconds: 10, window: 8, rate: 0, prefix: 'sim', mix: 'bench', ramp: 0, 'probe-hz': 0, ticks: 1 };
+  const o: Options = {
+    brain: '127.0.0.1:7070',
+    streams: 1,
+    batch: 1000,
+    series: 1000,
+    seconds: 10,
+    window: 8,
+    rate: 0,
+    prefix: 'sim',
+    mix: 'bench',
+    ramp: 0,
+    'probe-hz': 0,
+    ticks: 1,
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i]!.replace(/^--/, '') as keyof Options;
     const value = argv[i + 1]!;
@@ -67,7 +80,12 @@ const wallUs = () => Math.round((performance.timeOrigin + performance.now()) * 1
 function benchAgent(o: Options, body: Uint8Array): AgentSim {
   const perBatch = Math.ceil(o.batch / o.series);
   return {
-    defs: Array.from({ length: o.series }, (_, i) => ({ id: i, measurement: 'bench', field: `f${i % 50}`, tags: { group: String(Math.floor(i / 50)) } })),
+    defs: Array.from({ length: o.series }, (_, i) => ({
+      id: i,
+      measurement: 'bench',
+      field: `f${i % 50}`,
+      tags: { group: String(Math.floor(i / 50)) },
+    })),
     samplesPerBatch: o.batch,
     nextBatch(seq) {
       // Protobuf messages concatenate as a merge: {seq, times} ++ {series, values} is one batch.
@@ -93,13 +111,14 @@ interface FloorSeries {
   scale: number;
 }
 
-const nic = (iface: string): FloorSeries[] => [
-  ...['up', 'carrier'].map((field) => ({ field, counter: false, scale: 1 })),
-  ...['rx_bytes', 'tx_bytes'].map((field) => ({ field, counter: true, scale: 2e6 })),
-  ...['rx_packets', 'tx_packets'].map((field) => ({ field, counter: true, scale: 2e3 })),
-  ...['rx_errors', 'tx_errors', 'rx_dropped', 'tx_dropped'].map((field) => ({ field, counter: true, scale: 0 })),
-  ...['rx_bytes_per_s', 'tx_bytes_per_s'].map((field) => ({ field, counter: false, scale: 1e6 })),
-].map((s) => ({ ...s, measurement: 'nic', tags: { interface: iface } }));
+const nic = (iface: string): FloorSeries[] =>
+  [
+    ...['up', 'carrier'].map((field) => ({ field, counter: false, scale: 1 })),
+    ...['rx_bytes', 'tx_bytes'].map((field) => ({ field, counter: true, scale: 2e6 })),
+    ...['rx_packets', 'tx_packets'].map((field) => ({ field, counter: true, scale: 2e3 })),
+    ...['rx_errors', 'tx_errors', 'rx_dropped', 'tx_dropped'].map((field) => ({ field, counter: true, scale: 0 })),
+    ...['rx_bytes_per_s', 'tx_bytes_per_s'].map((field) => ({ field, counter: false, scale: 1e6 })),
+  ].map((s) => ({ ...s, measurement: 'nic', tags: { interface: iface } }));
 
 const processWatch = (watch: string): FloorSeries[] =>
   [
@@ -216,9 +235,20 @@ interface Acked {
  * One simulated agent: connects, and like a real agent's shipper reconnects after a broken
  * stream (1–2 s, jittered) until `until`, carrying on from the seq the brain says it stored.
  */
-async function runStream(o: Options, id: string, sim: AgentSim, rate: number, startDelayMs: number, until: number, acked: Acked): Promise<void> {
+async function runStream(
+  o: Options,
+  id: string,
+  sim: AgentSim,
+  rate: number,
+  startDelayMs: number,
+  until: number,
+  acked: Acked,
+): Promise<void> {
   await new Promise((r) => setTimeout(r, startDelayMs));
-  const client = new IngestClient(o.brain, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'grpc.max_send_message_length': 64 << 20 });
+  const client = new IngestClient(o.brain, grpc.credentials.createInsecure(), {
+    'grpc.use_local_subchannel_pool': 1,
+    'grpc.max_send_message_length': 64 << 20,
+  });
   for (;;) {
     const finished = await streamOnce(o, client, id, sim, rate, until, acked);
     if (finished || Date.now() >= until) break;
@@ -231,7 +261,15 @@ async function runStream(o: Options, id: string, sim: AgentSim, rate: number, st
 let reconnects = 0;
 
 /** One stream, until it breaks (false) or everything sent before `until` is acked (true). */
-function streamOnce(o: Options, client: IngestClient, id: string, sim: AgentSim, rate: number, until: number, acked: Acked): Promise<boolean> {
+function streamOnce(
+  o: Options,
+  client: IngestClient,
+  id: string,
+  sim: AgentSim,
+  rate: number,
+  until: number,
+  acked: Acked,
+): Promise<boolean> {
   const call = client.stream();
   const sentAt = new Map<number, number>();
   let seq = 0;
@@ -261,10 +299,13 @@ function streamOnce(o: Options, client: IngestClient, id: string, sim: AgentSim,
         seq = ackedSeq = Number(m.welcome.ackedSeq);
         if (rate > 0) {
           // A random phase within the period: unsynchronised agents, a smooth load.
-          timer = setTimeout(() => {
-            send();
-            timer = setInterval(send, 1000 / rate);
-          }, Math.random() * (1000 / rate));
+          timer = setTimeout(
+            () => {
+              send();
+              timer = setInterval(send, 1000 / rate);
+            },
+            Math.random() * (1000 / rate),
+          );
         } else send();
       } else if (m.ack) {
         const upto = Number(m.ack.uptoSeq);
@@ -292,20 +333,30 @@ function streamOnce(o: Options, client: IngestClient, id: string, sim: AgentSim,
 }
 
 const o = parseArgs(process.argv.slice(2));
-const body = o.mix === 'bench' ? encodeBatch({ series: Array.from({ length: o.batch }, (_, i) => i % o.series), values: Array.from({ length: o.batch }, () => Math.random() * 1000) }) : undefined;
+const body =
+  o.mix === 'bench'
+    ? encodeBatch({
+        series: Array.from({ length: o.batch }, (_, i) => i % o.series),
+        values: Array.from({ length: o.batch }, () => Math.random() * 1000),
+      })
+    : undefined;
 const makeSim = () => (body ? benchAgent(o, body) : floorAgent(o.ticks));
 const acked: Acked = { samples: 0, latencies: [] };
 const probeAcked: Acked = { samples: 0, latencies: [] };
 const start = Date.now();
 const until = start + o.seconds * 1000;
-const streams = Array.from({ length: o.streams }, (_, i) => runStream(o, `${o.prefix}-${i}`, makeSim(), o.rate, (i / o.streams) * o.ramp * 1000, until, acked));
+const streams = Array.from({ length: o.streams }, (_, i) =>
+  runStream(o, `${o.prefix}-${i}`, makeSim(), o.rate, (i / o.streams) * o.ramp * 1000, until, acked),
+);
 if (o['probe-hz'] > 0) streams.push(runStream(o, `${o.prefix}-probe`, probeAgent(), o['probe-hz'], 0, until, probeAcked));
 /** The result line; also on SIGTERM, so a benchmark can stop a generator it ran open-ended. */
 function report(): never {
   const elapsed = (Date.now() - start) / 1000;
   acked.latencies.sort((a, b) => a - b);
   const pct = (p: number) => acked.latencies[Math.min(acked.latencies.length - 1, Math.floor(p * acked.latencies.length))] ?? NaN;
-  process.stdout.write(JSON.stringify({ samples: acked.samples, seconds: elapsed, ack_p50_ms: pct(0.5), ack_p99_ms: pct(0.99), reconnects }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ samples: acked.samples, seconds: elapsed, ack_p50_ms: pct(0.5), ack_p99_ms: pct(0.99), reconnects }) + '\n',
+  );
   process.exit(0);
 }
 process.once('SIGTERM', report);

@@ -6,25 +6,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
+import { waitFor as waitForValue, type Probe } from '../../lib/wait-for.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls every `everyMs` (5 ms: benchmarks time what they wait for) until `probe` gives a value. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 10_000, everyMs = 5): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false && v !== null) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
-    await sleep(everyMs);
-  }
+/** Polls every `everyMs` (5 ms: benchmarks time what they wait for) until `probe` gives a value (lib/wait-for.ts). */
+export function waitFor<T>(what: string, probe: Probe<T>, timeoutMs = 10_000, everyMs = 5): Promise<T> {
+  return waitForValue(what, probe, { timeoutMs, everyMs });
 }
 
 export interface Proc {
@@ -71,7 +61,9 @@ export function killAll(): void {
 
 /** The floorwatch CLI from source (warn-level logs unless FLOORWATCH_LOG_LEVEL says otherwise). */
 export const floorwatch = (args: string[]) =>
-  start(process.execPath, ['--import', 'tsx', join(ROOT, 'cli/floorwatch.ts'), ...args], { FLOORWATCH_LOG_LEVEL: process.env['FLOORWATCH_LOG_LEVEL'] ?? 'warn' });
+  start(process.execPath, ['--import', 'tsx', join(ROOT, 'cli/floorwatch.ts'), ...args], {
+    FLOORWATCH_LOG_LEVEL: process.env['FLOORWATCH_LOG_LEVEL'] ?? 'warn',
+  });
 
 /** A target process: HTTP /metrics for Prometheus (also what `floorwatch run` wraps). Args: port. */
 export const TARGET_JS = `require('node:http').createServer((q,s)=>s.end('bench_target_up 1\\n')).listen(+process.argv[1],'127.0.0.1')`;
@@ -80,7 +72,12 @@ export const TARGET_JS = `require('node:http').createServer((q,s)=>s.end('bench_
  * Runs a benchmark's main, then always its cleanup and stops its time budget; says if the temp
  * dir survived; exits 1 when main threw.
  */
-export async function runBench(main: () => Promise<void>, cleanup: () => Promise<void>, budget: NodeJS.Timeout, dir: string): Promise<never> {
+export async function runBench(
+  main: () => Promise<void>,
+  cleanup: () => Promise<void>,
+  budget: NodeJS.Timeout,
+  dir: string,
+): Promise<never> {
   let code = 0;
   try {
     await main();

@@ -43,15 +43,9 @@ export interface PromStack {
   stop(): Promise<void>;
 }
 
-export async function startPromStack(o: PromStackOptions): Promise<PromStack> {
-  const { dir } = o;
-  const [hookPort, amPort, promPort, nodePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const hooks = new Map<string, Hook[]>();
-  const hookServer = await startWebhook(hookPort, hooks);
-
-  writeFileSync(
-    `${dir}/am.yml`,
-    `route:
+/** Alertmanager sending every alert at once, each its own group, to a webhook on `hookPort`. */
+export function alertmanagerConfig(hookPort: number): string {
+  return `route:
   receiver: hook
   group_by: ['...']
   group_wait: 0s
@@ -62,8 +56,16 @@ receivers:
     webhook_configs:
       - url: http://127.0.0.1:${hookPort}/
         send_resolved: false
-`,
-  );
+`;
+}
+
+export async function startPromStack(o: PromStackOptions): Promise<PromStack> {
+  const { dir } = o;
+  const [hookPort, amPort, promPort, nodePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const hooks = new Map<string, Hook[]>();
+  const hookServer = await startWebhook(hookPort, hooks);
+
+  writeFileSync(`${dir}/am.yml`, alertmanagerConfig(hookPort));
   writeFileSync(`${dir}/rules.yml`, `groups:\n  - name: bench\n    interval: 1s\n    rules:\n${o.rules}`);
   const targetsFile = `${dir}/targets.json`;
   const nodeFile = `${dir}/node.json`;
@@ -88,10 +90,27 @@ scrape_configs:
 `,
   );
   const procs: Proc[] = [];
-  const am = start('prometheus-alertmanager', [`--config.file=${dir}/am.yml`, `--storage.path=${dir}/am-data`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=']);
+  const am = start('prometheus-alertmanager', [
+    `--config.file=${dir}/am.yml`,
+    `--storage.path=${dir}/am-data`,
+    `--web.listen-address=127.0.0.1:${amPort}`,
+    '--cluster.listen-address=',
+  ]);
   procs.push(am);
-  if (o.nodeExporter) procs.push(start('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nodePort}`, '--collector.disable-defaults', '--collector.netclass']));
-  const prom = start('prometheus', [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/prom-data`, `--web.listen-address=127.0.0.1:${promPort}`, '--web.enable-lifecycle']);
+  if (o.nodeExporter)
+    procs.push(
+      start('prometheus-node-exporter', [
+        `--web.listen-address=127.0.0.1:${nodePort}`,
+        '--collector.disable-defaults',
+        '--collector.netclass',
+      ]),
+    );
+  const prom = start('prometheus', [
+    `--config.file=${dir}/prometheus.yml`,
+    `--storage.tsdb.path=${dir}/prom-data`,
+    `--web.listen-address=127.0.0.1:${promPort}`,
+    '--web.enable-lifecycle',
+  ]);
   procs.push(prom);
   const ready = (port: number, p: Proc, name: string) =>
     waitFor(

@@ -30,9 +30,17 @@ export interface Calendar {
 
 const clock = { type: 'string', pattern: CLOCK_PATTERN } as const;
 /** An ISO 8601 instant with its offset: `2026-12-24T18:00:00Z`, `2026-12-24T18:00+01:00`. */
-const instant = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})$' } as const;
+const instant = {
+  type: 'string',
+  pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})$',
+} as const;
 const stringList = { type: 'array', items: { type: 'string' } } as const;
-const common = { name: { type: 'string', minLength: 1 }, match: stringList, author: { type: 'string', minLength: 1 }, reason: { type: 'string', minLength: 1 } } as const;
+const common = {
+  name: { type: 'string', minLength: 1 },
+  match: stringList,
+  author: { type: 'string', minLength: 1 },
+  reason: { type: 'string', minLength: 1 },
+} as const;
 
 const marketSchema = {
   type: 'object',
@@ -46,7 +54,12 @@ const marketSchema = {
     eod: clock,
     closed: clock,
     holidays: { type: 'array', items: { type: 'string', pattern: DATE_PATTERN }, default: [] },
-    readiness: { type: 'object', additionalProperties: false, required: ['deadline', 'components'], properties: { deadline: clock, components: { ...stringList, minItems: 1 } } },
+    readiness: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['deadline', 'components'],
+      properties: { deadline: clock, components: { ...stringList, minItems: 1 } },
+    },
   },
 } as const;
 
@@ -64,26 +77,80 @@ export const calendarFileSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['name', 'match', 'author', 'reason'],
-        properties: { ...common, starts: instant, ends: instant, market: { type: 'string' }, days: { type: 'array', items: { enum: weekdays } }, from: clock, to: clock, expires: instant },
+        properties: {
+          ...common,
+          starts: instant,
+          ends: instant,
+          market: { type: 'string' },
+          days: { type: 'array', items: { enum: weekdays } },
+          from: clock,
+          to: clock,
+          expires: instant,
+        },
       },
     },
     silences: {
       type: 'array',
       default: [],
-      items: { type: 'object', additionalProperties: false, required: ['id', 'match', 'author', 'reason', 'expires'], properties: { ...common, id: { type: 'string', minLength: 1 }, starts: instant, expires: instant } },
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'match', 'author', 'reason', 'expires'],
+        properties: { ...common, id: { type: 'string', minLength: 1 }, starts: instant, expires: instant },
+      },
     },
     phase_policy: {
       type: 'array',
       default: [],
-      items: { type: 'object', additionalProperties: false, required: ['name', 'phases', 'match', 'reason'], properties: { ...common, market: { type: 'string' }, phases: { type: 'array', items: { enum: phases }, minItems: 1 } } },
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'phases', 'match', 'reason'],
+        properties: { ...common, market: { type: 'string' }, phases: { type: 'array', items: { enum: phases }, minItems: 1 } },
+      },
     },
   },
 } as const;
 
-type RawMarket = { time_zone: string; days: Weekday[]; bod: string; intraday: string; eod: string; closed: string; holidays: string[]; readiness?: { deadline: string; components: string[] } };
-export interface RawMaintenance { name: string; match: string[]; author: string; reason: string; starts?: string; ends?: string; market?: string; days?: Weekday[]; from?: string; to?: string; expires?: string }
-export interface RawSilence { id: string; match: string[]; author: string; reason: string; starts?: string; expires: string }
-export interface RawPhasePolicy { name: string; match: string[]; author?: string; reason: string; market?: string; phases: (typeof phases)[number][] }
+type RawMarket = {
+  time_zone: string;
+  days: Weekday[];
+  bod: string;
+  intraday: string;
+  eod: string;
+  closed: string;
+  holidays: string[];
+  readiness?: { deadline: string; components: string[] };
+};
+export interface RawMaintenance {
+  name: string;
+  match: string[];
+  author: string;
+  reason: string;
+  starts?: string;
+  ends?: string;
+  market?: string;
+  days?: Weekday[];
+  from?: string;
+  to?: string;
+  expires?: string;
+}
+export interface RawSilence {
+  id: string;
+  match: string[];
+  author: string;
+  reason: string;
+  starts?: string;
+  expires: string;
+}
+export interface RawPhasePolicy {
+  name: string;
+  match: string[];
+  author?: string;
+  reason: string;
+  market?: string;
+  phases: (typeof phases)[number][];
+}
 export interface RawCalendarFile {
   default_market?: string;
   markets: Record<string, RawMarket>;
@@ -92,7 +159,7 @@ export interface RawCalendarFile {
   phase_policy: RawPhasePolicy[];
 }
 
-/** Parses a calendar file's text; the muters are built from it by `mutersOf` (muters.ts). */
+/** Parses a calendar file's text; the muters are built from it by `loadCalendarFile` (load.ts). */
 export function parseCalendarFile(text: string, file: string): { calendar: Calendar; raw: RawCalendarFile } {
   const raw = parseConfigText<RawCalendarFile>(text, calendarFileSchema, file);
   const fail = (path: (string | number)[], problem: string) => new ConfigError(file, lineOfPath(text, path), path.join('.'), problem);
@@ -105,9 +172,20 @@ export function parseCalendarFile(text: string, file: string): { calendar: Calen
     }
     const [bod, intraday, eod, closed] = [m.bod, m.intraday, m.eod, m.closed].map(parseClock) as [number, number, number, number];
     // Phases within one local day; a session across midnight (24/5 FX) is not modelled yet.
-    if (!(bod <= intraday && intraday <= eod && eod <= closed)) throw fail(['markets', name, 'intraday'], 'phase times must be in order bod <= intraday <= eod <= closed');
+    if (!(bod <= intraday && intraday <= eod && eod <= closed))
+      throw fail(['markets', name, 'intraday'], 'phase times must be in order bod <= intraday <= eod <= closed');
     const readiness = m.readiness ? { deadline: parseClock(m.readiness.deadline), components: m.readiness.components } : undefined;
-    markets.set(name, { name, timeZone: m.time_zone, days: new Set(m.days), bod, intraday, eod, closed, holidays: new Set(m.holidays), readiness });
+    markets.set(name, {
+      name,
+      timeZone: m.time_zone,
+      days: new Set(m.days),
+      bod,
+      intraday,
+      eod,
+      closed,
+      holidays: new Set(m.holidays),
+      readiness,
+    });
   }
   const defaultMarket = raw.default_market ?? (markets.size === 1 ? [...markets.keys()][0] : undefined);
   if (defaultMarket !== undefined && !markets.has(defaultMarket)) throw fail(['default_market'], 'is not one of the markets');

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, FloorwatchError } from '../../lib/errors.js';
-import { parseMatcher, type LabelMatcher } from '../rules/labels.js';
+import { parseMatcher, type LabelMatcher } from '../../lib/labels.js';
 import { lineOfPath } from '../../lib/yaml-lines.js';
 import { parseCalendarFile, type Calendar } from './calendar-file.js';
 import { MaintenanceWindows, PhasePolicies, type MaintenanceWindow } from './maintenance.js';
@@ -51,27 +51,57 @@ export function parseCalendar(text: string, file: string): LoadedCalendar {
   const silences = new Silences();
   raw.silences.forEach((s, i) => {
     const path = ['silences', i];
-    silences.add({ id: s.id, matchers: matchers(s.match, [...path, 'match']), author: s.author, reason: s.reason, startsAt: instant(s.starts, [...path, 'starts']) ?? 0, endsAt: instant(s.expires, [...path, 'expires'])! });
+    silences.add({
+      id: s.id,
+      matchers: matchers(s.match, [...path, 'match']),
+      author: s.author,
+      reason: s.reason,
+      startsAt: instant(s.starts, [...path, 'starts']) ?? 0,
+      endsAt: instant(s.expires, [...path, 'expires'])!,
+    });
   });
 
   const windows: MaintenanceWindow[] = raw.maintenance.map((w, i) => {
     const path = ['maintenance', i];
     const base = { name: w.name, matchers: matchers(w.match, [...path, 'match']), author: w.author, reason: w.reason };
     if (w.starts !== undefined || w.ends !== undefined) {
-      if (w.starts === undefined || w.ends === undefined) throw fail([...path, w.starts === undefined ? 'starts' : 'ends'], 'is required (a one-off window has starts and ends)');
-      if (w.days || w.from || w.to) throw fail([...path, 'days'], 'a window is either one-off (starts/ends) or weekly (days/from/to), not both');
-      return { ...base, time: { kind: 'once' as const, startsAt: instant(w.starts, [...path, 'starts'])!, endsAt: instant(w.ends, [...path, 'ends'])! } };
+      if (w.starts === undefined || w.ends === undefined)
+        throw fail([...path, w.starts === undefined ? 'starts' : 'ends'], 'is required (a one-off window has starts and ends)');
+      if (w.days || w.from || w.to)
+        throw fail([...path, 'days'], 'a window is either one-off (starts/ends) or weekly (days/from/to), not both');
+      return {
+        ...base,
+        time: { kind: 'once' as const, startsAt: instant(w.starts, [...path, 'starts'])!, endsAt: instant(w.ends, [...path, 'ends'])! },
+      };
     }
-    if (!w.days || w.from === undefined || w.to === undefined) throw fail([...path, !w.days ? 'days' : w.from === undefined ? 'from' : 'to'], 'is required (a weekly window has days, from and to)');
+    if (!w.days || w.from === undefined || w.to === undefined)
+      throw fail([...path, !w.days ? 'days' : w.from === undefined ? 'from' : 'to'], 'is required (a weekly window has days, from and to)');
     const market = calendar.markets.get(w.market ?? calendar.defaultMarket ?? '');
     if (!market) throw fail([...path, 'market'], 'is required (no default market): weekly times are local to a market');
-    return { ...base, time: { kind: 'weekly' as const, market, days: new Set(w.days), from: parseClock(w.from), to: parseClock(w.to), expiresAt: instant(w.expires, [...path, 'expires']) } };
+    return {
+      ...base,
+      time: {
+        kind: 'weekly' as const,
+        market,
+        days: new Set(w.days),
+        from: parseClock(w.from),
+        to: parseClock(w.to),
+        expiresAt: instant(w.expires, [...path, 'expires']),
+      },
+    };
   });
   const maintenance = new MaintenanceWindows(windows);
 
   const phasePolicies = new PhasePolicies(
     calendar,
-    raw.phase_policy.map((p, i) => ({ name: p.name, market: p.market, phases: p.phases, matchers: matchers(p.match, ['phase_policy', i, 'match']), author: p.author ?? 'calendar', reason: p.reason })),
+    raw.phase_policy.map((p, i) => ({
+      name: p.name,
+      market: p.market,
+      phases: p.phases,
+      matchers: matchers(p.match, ['phase_policy', i, 'match']),
+      author: p.author ?? 'calendar',
+      reason: p.reason,
+    })),
   );
   return { calendar, silences, maintenance, phasePolicies, muters: [silences, maintenance, phasePolicies] };
 }

@@ -5,7 +5,7 @@
  * pages in some phases of the trading day ("a feed handler down at 03:00 on a Sunday is not a
  * page; at 08:01 London time it is").
  */
-import { matchesAll, type LabelMatcher, type Labels } from '../rules/labels.js';
+import { matchesAll, type LabelMatcher, type Labels } from '../../lib/labels.js';
 import type { Calendar, MarketCalendar } from './calendar-file.js';
 import type { Muter, MuteReason } from './muter.js';
 import type { Phase } from './phase.js';
@@ -14,7 +14,14 @@ import { localTime, type Weekday } from './zoned-time.js';
 
 export type WindowTime =
   | { readonly kind: 'once'; readonly startsAt: number; readonly endsAt: number }
-  | { readonly kind: 'weekly'; readonly market: MarketCalendar; readonly days: ReadonlySet<Weekday>; readonly from: number; readonly to: number; readonly expiresAt: number | undefined };
+  | {
+      readonly kind: 'weekly';
+      readonly market: MarketCalendar;
+      readonly days: ReadonlySet<Weekday>;
+      readonly from: number;
+      readonly to: number;
+      readonly expiresAt: number | undefined;
+    };
 
 export interface MaintenanceWindow {
   readonly name: string;
@@ -35,7 +42,8 @@ export class MaintenanceWindows implements Muter {
     const t = at.getTime();
     for (const w of this.#windows) {
       const until = openUntil(w.time, t);
-      if (until !== undefined && matchesAll(w.matchers, labels)) return { kind: 'maintenance', id: w.name, author: w.author, reason: w.reason, until };
+      if (until !== undefined && matchesAll(w.matchers, labels))
+        return { kind: 'maintenance', id: w.name, author: w.author, reason: w.reason, until };
     }
     return undefined;
   }

@@ -3,9 +3,10 @@
  * notify/mute.go): silences, maintenance windows and the trading-day phase policy. A muted
  * alert is still recorded; only its page is held back, with the reason on the timeline.
  */
-import type { Labels } from '../rules/labels.js';
+import type { Labels } from '../../lib/labels.js';
 
-export type MuteKind = 'silence' | 'maintenance' | 'phase';
+export const muteKinds = ['silence', 'maintenance', 'phase'] as const;
+export type MuteKind = (typeof muteKinds)[number];
 
 export interface MuteReason {
   readonly kind: MuteKind;

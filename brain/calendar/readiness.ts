@@ -64,7 +64,14 @@ export class BodReadiness {
       this.#lastDate = date;
       const missing = this.#readiness.components.filter((c) => !this.#o.isUp(c));
       const message = missing.length === 0 ? 'system ready' : `not ready: ${missing.join(', ')}`;
-      this.#o.publish({ kind: missing.length === 0 ? 'bod.ready' : 'bod.not_ready', market: this.#market.name, date, deadlineMs, missing, message });
+      this.#o.publish({
+        kind: missing.length === 0 ? 'bod.ready' : 'bod.not_ready',
+        market: this.#market.name,
+        date,
+        deadlineMs,
+        missing,
+        message,
+      });
     }
     this.start();
   }

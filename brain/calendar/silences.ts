@@ -2,7 +2,7 @@
  * Silences: "don't page about this" by label matchers, with an author, a reason and an expiry
  * (Alertmanager's silences). Expired silences are dropped; the set is bounded.
  */
-import { matchesAll, parseMatcher, type LabelMatcher, type Labels } from '../rules/labels.js';
+import { matchesAll, parseMatcher, type LabelMatcher, type Labels } from '../../lib/labels.js';
 import type { Muter, MuteReason } from './muter.js';
 
 export interface Silence {
@@ -42,13 +42,21 @@ export class Silences implements Muter {
         this.#byId.delete(id);
         continue;
       }
-      if (t >= s.startsAt && matchesAll(s.matchers, labels)) return { kind: 'silence', id: s.id, author: s.author, reason: s.reason, until: s.endsAt };
+      if (t >= s.startsAt && matchesAll(s.matchers, labels))
+        return { kind: 'silence', id: s.id, author: s.author, reason: s.reason, until: s.endsAt };
     }
     return undefined;
   }
 }
 
 /** A silence from text matchers (`host=~"tp-.*"`); throws on a matcher RE2 refuses. */
-export function silence(o: { id: string; match: readonly string[]; author: string; reason: string; startsAt: number; endsAt: number }): Silence {
+export function silence(o: {
+  id: string;
+  match: readonly string[];
+  author: string;
+  reason: string;
+  startsAt: number;
+  endsAt: number;
+}): Silence {
   return { id: o.id, matchers: o.match.map(parseMatcher), author: o.author, reason: o.reason, startsAt: o.startsAt, endsAt: o.endsAt };
 }

@@ -40,9 +40,21 @@ export interface LocalTime {
   readonly minutes: number;
 }
 
-function parts(timeZone: string, atMs: number): Record<string, string> {
+/**
+ * The formatter's fields are whole seconds: the parts of the latest seconds asked for are kept
+ * (an alert storm asks for the same instant thousands of times: muters, phases). Read-only.
+ */
+const recentParts = new Map<string, Readonly<Record<string, string>>>();
+const RECENT_PARTS = 64;
+
+function parts(timeZone: string, atMs: number): Readonly<Record<string, string>> {
+  const key = `${timeZone}\u0000${Math.floor(atMs / 1000)}`;
+  const known = recentParts.get(key);
+  if (known) return known;
   const out: Record<string, string> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(atMs))) out[p.type] = p.value;
+  if (recentParts.size >= RECENT_PARTS) recentParts.delete(recentParts.keys().next().value!);
+  recentParts.set(key, out);
   return out;
 }
 
@@ -58,7 +70,14 @@ export function localTime(timeZone: string, atMs: number): LocalTime {
 /** The zone's offset from UTC at an instant, in ms (London in summer: +3 600 000). */
 function offsetAt(timeZone: string, atMs: number): number {
   const p = parts(timeZone, atMs);
-  const asUtc = Date.UTC(Number(p['year']), Number(p['month']) - 1, Number(p['day']), Number(p['hour']), Number(p['minute']), Number(p['second']));
+  const asUtc = Date.UTC(
+    Number(p['year']),
+    Number(p['month']) - 1,
+    Number(p['day']),
+    Number(p['hour']),
+    Number(p['minute']),
+    Number(p['second']),
+  );
   return asUtc - Math.floor(atMs / 1000) * 1000;
 }
 
@@ -90,5 +109,6 @@ export function parseClock(text: string): number {
   return h * 60 + m;
 }
 
-export const CLOCK_PATTERN = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
+/** `HH:MM`, and `24:00` for the end of a day (a market open until midnight, or around the clock). */
+export const CLOCK_PATTERN = '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$';
 export const DATE_PATTERN = '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$';

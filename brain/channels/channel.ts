@@ -3,7 +3,7 @@
  * protocol's answers onto one result type, so the retry stage owns the policy in one place.
  */
 import { FloorwatchError, type ErrorCode } from '../../lib/errors.js';
-import type { Notification } from '../notify/notification.js';
+import type { Notification } from './notification.js';
 
 /** The metric label for a failure, as Alertmanager's ErrorWithReason. */
 export type FailureReason = 'clientError' | 'serverError' | 'timeout' | 'unreachable';
@@ -18,6 +18,8 @@ export interface Channel {
   send(n: Notification, signal: AbortSignal): Promise<SendResult>;
   /** Releases pooled connections; optional for channels that hold none. */
   close?(): Promise<void>;
+  /** This channel's own "keeps failing for this long, fall back" (default: the retry policy's). */
+  readonly fallbackAfterMs?: number | undefined;
 }
 
 export function sent(detail: string): SendResult {

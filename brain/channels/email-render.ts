@@ -5,7 +5,7 @@
  */
 import { abbreviate } from './abbreviations.js';
 import { hhmmZone, isoMinute } from './wall-time.js';
-import { severityLabel, type Notification } from '../notify/notification.js';
+import { severityLabel, type Notification } from './notification.js';
 
 export interface RenderedMail {
   readonly subject: string;
@@ -36,7 +36,10 @@ function facts(n: Notification): [string, string][] {
     ['Where', n.where],
     ['Since', `${isoMinute(n.when)}${local}`],
     ['Trading phase', n.phase],
-    ['Notice', n.kind === 'page' ? `page, escalation step ${n.escalationStep}` : n.kind === 'status' ? `status update ${n.escalationStep}` : n.kind],
+    [
+      'Notice',
+      n.kind === 'page' ? `page, escalation step ${n.escalationStep}` : n.kind === 'status' ? `status update ${n.escalationStep}` : n.kind,
+    ],
   ];
   if (n.rootCause) rows.push(['Root cause', n.rootCause]);
   return rows;

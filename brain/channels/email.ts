@@ -6,7 +6,7 @@
  */
 import { createTransport, type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
-import { notificationKey, type Notification } from '../notify/notification.js';
+import { notificationKey, type Notification } from './notification.js';
 import { gatewayFailed, noAddress, rejected, sent, timedOut, unreachable, type Channel, type SendResult } from './channel.js';
 import { renderMail } from './email-render.js';
 
@@ -25,6 +25,8 @@ export interface EmailOptions {
   readonly messageIdDomain?: string;
   /** Reply-To of page mails: where a reply acknowledges the incident (brain/notify/reply-ack.ts). */
   readonly replyTo?: string;
+  /** A token appended to the Message-ID, so a reply proves it answers the mail (brain/notify/reply-token.ts). */
+  readonly signMessageId?: (local: string) => string;
 }
 
 export class EmailChannel implements Channel {
@@ -61,7 +63,7 @@ export class EmailChannel implements Channel {
       text: mail.text,
       html: mail.html,
       ...(this.#opts.replyTo && n.kind === 'page' ? { replyTo: this.#opts.replyTo } : {}),
-      messageId: `<${notificationKey(n).replace(/[^A-Za-z0-9._-]/g, '.')}@${this.#opts.messageIdDomain ?? 'floorwatch.invalid'}>`,
+      messageId: this.#messageId(n),
       headers: {
         'X-Floorwatch-Incident': n.incidentId,
         'X-Floorwatch-Severity': `SEV${n.severity}`,
@@ -75,6 +77,12 @@ export class EmailChannel implements Channel {
     } catch (err) {
       return classify(err);
     }
+  }
+
+  #messageId(n: Notification): string {
+    const local = notificationKey(n).replace(/[^A-Za-z0-9._-]/g, '.');
+    const token = this.#opts.signMessageId?.(local);
+    return `<${local}${token ? `.${token}` : ''}@${this.#opts.messageIdDomain ?? 'floorwatch.invalid'}>`;
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,7 @@
  */
 import { abbreviate, defaultAbbreviations, type Abbreviation } from './abbreviations.js';
 import { hhmmZone } from './wall-time.js';
-import { severityLabel, type Notification } from '../notify/notification.js';
+import { severityLabel, type Notification } from './notification.js';
 
 export interface PagerTextOptions {
   /** Characters the pager shows: 80, 128 (hfaxd's default MaxMsgLength), 160... At least 16. */
@@ -128,6 +128,10 @@ function words(s: string): string[] {
 /** One line of printable text: SNPP's MESS is a single line, and pagers show no control codes. */
 function normalise(s: string, ascii: boolean): string {
   let out = s.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]+/gu, ' ').trim();
-  if (ascii) out = out.normalize('NFKD').replace(/\p{M}+/gu, '').replace(/[^\x20-\x7e]/g, '?');
+  if (ascii)
+    out = out
+      .normalize('NFKD')
+      .replace(/\p{M}+/gu, '')
+      .replace(/[^\x20-\x7e]/g, '?');
   return out;
 }

@@ -49,7 +49,14 @@ export class SnppSession {
   }
 
   /** Connects within connectTimeoutMs; rejects with SnppTransportError. */
-  static open(opts: { host: string; port: number; connectTimeoutMs: number; replyTimeoutMs: number; clock: Clock; signal: AbortSignal }): Promise<SnppSession> {
+  static open(opts: {
+    host: string;
+    port: number;
+    connectTimeoutMs: number;
+    replyTimeoutMs: number;
+    clock: Clock;
+    signal: AbortSignal;
+  }): Promise<SnppSession> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host: opts.host, port: opts.port, noDelay: true });
       const finish = (err?: SnppTransportError) => {
@@ -109,7 +116,8 @@ export class SnppSession {
       this.#buffer = this.#buffer.slice(nl + 1);
     }
     // A bounded buffer: a server that never ends its line is broken, not slow.
-    if (this.#buffer.length > MAX_LINE_BYTES) this.#fail(new SnppTransportError('protocol', `reply line longer than ${MAX_LINE_BYTES} bytes`));
+    if (this.#buffer.length > MAX_LINE_BYTES)
+      this.#fail(new SnppTransportError('protocol', `reply line longer than ${MAX_LINE_BYTES} bytes`));
     if (this.#pendingLines.length > MAX_REPLY_LINES * 2) this.#fail(new SnppTransportError('protocol', 'server floods replies'));
     this.#wake?.();
   }

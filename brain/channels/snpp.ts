@@ -6,7 +6,7 @@
  * refused retryable as unreachable; no answer in time retryable as timeout.
  */
 import { systemClock, type Clock } from '../../lib/clock.js';
-import type { Notification } from '../notify/notification.js';
+import type { Notification } from './notification.js';
 import { gatewayFailed, noAddress, rejected, sent, timedOut, unreachable, type Channel, type SendResult } from './channel.js';
 import { pagerText, type PagerTextOptions } from './pager-text.js';
 import { SnppSession, SnppTransportError, type SnppReply } from './snpp-session.js';
@@ -115,6 +115,11 @@ function classify(err: unknown): SendResult {
 
 /** A pager id is one token: a space or line break would smuggle a second argument or command. */
 function singleToken(id: string): string {
-  if (!/^[\x21-\x7e]+$/.test(id)) throw new SnppReplyError('PAGE', { code: 550, lines: ['550 pager id is not a single printable token'], text: '550 pager id is not a single printable token' });
+  if (!/^[\x21-\x7e]+$/.test(id))
+    throw new SnppReplyError('PAGE', {
+      code: 550,
+      lines: ['550 pager id is not a single printable token'],
+      text: '550 pager id is not a single printable token',
+    });
   return id;
 }

@@ -24,7 +24,10 @@ export function hhmmZone(at: number, timeZone?: string): string {
 
 /** "2026-11-23 08:01:07Z": for mail bodies and timelines, which sort and compare well in UTC. */
 export function isoMinute(at: number): string {
-  return new Date(at).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return new Date(at)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 function pad(n: number): string {

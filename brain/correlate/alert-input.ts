@@ -1,13 +1,13 @@
 /**
- * What the correlator takes: an alert that began firing or resolved, as the rules engine
- * publishes it on the EventLog (`alert.firing` / `alert.resolved`, tags = the alert's labels
- * incl. alertname, attrs = annotations + severity + trigger + muted; see startRules in
- * brain/main.ts), or straight from an AlertChange.
+ * What the correlator takes: an alert that began firing or resolved, read back from the event
+ * its producer published (encoding: brain/rules/alert-event.ts), or straight from an AlertChange.
  */
 import type { BrainEvent } from '../state/event-log.js';
 import type { AlertChange } from '../rules/group.js';
-import { labelsKey } from '../rules/labels.js';
-import { severities, severityLevel, type Severity } from '../rules/rule.js';
+import { labelsKey } from '../../lib/labels.js';
+import { muteKinds, type MuteKind } from '../calendar/muter.js';
+import { FIRED_BY } from '../rules/alert-event.js';
+import { severities, type FiredBy, type Severity } from '../rules/rule.js';
 
 export interface CorrelatorAlert {
   readonly state: 'firing' | 'resolved';
@@ -19,28 +19,15 @@ export interface CorrelatorAlert {
   readonly summary?: string | undefined;
   /** The mute reason when a silence, maintenance window or phase policy holds back its page. */
   readonly muted?: string | undefined;
+  /** That muter's kind and id. */
+  readonly mutedBy?: { readonly kind: MuteKind; readonly id: string } | undefined;
+  /** The event that fired it (state-change rules): a process exit's signal or exit code. */
+  readonly firedBy?: FiredBy | undefined;
 }
 
 /** The identity of an alert: the same cause re-firing after a brain restart has the same key. */
 export function alertKey(a: Pick<CorrelatorAlert, 'labels'>): string {
   return labelsKey(a.labels);
-}
-
-/**
- * An AlertChange as the event every alert source publishes (rules and named detectors alike),
- * which `alertFromEvent` reads back.
- */
-export function alertEvent(change: AlertChange): Omit<BrainEvent, 'id' | 'receivedUs'> {
-  return {
-    timeUs: change.atMs * 1000,
-    kind: `alert.${change.state}`,
-    source: 'brain',
-    agentId: change.labels['agent'] ?? '',
-    tags: { ...change.labels, rule: change.rule },
-    attrs: { ...change.annotations, severity: change.severity, trigger: change.trigger, ...(change.muted ? { muted: change.muted.reason } : {}) },
-    values: { value: change.value, active_at_ms: change.activeAt },
-    severity: severityLevel[change.severity],
-  };
 }
 
 /** An `alert.firing` / `alert.resolved` event as a CorrelatorAlert; anything else is undefined. */
@@ -56,7 +43,24 @@ export function alertFromEvent(e: BrainEvent): CorrelatorAlert | undefined {
     atMs: Math.round(e.timeUs / 1000),
     summary: e.attrs['summary'],
     muted: e.attrs['muted'],
+    mutedBy: muteKinds.includes(e.attrs['muted_kind'] as MuteKind)
+      ? { kind: e.attrs['muted_kind'] as MuteKind, id: e.attrs['muted_id'] ?? '' }
+      : undefined,
+    firedBy: { attrs: unprefixed(e.attrs), values: unprefixed(e.values) },
   };
+}
+
+function unprefixed<V>(o: Readonly<Record<string, V>>): Record<string, V> {
+  return Object.fromEntries(Object.entries(o).flatMap(([k, v]) => (k.startsWith(FIRED_BY) ? [[k.slice(FIRED_BY.length), v]] : [])));
+}
+
+/** How a process ended, from the event that fired its alert: "signal 9", "signal SIGKILL", "exit code 1". */
+export function exitDetail(firedBy: FiredBy | undefined): string | undefined {
+  const sig = firedBy?.values['signal'];
+  if (sig !== undefined && sig > 0) return `signal ${sig}`;
+  if (firedBy?.attrs['signal']) return `signal ${firedBy.attrs['signal']}`;
+  const code = firedBy?.attrs['exit_code'];
+  return code !== undefined ? `exit code ${code}` : undefined;
 }
 
 /** An AlertChange (the RuleManager's onAlert) as a CorrelatorAlert. */
@@ -69,5 +73,7 @@ export function alertFromChange(c: AlertChange): CorrelatorAlert {
     atMs: c.atMs,
     summary: c.annotations['summary'],
     muted: c.muted?.reason,
+    mutedBy: c.muted ? { kind: c.muted.kind, id: c.muted.id } : undefined,
+    firedBy: c.firedBy,
   };
 }

@@ -10,7 +10,20 @@
  */
 import { componentLabel, type ComponentInfo, type Topology } from '../topology/topology.js';
 
-export type FactKind = 'colour' | 'nic' | 'host-silent' | 'flush-storm' | 'process' | 'heartbeat' | 'pair-down' | 'failover' | 'stale' | 'fix-slow' | 'host-other' | 'other';
+export type FactKind =
+  | 'colour'
+  | 'nic'
+  | 'host-silent'
+  | 'flush-storm'
+  | 'process'
+  | 'heartbeat'
+  | 'pair-down'
+  | 'failover'
+  | 'stale'
+  | 'fix-slow'
+  | 'fix'
+  | 'host-other'
+  | 'other';
 
 export interface Fact {
   readonly kind: FactKind;
@@ -23,9 +36,25 @@ export interface Fact {
   /** What groups re-fired alerts of the same cause ("process:fh-host-a/fh-a"). */
   readonly causeKey: string;
   readonly text: string;
+  /** A FIX session's alerts (down, heartbeats, resends, round trip): `host/session`. */
+  readonly fixSession?: string;
 }
 
-const rankOf: Record<FactKind, number> = { colour: 5, nic: 4, 'host-silent': 3, 'flush-storm': 2, process: 2, heartbeat: 1, 'pair-down': 1, failover: 0, stale: 0, 'fix-slow': 0, 'host-other': 0, other: 0 };
+const rankOf: Record<FactKind, number> = {
+  colour: 5,
+  nic: 4,
+  'host-silent': 3,
+  'flush-storm': 2,
+  process: 2,
+  heartbeat: 1,
+  'pair-down': 1,
+  failover: 0,
+  stale: 0,
+  'fix-slow': 0,
+  fix: 0,
+  'host-other': 0,
+  other: 0,
+};
 
 export function classify(alertname: string, labels: Record<string, string>, topo: Topology, detail?: string, summary?: string): Fact {
   const agent = labels['agent'];
@@ -50,7 +79,10 @@ export function classify(alertname: string, labels: Record<string, string>, topo
       return make('nic', `nic:${host}/${labels['interface']}`, `NIC ${labels['interface'] ?? '?'} down on ${host ?? agent ?? '?'}`);
     case 'AgentSilent': {
       const h = (agent ? topo.hostOfAgent(agent) : undefined) ?? host ?? agent;
-      return make('host-silent', `silent:${h}`, `agent ${agent ?? '?'} silent${h && h !== agent ? ` (host ${h})` : ''}`, { host: h, colour: colourOf(h) });
+      return make('host-silent', `silent:${h}`, `agent ${agent ?? '?'} silent${h && h !== agent ? ` (host ${h})` : ''}`, {
+        host: h,
+        colour: colourOf(h),
+      });
     }
     case 'ProcessExited':
     case 'ProcessGaveUp':
@@ -59,12 +91,31 @@ export function classify(alertname: string, labels: Record<string, string>, topo
       const c = topo.componentByProcess(proc, host);
       const how = alertname === 'ProcessGaveUp' ? 'gave up restarting' : alertname === 'ProcessCrashLoop' ? 'is crash-looping' : 'exited';
       const what = c ? `${componentLabel(c)} ${how}` : `${proc} ${how} on ${host ?? '?'}`;
-      return make('process', `process:${host}/${proc}`, detail ? `${what} (${detail})` : what, { component: c, pair: c?.pair, host: host ?? c?.host });
+      return make('process', `process:${host}/${proc}`, detail ? `${what} (${detail})` : what, {
+        component: c,
+        pair: c?.pair,
+        host: host ?? c?.host,
+      });
     }
     case 'DirtyMemoryFlushStorm':
       return make('flush-storm', `flush:${host ?? agent}`, summary ?? `dirty memory flush storm on ${host ?? agent ?? '?'}`);
-    case 'FixRoundTripSlow':
-      return make('fix-slow', `fix:${host ?? agent}/${labels['session'] ?? ''}/${labels['file'] ?? ''}`, summary ?? `FIX round trip ${labels['session'] ?? '?'} slow on ${host ?? agent ?? '?'}`);
+    case 'FixRoundTripSlow': {
+      const session = `${host ?? agent}/${labels['session'] ?? ''}`;
+      return make(
+        'fix-slow',
+        `fix:${session}/${labels['file'] ?? ''}`,
+        summary ?? `FIX round trip ${labels['session'] ?? '?'} slow on ${host ?? agent ?? '?'}`,
+        { fixSession: session },
+      );
+    }
+    case 'FixSessionDown':
+    case 'FixHeartbeatsMissed':
+    case 'FixResendStorm': {
+      const session = `${host ?? agent}/${labels['session'] ?? ''}`;
+      return make('fix', `fix:${session}:${alertname}`, summary ?? `${alertname} ${labels['session'] ?? '?'} on ${host ?? agent ?? '?'}`, {
+        fixSession: session,
+      });
+    }
     case 'PlantHeartbeatLost':
       return make('heartbeat', `heartbeat:${compName}`, `${component ? componentLabel(component) : (compName ?? '?')} heartbeat lost`);
     case 'PlantPairDown':
@@ -74,7 +125,15 @@ export function classify(alertname: string, labels: Record<string, string>, topo
     case 'PlantStaleSymbols':
       return make('stale', `stale:${compName}`, summary ?? `${compName ?? '?'}: stale symbols`);
     default:
-      return make(host || component ? 'host-other' : 'other', `alert:${alertname}:${host ?? compName ?? ''}`, summary ?? `${alertname} ${Object.entries(labels).filter(([k]) => k !== 'alertname').map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      return make(
+        host || component ? 'host-other' : 'other',
+        `alert:${alertname}:${host ?? compName ?? ''}`,
+        summary ??
+          `${alertname} ${Object.entries(labels)
+            .filter(([k]) => k !== 'alertname')
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`,
+      );
   }
 }
 
@@ -102,7 +161,8 @@ function hostsOf(cause: Fact, topo: Topology): Set<string> {
 export function legsOf(f: Fact, topo: Topology): ComponentInfo[] {
   if (f.kind === 'process' || f.kind === 'heartbeat') return f.component ? [f.component] : [];
   if (f.kind === 'pair-down' && f.pair) return topo.pairMembers(f.pair);
-  if (f.kind === 'nic' || f.kind === 'host-silent' || f.kind === 'colour') return [...hostsOf(f, topo)].flatMap((h) => topo.componentsOn(h));
+  if (f.kind === 'nic' || f.kind === 'host-silent' || f.kind === 'colour')
+    return [...hostsOf(f, topo)].flatMap((h) => topo.componentsOn(h));
   return [];
 }
 
@@ -110,14 +170,25 @@ export function legsOf(f: Fact, topo: Topology): ComponentInfo[] {
 export function explains(cause: Fact, sym: Fact, topo: Topology): boolean {
   if (cause.rank <= sym.rank) return false;
   const upstreamHit = (covered: (c: ComponentInfo) => boolean) =>
-    sym.kind === 'stale' && sym.component !== undefined && [...topo.components()].some((c) => covered(c) && topo.downstreamOf(c.name).has(sym.component!.name));
-  const pairHit = (covered: (c: ComponentInfo) => boolean) => sym.pair !== undefined && (sym.kind === 'failover' || sym.kind === 'pair-down') && topo.pairMembers(sym.pair).some(covered);
+    sym.kind === 'stale' &&
+    sym.component !== undefined &&
+    [...topo.components()].some((c) => covered(c) && topo.downstreamOf(c.name).has(sym.component!.name));
+  const pairHit = (covered: (c: ComponentInfo) => boolean) =>
+    sym.pair !== undefined && (sym.kind === 'failover' || sym.kind === 'pair-down') && topo.pairMembers(sym.pair).some(covered);
   if (cause.kind === 'colour' || cause.kind === 'nic' || cause.kind === 'host-silent') {
     // A process that exits on its own is its own cause, even on a host whose NIC is down; so is a flush storm.
     if (sym.kind === 'process' || sym.kind === 'flush-storm') return false;
-    const hosts = hostsOf(cause, topo);
-    const onHosts = (c: ComponentInfo) => hosts.has(c.host);
-    return (sym.host !== undefined && hosts.has(sym.host)) || (sym.component !== undefined && onHosts(sym.component)) || pairHit(onHosts) || upstreamHit(onHosts);
+    // A host test, not the set of the colour's hosts: an alert storm asks this once per silent host.
+    const colour = cause.kind === 'colour' ? cause.colour : undefined;
+    const onHost =
+      colour !== undefined ? (h: string) => topo.host(h)?.colour === colour : (h: string) => cause.host !== undefined && h === cause.host;
+    const onHosts = (c: ComponentInfo) => onHost(c.host);
+    return (
+      (sym.host !== undefined && onHost(sym.host)) ||
+      (sym.component !== undefined && onHosts(sym.component)) ||
+      pairHit(onHosts) ||
+      upstreamHit(onHosts)
+    );
   }
   // A flush storm stalls whatever writes on its host; a slow FIX round trip stays its own incident.
   if (cause.kind === 'flush-storm') return sym.kind === 'host-other' && cause.host !== undefined && sym.host === cause.host;
@@ -137,4 +208,9 @@ export function sharesPair(a: Fact, b: Fact, topo: Topology): boolean {
   const namesA = new Set(legsA.map((c) => c.name));
   const pairs = new Set(legsA.map((c) => c.pair).filter((p) => p !== undefined));
   return legsOf(b, topo).some((c) => c.pair !== undefined && pairs.has(c.pair) && !namesA.has(c.name));
+}
+
+/** Two alerts about one FIX session (down, heartbeats missed, resends, slow): one incident. */
+export function sameFixSession(a: Fact, b: Fact): boolean {
+  return a.fixSession !== undefined && a.fixSession === b.fixSession;
 }

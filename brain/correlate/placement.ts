@@ -39,10 +39,33 @@ export class Placement {
     this.#store.change(id, (inc) => {
       (role === 'root' ? inc.roots : inc.symptoms).push(ref);
       if (role === 'root') inc.causeKeys.push(fact.causeKey);
-      pushTimeline(inc, { at: this.#clock.now(), kind: role, text: role === 'root' ? `another cause: ${ref.text}` : `symptom attached: ${ref.text}` });
+      pushTimeline(inc, {
+        at: this.#clock.now(),
+        kind: role,
+        text: role === 'root' ? `another cause: ${ref.text}` : `symptom attached: ${ref.text}`,
+      });
       this.reassess(inc);
     });
     if (role === 'root') this.#rootChanged(id);
+  }
+
+  /**
+   * Many symptoms of one incident in one change (an alert storm's silent hosts of a dark colour):
+   * one journal snapshot, one re-assessment and one timeline entry instead of one per symptom.
+   */
+  attachSymptoms(id: string, items: readonly { ref: AlertRef; fact: Fact }[]): void {
+    if (items.length === 1) return this.attach(id, items[0]!.ref, items[0]!.fact, 'symptom');
+    for (const { ref, fact } of items) this.tracked.set(ref.key, { incidentId: id, role: 'symptom', fact });
+    this.#store.change(id, (inc) => {
+      for (const { ref } of items) inc.symptoms.push(ref);
+      const named = items
+        .slice(0, 3)
+        .map((i) => i.ref.text)
+        .join('; ');
+      const more = items.length > 3 ? ` (and ${items.length - 3} more)` : '';
+      pushTimeline(inc, { at: this.#clock.now(), kind: 'symptom', text: `${items.length} symptoms attached at once: ${named}${more}` });
+      this.reassess(inc);
+    });
   }
 
   /** `roots` become the incident's root; its old roots are demoted to symptoms (re-parented). */
@@ -56,7 +79,11 @@ export class Placement {
       inc.roots = roots;
       inc.causeKeys = facts.map((f) => f.causeKey);
       roots.forEach((r, i) => this.tracked.set(r.key, { incidentId: id, role: 'root', fact: facts[i]! }));
-      pushTimeline(inc, { at: this.#clock.now(), kind: 'root', text: `root cause: ${roots.map((r) => r.text).join('; ')} (${why}); earlier alerts re-parented as symptoms` });
+      pushTimeline(inc, {
+        at: this.#clock.now(),
+        kind: 'root',
+        text: `root cause: ${roots.map((r) => r.text).join('; ')} (${why}); earlier alerts re-parented as symptoms`,
+      });
       this.reassess(inc);
     });
     this.#rootChanged(id);
@@ -67,7 +94,8 @@ export class Placement {
     const j = this.#store.get(from);
     if (!j) return;
     const moved = [...j.roots, ...j.symptoms];
-    for (const r of moved) this.tracked.set(r.key, { incidentId: into, role: 'symptom', fact: this.tracked.get(r.key)?.fact ?? this.factOf(r) });
+    for (const r of moved)
+      this.tracked.set(r.key, { incidentId: into, role: 'symptom', fact: this.tracked.get(r.key)?.fact ?? this.factOf(r) });
     this.#store.change(into, (inc) => {
       inc.symptoms.push(...moved);
       if (j.ackedBy && !inc.ackedBy) Object.assign(inc, { status: 'acknowledged', ackedBy: j.ackedBy, ackedAt: j.ackedAt });
@@ -91,15 +119,25 @@ export class Placement {
     const colourRoot = inc.roots.find((r) => r.alertname === COLOUR_ALERT);
     if (colourRoot) {
       const colour = colourRoot.labels['colour'] ?? '?';
-      const fact = colourFact(colour, inc.symptoms.filter((s) => s.alertname === 'AgentSilent').length, this.#topo.hostsOfColour(colour).length);
+      const fact = colourFact(
+        colour,
+        inc.symptoms.filter((s) => s.alertname === 'AgentSilent').length,
+        this.#topo.hostsOfColour(colour).length,
+      );
       colourRoot.text = fact.text;
       const t = this.tracked.get(colourRoot.key);
       if (t) t.fact = fact;
     }
     const facts = (refs: AlertRef[]) => refs.map((r) => this.tracked.get(r.key)?.fact ?? this.factOf(r));
-    const a = assess(facts(inc.roots), facts(inc.symptoms), inc.roots.map((r) => r.severity), this.#topo);
+    const a = assess(
+      facts(inc.roots),
+      facts(inc.symptoms),
+      inc.roots.map((r) => r.severity),
+      this.#topo,
+    );
     const severity = worse(inc.severity, a.severity);
-    if (severity !== inc.severity) pushTimeline(inc, { at: this.#clock.now(), kind: 'severity', text: `severity ${inc.severity} → ${severity}` });
+    if (severity !== inc.severity)
+      pushTimeline(inc, { at: this.#clock.now(), kind: 'severity', text: `severity ${inc.severity} → ${severity}` });
     Object.assign(inc, { severity, impact: a.impact, title: a.title });
   }
 

@@ -4,7 +4,7 @@
  * itself (bounded), and says per label set whether its finding holds now. Timing (`for`) and
  * alert state belong to the stage (brain/detect/index.ts), as they belong to the group for rules.
  */
-import type { Labels } from '../rules/labels.js';
+import type { Labels } from '../../lib/labels.js';
 import type { Observation, RuleQuery, Severity } from '../rules/rule.js';
 
 /** One label set's finding at one look: an Observation plus what to report with the alert. */

@@ -9,7 +9,7 @@
  * dirty threshold (writers are throttled there: a flush storm), with its period and peak, and
  * resolves when the cycles stop or their peaks fall below that share.
  */
-import type { Labels } from '../rules/labels.js';
+import type { Labels } from '../../lib/labels.js';
 import type { RuleQuery, Severity } from '../rules/rule.js';
 import type { DirtyFlushConfig } from './config.js';
 import type { Detector, Finding } from './detector.js';
@@ -238,7 +238,11 @@ export class CycleScanner {
  * within `maxJitter` of the run's median interval, and at least `minCycles` of them. An
  * irregular cycle breaks the run, so a stray flush between two regular ones is no pattern.
  */
-export function regularPattern(cycles: readonly FlushCycle[], minCycles: number, maxJitter: number): { periodMs: number; cycles: number } | undefined {
+export function regularPattern(
+  cycles: readonly FlushCycle[],
+  minCycles: number,
+  maxJitter: number,
+): { periodMs: number; cycles: number } | undefined {
   const intervals = cycles.slice(1).map((y, i) => y.peakAt - cycles[i]!.peakAt);
   let found: { periodMs: number; cycles: number } | undefined;
   for (let from = intervals.length - 1; from >= 0; from--) {

@@ -10,7 +10,7 @@
  * slowdown does not become normal. The stage fires after `for_ms` of slowness; one normal round
  * trip clears it.
  */
-import { labelsKey, type Labels } from '../rules/labels.js';
+import { labelsKey, type Labels } from '../../lib/labels.js';
 import type { RuleQuery, Severity } from '../rules/rule.js';
 import type { FixRoundTripConfig } from './config.js';
 import type { Detector, Finding } from './detector.js';
@@ -48,7 +48,7 @@ export class FixRoundTripSlow implements Detector {
   }
 
   observe(query: RuleQuery, nowMs: number): Finding[] {
-    for (const s of query.series('log_rule', 'rtt_us')) {
+    for (const s of [...query.series('log_rule', 'rtt_us'), ...query.series('fix_session', 'rtt_us')]) {
       // Most looks see no new round trip: skip them before building any key.
       if (this.#seenAt.get(s.labels) === s.atMs) continue;
       this.#seenAt.set(s.labels, s.atMs);
@@ -73,8 +73,9 @@ export class FixRoundTripSlow implements Detector {
       agent: labels['agent'] ?? '',
       ...(labels['host'] ? { host: labels['host'] } : {}),
       // `session`, not `rule`: an alert event's `rule` tag names what raised it (the detector).
-      session: labels['rule'] ?? '',
-      file: labels['file'] ?? '',
+      // A FIX rule's session (fix_session), else the roundtrip log rule's name and its file.
+      session: labels['session'] ?? labels['rule'] ?? '',
+      ...(labels['session'] ? {} : { file: labels['file'] ?? '' }),
     };
     const key = labelsKey(own);
     let s = this.#sessions.get(key);
@@ -111,7 +112,12 @@ export class FixRoundTripSlow implements Detector {
         const base = median(s.baseline);
         return {
           summary: `FIX round trip ${s.labels['session']} on ${s.labels['host'] ?? s.labels['agent']}: ${ms(last)} ms against a baseline of ${ms(base)} ms`,
-          attrs: { rtt_us: String(last), baseline_us: String(Math.round(base)), limit_us: String(Math.round(limit)), baseline_samples: String(s.baseline.length) },
+          attrs: {
+            rtt_us: String(last),
+            baseline_us: String(Math.round(base)),
+            limit_us: String(Math.round(limit)),
+            baseline_samples: String(s.baseline.length),
+          },
         };
       },
     };

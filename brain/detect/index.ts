@@ -7,10 +7,10 @@
  */
 import type { Clock, Timer } from '../../lib/clock.js';
 import type { MuteReason } from '../calendar/muter.js';
-import { alertEvent } from '../correlate/alert-input.js';
+import { alertEvent } from '../rules/alert-event.js';
 import type { AlertChange } from '../rules/group.js';
 import { step, type AlertInstance } from '../rules/alert-state.js';
-import { labelsKey, type Labels } from '../rules/labels.js';
+import { labelsKey, type Labels } from '../../lib/labels.js';
 import type { RuleQuery } from '../rules/rule.js';
 import type { EventLog } from '../state/event-log.js';
 import type { DetectorsConfig } from './config.js';

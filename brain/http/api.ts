@@ -1,134 +1,66 @@
 /**
- * The brain's HTTP side: GET /api/health (JSON), GET /metrics (Prometheus text, so the monitor
- * can itself be monitored), GET /api/agents, /api/series, /api/events, the wall board
- * (GET / and /console/*, fed by /api/wallboard) and the incidents (incidents-routes.ts).
+ * The brain's HTTP side: the wall board, the read API, the incidents, the login and the admin
+ * endpoints (route tables in *-routes.ts). Every request, in this order: security headers, a
+ * path-only target, a Host this brain answers to, a route, valid query parameters, the caller's
+ * identity (token, session cookie, or anonymous where allowed) and the right to the route's
+ * action; then for writes, same origin, JSON and a bounded body. Every refusal is a 4xx with a
+ * reason, counted on /metrics by reason.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { MetricsRegistry } from '../../lib/metrics.js';
-import type { AgentRegistry } from '../ingest/agents.js';
-import type { EventLog } from '../state/event-log.js';
-import type { SeriesTable } from '../state/series-table.js';
-import type { IncidentApi } from '../incidents/api.js';
-import { incidentsRoute } from './incidents-routes.js';
-import { consoleFile } from './console-files.js';
-import { wallboard } from './wallboard.js';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Counter } from '../../lib/metrics.js';
+import { ANONYMOUS, type Identity } from '../access/access.js';
+import { may } from '../access/roles.js';
+import { cookieValue, SESSION_COOKIE } from '../access/session-cookie.js';
+import { IncidentError } from '../incidents/api.js';
+import { adminRoutes } from './admin-routes.js';
+import { checkHost, checkSameOrigin, readJsonObject, Refusal, requestTarget, setSecurityHeaders } from './guard.js';
+import { incidentRoutes } from './incidents-routes.js';
+import { bodyValues, queryValues } from './params.js';
+import { readRoutes } from './read-routes.js';
+import { matchPath, type ApiDeps, type Route, type RouteReply } from './route.js';
+import { sessionCookie, sessionRoutes } from './session-routes.js';
 
-export interface ApiDeps {
-  brainId: string;
-  version: string;
-  agents: AgentRegistry;
-  series: SeriesTable;
-  events: EventLog;
-  metrics: MetricsRegistry;
-  incidents: IncidentApi;
-  store: () => Record<string, unknown>;
-  startedMs: number;
-  now: () => number;
-  /** Each market's trading phase now (from the rules' calendar), for the wall board. */
-  phases?: () => Record<string, string>;
+export type { ApiDeps } from './route.js';
+
+const ROUTES: readonly Route[] = [...readRoutes, ...incidentRoutes, ...sessionRoutes, ...adminRoutes];
+
+export interface ApiOptions {
+  /** Serve HTTPS with this key pair (PEM); plain HTTP without it. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
-type Handler = (url: URL, deps: ApiDeps) => unknown;
-
-const routes: Record<string, Handler> = {
-  '/api/health': (_url, d) => ({
-    status: 'ok',
-    brain: d.brainId,
-    version: d.version,
-    uptime_s: Math.round((d.now() - d.startedMs) / 1000),
-    agents_known: [...d.agents.all()].length,
-    agents_connected: d.agents.connectedCount,
-    series: d.series.size,
-    samples_ingested: sumAgents(d, (a) => a.samplesReceived),
-    batches_ingested: sumAgents(d, (a) => a.batchesReceived),
-    events: d.events.total,
-    store: d.store(),
-  }),
-  '/api/agents': (_url, d) =>
-    [...d.agents.all()].map((a) => ({
-      id: a.id,
-      host: a.host,
-      labels: a.labels,
-      version: a.softwareVersion,
-      connected: a.connected,
-      peer: a.peer,
-      last_heard_ms: a.lastHeardMs,
-      silent_since_ms: a.silentSinceMs ?? null,
-      acked_seq: a.ackedSeq,
-      samples_received: a.samplesReceived,
-      duplicate_batches: a.duplicateBatches,
-      missing_batches: a.missingBatches,
-      agent_cumulative_samples: a.agentCumulativeSamples,
-      agent_dropped_samples: a.agentDroppedSamples,
-    })),
-  '/api/series': (url, d) => {
-    const filter: { agentId?: string; measurement?: string; field?: string } = {};
-    const agent = url.searchParams.get('agent');
-    const measurement = url.searchParams.get('measurement');
-    const field = url.searchParams.get('field');
-    if (agent) filter.agentId = agent;
-    if (measurement) filter.measurement = measurement;
-    if (field) filter.field = field;
-    const limit = Number(url.searchParams.get('limit') ?? 1000);
-    const out = [];
-    for (const s of d.series.select(filter)) {
-      out.push({ agent: s.agentId, measurement: s.measurement, field: s.field, tags: s.tags, value: Number.isNaN(s.last) ? null : s.last, time_us: s.lastUs });
-      if (out.length >= limit) break;
-    }
-    return out;
-  },
-  '/api/wallboard': (_url, d) => wallboard(d),
-  '/api/events': (url, d) => {
-    const after = url.searchParams.get('after');
-    const kind = url.searchParams.get('kind');
-    return d.events.recent({ ...(after ? { afterId: Number(after) } : {}), ...(kind ? { kind } : {}), limit: Number(url.searchParams.get('limit') ?? 200) });
-  },
-};
-
-function sumAgents(d: ApiDeps, f: (a: ReturnType<AgentRegistry['ensure']>) => number): number {
-  let n = 0;
-  for (const a of d.agents.all()) n += f(a);
-  return n;
-}
-
-export function startApi(address: { host: string; port: number }, deps: ApiDeps): Promise<Server> {
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://brain');
-    if (url.pathname.startsWith('/api/incidents')) {
-      readJson(req, (err, body) => {
-        if (err) return reply(res, 400, { error: err.message });
-        try {
-          const r = incidentsRoute(deps.incidents, req.method ?? 'GET', url, body);
-          if (!r) return reply(res, 404, { error: `no such endpoint ${url.pathname}` });
-          if (r.type) {
-            res.writeHead(r.status, { 'content-type': r.type });
-            return res.end(String(r.body));
-          }
-          reply(res, r.status, r.body);
-        } catch (e) {
-          reply(res, 500, { error: (e as Error).message });
-        }
-      });
-      return;
-    }
-    if (req.method !== 'GET') return reply(res, 405, { error: 'only GET is served here' });
-    if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
-    const file = consoleFile(url.pathname);
-    if (file) {
-      res.writeHead(200, { 'content-type': file.type, 'content-security-policy': "default-src 'self'", 'cache-control': 'no-cache' });
-      return res.end(file.body);
-    }
-    if (url.pathname === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      return res.end(deps.metrics.render());
-    }
-    const route = routes[url.pathname];
-    if (!route) return reply(res, 404, { error: `no such endpoint ${url.pathname}`, endpoints: ['/metrics', '/api/incidents', ...Object.keys(routes)] });
-    try {
-      reply(res, 200, route(url, deps));
-    } catch (err) {
-      reply(res, 500, { error: (err as Error).message });
-    }
+export function startApi(address: { host: string; port: number }, deps: ApiDeps, options: ApiOptions = {}): Promise<Server> {
+  const tls = options.tls !== undefined;
+  const counters = {
+    refused: deps.metrics.counter(
+      'floorwatch_http_refused_total',
+      'HTTP requests refused, by reason (auth, forbidden, origin, content_type, too_large, bad_request, host...).',
+      ['reason'],
+    ),
+    failed: deps.metrics.counter('floorwatch_http_errors_total', 'HTTP requests that failed inside the brain (answered 500).'),
+  };
+  const handler = (req: IncomingMessage, res: ServerResponse) => void handle(req, res, deps, tls, counters);
+  const server = tls ? createHttpsServer({ cert: options.tls!.cert, key: options.tls!.key }, handler) : createHttpServer(handler);
+  // Slow or silent clients are cut off; a malformed request gets a 400 from the parser itself.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  server.maxHeadersCount = 100;
+  server.maxConnections = 1_000;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    counters.refused.inc(1, { reason: 'malformed' });
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    // end() flushes the answer first; a client that never closes its side is cut off.
+    setTimeout(() => socket.destroy(), 2_000).unref();
+  });
+  // CONNECT (a proxy's method) would otherwise close the socket without a word.
+  server.on('connect', (_req: IncomingMessage, socket: import('node:stream').Duplex) => {
+    counters.refused.inc(1, { reason: 'method' });
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    setTimeout(() => socket.destroy(), 2_000).unref();
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -136,31 +68,92 @@ export function startApi(address: { host: string; port: number }, deps: ApiDeps)
   });
 }
 
-/** A JSON body of at most 64 KiB (empty: undefined). */
-function readJson(req: IncomingMessage, done: (err: Error | undefined, body?: Record<string, unknown>) => void): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  req.on('data', (c: Buffer) => {
-    size += c.length;
-    if (size > 65536) {
-      req.destroy();
-      return done(new Error('body larger than 64 KiB'));
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: ApiDeps,
+  tls: boolean,
+  counters: { refused: Counter; failed: Counter },
+): Promise<void> {
+  setSecurityHeaders(res, tls);
+  // A client gone mid-request is answered by nobody; neither side's stream error may throw.
+  req.on('error', () => undefined);
+  res.on('error', () => undefined);
+  try {
+    const url = requestTarget(req.url);
+    checkHost(req.headers.host, deps.hosts);
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? '');
+    const { route, params } = findRoute(method, url.pathname);
+    const query = queryValues(route.query ?? {}, url.searchParams);
+    const caller = identify(req, deps);
+    authorise(route, caller.who);
+    let body = {};
+    if (method !== 'GET') {
+      checkSameOrigin(req, tls, deps.origins, caller.who?.via === 'session');
+      body = bodyValues(route.body ?? {}, await readJsonObject(req));
     }
-    chunks.push(c);
-  });
-  req.on('end', () => {
-    if (size === 0) return done(undefined, undefined);
-    try {
-      const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return done(new Error('body must be a JSON object'));
-      done(undefined, parsed as Record<string, unknown>);
-    } catch (err) {
-      done(new Error(`body is not JSON: ${(err as Error).message}`));
+    const reply = await route.handle({ params, query, body, who: caller.who, deps, tls });
+    if (caller.renew) res.appendHeader('set-cookie', sessionCookie(caller.renew, Math.floor(deps.access.ttlMs / 1000), tls));
+    send(res, reply);
+  } catch (err) {
+    if (err instanceof Refusal) {
+      counters.refused.inc(1, { reason: err.reason });
+      const headers: Record<string, string> = { ...err.headers };
+      if (err.status === 401) headers['www-authenticate'] = 'Bearer realm="floorwatch"';
+      if (err.status === 413) headers['connection'] = 'close';
+      return send(res, { status: err.status, body: { error: err.message }, headers });
     }
-  });
+    if (err instanceof IncidentError) return send(res, { status: err.http, body: { error: err.message, code: err.code } });
+    counters.failed.inc();
+    send(res, { status: 500, body: { error: (err as Error).message } });
+  }
 }
 
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
+function findRoute(method: string, path: string): { route: Route; params: string[] } {
+  const allowed: string[] = [];
+  for (const route of ROUTES) {
+    const params = matchPath(route, path);
+    if (!params) continue;
+    if (route.method === method) return { route, params };
+    allowed.push(route.method);
+  }
+  if (allowed.length > 0)
+    throw new Refusal(405, `${method} is not served at ${path.slice(0, 100)} (${allowed.join(', ')})`, 'method', {
+      allow: allowed.join(', '),
+    });
+  throw new Refusal(404, `no such endpoint ${path.slice(0, 100)}`, 'not_found');
+}
+
+/**
+ * A bearer token must be right (a wrong one is 401 even where anonymous reads are allowed, so a
+ * script with a stale token is told); a session cookie that no longer verifies is ignored.
+ */
+function identify(req: IncomingMessage, deps: ApiDeps): { who: Identity | undefined; renew?: string } {
+  const auth = req.headers.authorization;
+  if (auth !== undefined) {
+    const m = /^Bearer ([^\s]{1,200})$/.exec(auth);
+    const who = m ? deps.access.byToken(m[1]!) : undefined;
+    if (!who) throw new Refusal(401, m ? 'the token is not known to this brain' : 'Authorization must be "Bearer <token>"', 'auth');
+    return { who };
+  }
+  const cookie = cookieValue(req.headers.cookie, SESSION_COOKIE);
+  const session = cookie ? deps.access.bySession(cookie) : undefined;
+  if (session) return session.renew ? { who: session.identity, renew: session.renew } : { who: session.identity };
+  return { who: deps.access.anonymousRead ? ANONYMOUS : undefined };
+}
+
+function authorise(route: Route, who: Identity | undefined): void {
+  if (route.action === 'public') return;
+  if (!who) throw new Refusal(401, 'sign in (wall board) or send "Authorization: Bearer <token>"', 'auth');
+  if (who.via === 'anonymous' && route.action !== 'read') throw new Refusal(401, `${route.action} needs a signed-in user`, 'auth');
+  if (!may(who.role, route.action)) throw new Refusal(403, `${who.name} (${who.role}) may not ${route.action}`, 'forbidden');
+}
+
+function send(res: ServerResponse, reply: RouteReply): void {
+  if (res.headersSent) return void res.end();
+  const json = reply.type === undefined;
+  for (const [k, v] of Object.entries(reply.headers ?? {})) res.appendHeader(k, v);
+  res.statusCode = reply.status ?? 200;
+  res.setHeader('content-type', json ? 'application/json; charset=utf-8' : reply.type!);
+  res.end(json ? JSON.stringify(reply.body) : (reply.body as string | Buffer));
 }

@@ -1,7 +1,8 @@
 /**
- * The wall board's three static files (brain/http/console/), read once at start: GET /,
- * /console/ and /incidents/ID (the link in page mails: the board with that incident open) give
- * the page, /console/console.js and /console/console.css the rest.
+ * The wall board's static files (brain/http/console/), read once at start: GET /,
+ * /console/, /incidents/ID (the link in page mails: the board with that incident open) and
+ * /hosts/ID (the board with that host's detail open) give the page, /console/*.js and
+ * /console/console.css the rest.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,11 +24,16 @@ function load(): Map<string, ConsoleFile> {
     ['/console', page],
     ['/console/', page],
     ['/console/console.js', read('console.js', 'text/javascript; charset=utf-8')],
+    ['/console/login.js', read('login.js', 'text/javascript; charset=utf-8')],
+    ['/console/host.js', read('host.js', 'text/javascript; charset=utf-8')],
+    ['/console/chart.js', read('chart.js', 'text/javascript; charset=utf-8')],
+    ['/console/dom.js', read('dom.js', 'text/javascript; charset=utf-8')],
     ['/console/console.css', read('console.css', 'text/css; charset=utf-8')],
   ]);
 }
 
-const INCIDENT_LINK = /^\/incidents\/[A-Za-z0-9._-]+$/;
+/** Links into the board: an incident's timeline open (page mails), a host's detail open. */
+const INCIDENT_LINK = /^\/(?:incidents\/[A-Za-z0-9._-]+|hosts\/[A-Za-z0-9._:-]+)$/;
 
 export function consoleFile(path: string): ConsoleFile | undefined {
   files ??= load();

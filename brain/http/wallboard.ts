@@ -4,7 +4,7 @@
  * latest heartbeat per component) and not four API calls.
  */
 import type { Incident, Severity } from '../incidents/incident.js';
-import type { ApiDeps } from './api.js';
+import type { ApiDeps } from './route.js';
 
 export interface WallboardIncident {
   id: string;
@@ -17,7 +17,7 @@ export interface WallboardIncident {
   roots: string[];
   symptoms: { text: string; state: 'firing' | 'resolved' }[];
   pages_held_back: string | null;
-  timeline: { at_ms: number; kind: string; text: string; by: string | null }[];
+  timeline: { at_ms: number; kind: string; text: string; by: string | null; for_clients: boolean }[];
 }
 
 export interface WallboardComponent {
@@ -34,17 +34,41 @@ export interface WallboardComponent {
   stale_symbols: number | null;
 }
 
+/** One host on the floor panel: where it sits (desk, checkerboard colour) and how it is. */
+export interface WallboardHost {
+  id: string;
+  host: string;
+  desk: string | null;
+  colour: string | null;
+  role: string | null;
+  /** `silent`: connected but nothing heard; `down`: not connected. */
+  link: 'up' | 'silent' | 'down';
+  /** The worst active incident touching it (by its impact), `silent`/`down` for its link, else ok. */
+  health: Severity | 'ok' | 'silent' | 'down';
+  /** The active incidents touching it, worst first (ids). */
+  incidents: string[];
+}
+
 export interface Wallboard {
   now_ms: number;
   brain: { id: string; version: string; uptime_s: number };
   /** The worst active incident's severity, or ok. */
   status: Severity | 'ok';
   phases: Record<string, string>;
-  agents: { known: number; connected: number; by_colour: Record<string, { known: number; connected: number }>; silent: { id: string; host: string; colour: string | null; since_ms: number | null }[] };
+  agents: {
+    known: number;
+    connected: number;
+    by_colour: Record<string, { known: number; connected: number }>;
+    silent: { id: string; host: string; colour: string | null; since_ms: number | null }[];
+  };
   samples_ingested: number;
   store: Record<string, unknown>;
   plant: WallboardComponent[];
+  /** Every host, by desk, colour and name. */
+  hosts: WallboardHost[];
   incidents: { active: WallboardIncident[]; resolved: WallboardIncident[] };
+  /** The brain pair (role, term, members heard), when this brain is one of a pair. */
+  pair?: unknown;
 }
 
 const SEVERITY_ORDER: readonly Severity[] = ['critical', 'major', 'minor', 'warning', 'info'];
@@ -55,7 +79,8 @@ const PLANT_FIELDS = ['state', 'primary', 'in_per_s', 'out_per_s', 'latency_p99_
 
 export function wallboard(d: ApiDeps): Wallboard {
   const now = d.now();
-  const active = d.incidents.list({ status: 'active', limit: 50 }).map((s) => incidentView(d.incidents.get(s.id)));
+  const activeFull = d.incidents.list({ status: 'active', limit: 50 }).map((s) => d.incidents.get(s.id));
+  const active = activeFull.map(incidentView);
   const resolved = d.incidents.list({ status: 'resolved', limit: 5 }).map((s) => incidentView(d.incidents.get(s.id)));
   const worst = SEVERITY_ORDER.find((sev) => active.some((i) => i.severity === sev));
   return {
@@ -67,7 +92,9 @@ export function wallboard(d: ApiDeps): Wallboard {
     samples_ingested: [...d.agents.all()].reduce((n, a) => n + a.samplesReceived, 0),
     store: d.store(),
     plant: plantView(d, now),
+    hosts: hostsView(d, activeFull),
     incidents: { active, resolved },
+    ...(d.pair ? { pair: d.pair() } : {}),
   };
 }
 
@@ -83,7 +110,9 @@ function incidentView(i: Incident): WallboardIncident {
     roots: i.roots.map((r) => r.text),
     symptoms: i.symptoms.map((s) => ({ text: s.text, state: s.state })),
     pages_held_back: i.silence ? `silenced by ${i.silence.by}: ${i.silence.reason}` : null,
-    timeline: i.timeline.slice(-TIMELINE_SHOWN).map((e) => ({ at_ms: e.at, kind: e.kind, text: e.text, by: e.by ?? null })),
+    timeline: i.timeline
+      .slice(-TIMELINE_SHOWN)
+      .map((e) => ({ at_ms: e.at, kind: e.kind, text: e.text, by: e.by ?? null, for_clients: e.forClients === true })),
   };
 }
 
@@ -102,6 +131,52 @@ function agentsView(d: ApiDeps): Wallboard['agents'] {
     }
   }
   return view;
+}
+
+/** Active incidents by the hosts they touch (their impact, or the host named in a cause key), worst first. */
+export function incidentsByHost(active: readonly Incident[]): Map<string, Incident[]> {
+  const byHost = new Map<string, Incident[]>();
+  for (const i of active) {
+    const hosts = new Set(i.impact?.hosts ?? []);
+    // "process:fh-host-a/fh-a", "nic:tp-host-a/eth1": the host before the slash.
+    for (const k of i.causeKeys ?? []) {
+      const m = /^[a-z-]+:([^/]+)\//.exec(k);
+      if (m) hosts.add(m[1]!);
+    }
+    for (const h of hosts) {
+      const list = byHost.get(h) ?? [];
+      list.push(i);
+      byHost.set(h, list);
+    }
+  }
+  for (const list of byHost.values()) list.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
+  return byHost;
+}
+
+export function linkOf(a: { connected: boolean; silentSinceMs: number | undefined }): WallboardHost['link'] {
+  if (!a.connected) return 'down';
+  return a.silentSinceMs === undefined ? 'up' : 'silent';
+}
+
+function hostsView(d: ApiDeps, active: readonly Incident[]): WallboardHost[] {
+  const byHost = incidentsByHost(active);
+  const hosts: WallboardHost[] = [];
+  for (const a of d.agents.all()) {
+    const touching = byHost.get(a.host) ?? (a.host !== a.id ? byHost.get(a.id) : undefined) ?? [];
+    const link = linkOf(a);
+    hosts.push({
+      id: a.id,
+      host: a.host,
+      desk: a.labels['desk'] ?? null,
+      colour: a.labels['colour'] ?? null,
+      role: a.labels['role'] ?? null,
+      link,
+      health: link !== 'up' ? link : (touching[0]?.severity ?? 'ok'),
+      incidents: touching.map((i) => i.id),
+    });
+  }
+  const key = (h: WallboardHost) => `${h.desk ?? '\uffff'}\u0000${h.colour ?? '\uffff'}\u0000${h.host}`;
+  return hosts.sort((a, b) => key(a).localeCompare(key(b)));
 }
 
 /** One row per plant component, from its health heartbeat's series (plant-health.ts). */

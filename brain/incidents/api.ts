@@ -4,11 +4,13 @@
  * resolved incident are errors with stable codes, matched on `code`.
  */
 import type { Clock } from '../../lib/clock.js';
-import { pagesSuppressed, type Incident, type IncidentStatus, type Severity } from './incident.js';
+import type { ErrorCode } from '../../lib/errors.js';
+import { firstPageMute } from './page-mute.js';
+import { type Incident, type IncidentStatus, type Severity } from './incident.js';
 import type { IncidentStore } from './incident-store.js';
 import { incidentReport } from './report.js';
 
-export type IncidentErrorCode = 'FW_ERR_INCIDENT_NOT_FOUND' | 'FW_ERR_INCIDENT_RESOLVED' | 'FW_ERR_INCIDENT_BAD_REQUEST';
+export type IncidentErrorCode = Extract<ErrorCode, `FW_ERR_INCIDENT_${string}`>;
 
 const LIST_STATUSES = ['active', 'all', 'open', 'acknowledged', 'resolved'];
 
@@ -41,9 +43,17 @@ export class IncidentApi {
   readonly #store: IncidentStore;
   readonly #clock: Clock;
 
-  constructor(opts: { store: IncidentStore; clock: Clock }) {
+  readonly #resolveByHand: ((id: string, by: string, reason: string) => Incident | undefined) | undefined;
+
+  /** `resolveByHand`: the correlator's, which also stops tracking the incident's alerts. */
+  constructor(opts: {
+    store: IncidentStore;
+    clock: Clock;
+    resolveByHand?: (id: string, by: string, reason: string) => Incident | undefined;
+  }) {
     this.#store = opts.store;
     this.#clock = opts.clock;
+    this.#resolveByHand = opts.resolveByHand;
   }
 
   /** `status` is active (not resolved, the default), all, or one status; anything else is refused. */
@@ -69,7 +79,7 @@ export class IncidentApi {
         resolvedAt: i.resolvedAt,
         ackedBy: i.ackedBy,
         symptoms: i.symptoms.length,
-        pagesSuppressed: pagesSuppressed(i, now),
+        pagesSuppressed: firstPageMute(i, now)?.text,
       }));
   }
 
@@ -85,19 +95,28 @@ export class IncidentApi {
     return this.#store.ack(id, by, note) ?? this.get(id);
   }
 
-  note(id: string, by: string, text: string): Incident {
+  note(id: string, by: string, text: string, forClients = false): Incident {
     this.get(id);
     need(by, 'by');
     need(text, 'text');
-    return this.#store.note(id, by, text) ?? this.get(id);
+    return this.#store.note(id, by, text, forClients) ?? this.get(id);
   }
 
   silence(id: string, by: string, reason: string, untilMs?: number): Incident {
     this.#active(id);
     need(by, 'by');
     need(reason, 'reason');
-    if (untilMs !== undefined && !(untilMs > this.#clock.now())) throw new IncidentError('FW_ERR_INCIDENT_BAD_REQUEST', 'until must be in the future');
+    if (untilMs !== undefined && !(untilMs > this.#clock.now()))
+      throw new IncidentError('FW_ERR_INCIDENT_BAD_REQUEST', 'until must be in the future');
     return this.#store.silence(id, by, reason, untilMs) ?? this.get(id);
+  }
+
+  /** Closes an open or acknowledged incident by hand: an operator's judgement that it is over. */
+  resolve(id: string, by: string, reason: string): Incident {
+    this.#active(id);
+    need(by, 'by');
+    need(reason, 'reason');
+    return (this.#resolveByHand ? this.#resolveByHand(id, by, reason) : this.#store.resolve(id, `by hand: ${reason}`, by)) ?? this.get(id);
   }
 
   /** The markdown report: the stored one once resolved, rendered now while open. */

@@ -6,6 +6,8 @@
  * changes incidents here; the API and the paging half read them and add timeline entries.
  */
 import type { Clock } from '../../lib/clock.js';
+import type { DiskHealth } from '../../lib/disk-health.js';
+import type { StateFs } from '../../lib/state-files.js';
 import { pushTimeline, type Incident, type TimelineEntry } from './incident.js';
 import { Journal } from './journal.js';
 import { incidentReport } from './report.js';
@@ -16,6 +18,11 @@ export interface IncidentStoreOptions {
   readonly clock: Clock;
   /** Resolved incidents beyond this many are dropped from memory and the journal (oldest first). */
   readonly maxResolved?: number;
+  /** The journal's disk health (a full disk holds changes in memory until it can rewrite). */
+  readonly health?: DiskHealth;
+  readonly fs?: StateFs;
+  /** Told every journal record (one line of JSON) as it is made (a brain pair replicates it). */
+  readonly onRecord?: (line: string) => void;
 }
 
 export type IncidentChange = 'opened' | 'updated' | 'merged' | 'resolved';
@@ -35,24 +42,40 @@ export class IncidentStore {
   readonly #maxResolved: number;
   readonly #incidents = new Map<string, Incident>();
   readonly #listeners = new Set<IncidentListener>();
+  readonly #onRecord: ((line: string) => void) | undefined;
   #nextSeq = 1;
   /** What the last replay found: torn bytes cut, bad lines skipped. */
   readonly recovered: { incidents: number; tornBytes: number; badLines: number };
   droppedResolved = 0;
+  #resolvedCount = 0;
 
   constructor(opts: IncidentStoreOptions) {
     this.#clock = opts.clock;
+    this.#onRecord = opts.onRecord;
     this.#maxResolved = opts.maxResolved ?? 5_000;
-    this.#journal = new Journal<JournalRecord>(opts.file);
+    this.#journal = new Journal<JournalRecord>(opts.file, {
+      snapshot: () => this.#records(),
+      ...(opts.health ? { health: opts.health } : {}),
+      ...(opts.fs ? { fs: opts.fs } : {}),
+    });
     const r = this.#journal.replay();
     for (const rec of r.records) if (rec?.v === 1 && rec.incident?.id) this.#incidents.set(rec.incident.id, rec.incident);
     for (const id of this.#incidents.keys()) this.#nextSeq = Math.max(this.#nextSeq, Number(id.replace(/^INC-/, '')) + 1 || 1);
     this.recovered = { incidents: this.#incidents.size, tornBytes: r.tornBytes, badLines: r.badLines };
+    for (const inc of this.#incidents.values()) if (inc.status === 'resolved') this.#resolvedCount++;
     // One snapshot per incident: the journal does not grow across restarts.
     if (r.records.length > this.#incidents.size || r.tornBytes > 0 || r.badLines > 0) this.#compact();
   }
 
-  /** Called after every change is durable (the paging half pages on 'opened'). */
+  /** The journal's disk health (failing: changes are held in memory until the disk takes them). */
+  get health(): DiskHealth {
+    return this.#journal.health;
+  }
+
+  /**
+   * Called after every change is journaled (the paging half pages on 'opened'); while the disk
+   * fails, after it is made in memory: paging must not wait for the disk.
+   */
   subscribe(fn: IncidentListener): () => void {
     this.#listeners.add(fn);
     return () => this.#listeners.delete(fn);
@@ -103,8 +126,11 @@ export class IncidentStore {
     });
   }
 
-  note(id: string, by: string, text: string): Incident | undefined {
-    return this.change(id, (inc) => pushTimeline(inc, { at: this.#clock.now(), kind: 'note', by, text }));
+  /** Notes are internal unless `forClients`: then client status mails carry them too. */
+  note(id: string, by: string, text: string, forClients = false): Incident | undefined {
+    return this.change(id, (inc) =>
+      pushTimeline(inc, { at: this.#clock.now(), kind: 'note', by, text, ...(forClients ? { forClients: true as const } : {}) }),
+    );
   }
 
   /** Suppresses pages for the incident (until `untilMs`, or its end); the incident is still recorded. */
@@ -118,7 +144,8 @@ export class IncidentStore {
   }
 
   /** Resolves and writes the incident report (markdown) into the incident. */
-  resolve(id: string, why: string): Incident | undefined {
+  /** `by`: the person who resolved it by hand (the correlator resolves with no one named). */
+  resolve(id: string, why: string, by?: string): Incident | undefined {
     const inc = this.#incidents.get(id);
     if (!inc || inc.status === 'resolved') return inc;
     return this.change(
@@ -127,7 +154,7 @@ export class IncidentStore {
         const at = this.#clock.now();
         i.status = 'resolved';
         i.resolvedAt = at;
-        pushTimeline(i, { at, kind: 'resolved', text: `resolved: ${why}` });
+        pushTimeline(i, { at, kind: 'resolved', text: `resolved: ${why}`, ...(by !== undefined ? { by } : {}) });
         i.report = incidentReport(i);
       },
       'resolved',
@@ -139,8 +166,15 @@ export class IncidentStore {
     this.#journal.close();
   }
 
+  /** Every incident as journal lines (a pair's secondary starts from these). */
+  snapshotLines(): string[] {
+    return this.#records().map((r) => JSON.stringify(r));
+  }
+
   #persist(inc: Incident, what: IncidentChange): void {
-    this.#journal.append({ v: 1, incident: inc });
+    const record: JournalRecord = { v: 1, incident: inc };
+    this.#onRecord?.(JSON.stringify(record));
+    this.#journal.append(record);
     this.#incidents.set(inc.id, inc);
     if (what === 'resolved') this.#evictResolved();
     // Snapshots accumulate; rewrite to one line per incident now and then (bounded file).
@@ -154,16 +188,28 @@ export class IncidentStore {
     }
   }
 
+  /**
+   * Keeps at most maxResolved resolved incidents. Evicts a tenth at a time, oldest resolved first:
+   * one sort and one journal rewrite per maxResolved/10 resolves. Done on every resolve, an alert
+   * storm's thousands of resolves each sorted every incident and rewrote the journal.
+   */
   #evictResolved(): void {
-    const resolved = [...this.#incidents.values()].filter((i) => i.status === 'resolved').sort((a, b) => (a.resolvedAt ?? 0) - (b.resolvedAt ?? 0));
-    const excess = resolved.length - this.#maxResolved;
-    if (excess <= 0) return;
+    if (++this.#resolvedCount <= this.#maxResolved) return;
+    const resolved = [...this.#incidents.values()]
+      .filter((i) => i.status === 'resolved')
+      .sort((a, b) => (a.resolvedAt ?? 0) - (b.resolvedAt ?? 0));
+    const excess = resolved.length - Math.floor(this.#maxResolved * 0.9);
     for (const i of resolved.slice(0, excess)) this.#incidents.delete(i.id);
+    this.#resolvedCount = resolved.length - excess;
     this.droppedResolved += excess;
     this.#compact();
   }
 
   #compact(): void {
-    this.#journal.compact([...this.#incidents.values()].map((incident) => ({ v: 1 as const, incident })));
+    this.#journal.compact(this.#records());
+  }
+
+  #records(): JournalRecord[] {
+    return [...this.#incidents.values()].map((incident) => ({ v: 1 as const, incident }));
   }
 }

@@ -4,6 +4,8 @@
  * that happened (symptoms attached, acks, notes, silences, pages sent). Plain data, so the
  * journal stores it as JSON and a replay gives back exactly what was there.
  */
+import type { ErrorCode } from '../../lib/errors.js';
+import type { MuteKind } from '../calendar/muter.js';
 import type { Severity } from '../rules/rule.js';
 
 export type { Severity };
@@ -23,6 +25,8 @@ export interface AlertRef {
   resolvedAt?: number;
   /** The rules engine's mute reason (silence, maintenance, phase) when it held back the page. */
   muted?: string;
+  /** Which muter that was: its kind and the silence's id, the window's or the policy's name. */
+  mutedBy?: { readonly kind: MuteKind; readonly id: string };
 }
 
 export type TimelineKind =
@@ -36,7 +40,9 @@ export type TimelineKind =
   | 'silence'
   | 'page'
   | 'suppressed'
+  | 'error'
   | 'merged'
+  | 'refused'
   | 'resolved';
 
 export interface TimelineEntry {
@@ -44,6 +50,10 @@ export interface TimelineEntry {
   readonly kind: TimelineKind;
   readonly text: string;
   readonly by?: string;
+  /** A note written for the clients: the only timeline entries client status mails carry. */
+  readonly forClients?: true;
+  /** For `error` entries: the catalogue code (e.g. FW_ERR_PAGING_OUTBOX_FULL). */
+  readonly code?: ErrorCode;
 }
 
 export interface Silence {
@@ -80,6 +90,8 @@ export interface Incident {
   /** Set when this incident's alerts were re-parented into another (a late-arriving cause). */
   mergedInto?: string;
   silence?: Silence;
+  /** The paging route its pages take, chosen once at its opening instant (brain/notify/route-stage.ts). */
+  route?: string;
   timeline: TimelineEntry[];
   /** Timeline entries not kept because the timeline was full (bounded, and counted). */
   timelineDropped: number;
@@ -106,18 +118,11 @@ export function pushTimeline(inc: Incident, entry: TimelineEntry): void {
   }
 }
 
-/**
- * Whether a page for this incident is held back at `now`: a silence on the incident, or the
- * rules engine muted every root alert (silence, maintenance window, phase policy). The incident
- * is still recorded either way (issue #5, must-show).
- */
-export function pagesSuppressed(inc: Incident, now: number): string | undefined {
-  if (inc.silence && (inc.silence.untilMs === undefined || now < inc.silence.untilMs)) return `silenced by ${inc.silence.by}: ${inc.silence.reason}`;
-  const muted = inc.roots.map((r) => r.muted);
-  if (muted.length > 0 && muted.every((m) => m !== undefined)) return `muted: ${muted[0]}`;
-  return undefined;
-}
-
 export function isActive(inc: Incident): boolean {
   return inc.status !== 'resolved';
+}
+
+/** The notes written for the clients (the newest `max`, oldest first): all a client status mail shows. */
+export function clientNotes(inc: Incident | undefined, max = 10): TimelineEntry[] {
+  return (inc?.timeline ?? []).filter((e) => e.kind === 'note' && e.forClients === true).slice(-max);
 }

@@ -11,6 +11,8 @@ export interface AgentRecord {
   host: string;
   labels: Record<string, string>;
   softwareVersion: string;
+  /** What the host is, as the agent last reported it (proto HostInventory); undefined until it does. */
+  inventory: HostInventoryView | undefined;
   runId: string;
   peer: string;
   /** Highest batch seq accepted (maybe not yet durable): a batch at or below it is a duplicate. */
@@ -20,6 +22,8 @@ export interface AgentRecord {
   connected: boolean;
   firstSeenMs: number;
   lastHeardMs: number;
+  /** The brain's own stalls (LoopWatch.stalledMsNow) when it was last heard. */
+  heardLateMs: number;
   silentSinceMs: number | undefined;
   samplesReceived: number;
   batchesReceived: number;
@@ -35,20 +39,60 @@ export interface AgentRecord {
   replace: (() => void) | undefined;
 }
 
+/** The fleet inventory of one host, as /api/agents shows it. */
+export interface HostInventoryView {
+  os: string;
+  kernel: string;
+  arch: string;
+  cpu_model: string;
+  cpu_cores: number;
+  cpu_physical_cores: number;
+  memory_bytes: number;
+  nics: { name: string; mac: string; speed_mbps: number; driver: string }[];
+  config_hash: string;
+  pushed_config_hash: string;
+  node_version: string;
+  collect_ms: number;
+  received_ms: number;
+}
+
 export class AgentRegistry {
   readonly #agents = new Map<string, AgentRecord>();
   readonly #clock: Clock;
   readonly #events: EventLog;
   readonly #silentAfterMs: number;
+  /** The brain's own lateness, and the ingest worker's (brain/start/ingest-worker.ts): see `discount`. */
+  readonly #lags: { stalledMsNow(): number }[] = [];
   #timer: Timer | undefined;
   #checkEveryMs = 0;
   /** When the previous liveness check ran: every message that had arrived by then had been read. */
   #lastCheckMs: number | undefined;
 
-  constructor(opts: { clock: Clock; events: EventLog; silentAfterMs: number }) {
+  /**
+   * `lag`: the brain's own event-loop lateness (brain/state/loop-watch.ts). With it, silence is
+   * judged in the time the brain was attending: a stall of the brain is not an agent's silence.
+   */
+  constructor(opts: { clock: Clock; events: EventLog; silentAfterMs: number; lag?: { stalledMsNow(): number } }) {
     this.#clock = opts.clock;
     this.#events = opts.events;
     this.#silentAfterMs = opts.silentAfterMs;
+    if (opts.lag) this.#lags.push(opts.lag);
+  }
+
+  /**
+   * Another source of time the brain was not attending to the agents' streams (the ingest
+   * worker's stalls, its paused reading, the hand-over's delay), left out of silence as the
+   * brain's own stalls are: an agent's silence is the time since it was last heard less what
+   * these added up to meanwhile (a delay that shrinks as the brain catches up counts back in).
+   */
+  discount(lag: { stalledMsNow(): number }): void {
+    this.#lags.push(lag);
+  }
+
+  #lagNow(): number {
+    let ms = 0;
+    for (const l of this.#lags) ms += l.stalledMsNow();
+    return ms;
   }
 
   get(id: string): AgentRecord | undefined {
@@ -75,6 +119,7 @@ export class AgentRegistry {
         host: '',
         labels: {},
         softwareVersion: '',
+        inventory: undefined,
         runId: '',
         peer: '',
         receivedSeq: 0,
@@ -82,6 +127,7 @@ export class AgentRegistry {
         connected: false,
         firstSeenMs: now,
         lastHeardMs: 0,
+        heardLateMs: 0,
         silentSinceMs: undefined,
         samplesReceived: 0,
         batchesReceived: 0,
@@ -105,6 +151,7 @@ export class AgentRegistry {
 
   heard(a: AgentRecord): void {
     a.lastHeardMs = this.#clock.now();
+    a.heardLateMs = this.#lagNow();
     if (a.silentSinceMs !== undefined) {
       this.#events.brainEvent('agent.back', { agent: a.id, host: a.host }, { silent_ms: a.lastHeardMs - a.silentSinceMs }, 0);
       a.silentSinceMs = undefined;
@@ -130,17 +177,25 @@ export class AgentRegistry {
   /**
    * A check that runs late (the brain's event loop stalled) runs before the streams are read:
    * the agents' batches that arrived during the stall are still queued, and judging silence up
-   * to now would call agents silent that are fine — thousands at once on a saturated brain. So a
-   * late check judges only up to the previous check; the next timely one judges up to its time.
+   * to now would call agents silent that are fine — thousands at once on a saturated brain.
+   * With the brain's lag watch, an agent's silence is the time since it was last heard less the
+   * brain's own stalls meanwhile (stopped, blocked, or so far behind a backlog that its ticks
+   * ran 250 ms late or more). Without one, a late check judges only up to the previous check.
    */
   checkSilence(): void {
     const now = this.#clock.now();
     const late = this.#lastCheckMs !== undefined && now - this.#lastCheckMs > 2 * this.#checkEveryMs;
-    const judgedAt = late ? this.#lastCheckMs! : now;
+    const judgedAt = late && !this.#lags.length ? this.#lastCheckMs! : now;
+    const lateNow = this.#lagNow();
     this.#lastCheckMs = now;
+    // One burst: an alert storm (a colour dark) is correlated as one change, not thousands.
+    this.#events.burst(() => this.#judge(now, judgedAt, lateNow));
+  }
+
+  #judge(now: number, judgedAt: number, lateNow: number): void {
     for (const a of this.#agents.values()) {
       if (a.lastHeardMs === 0 || a.silentSinceMs !== undefined) continue;
-      if (judgedAt - a.lastHeardMs >= this.#silentAfterMs) {
+      if (judgedAt - a.lastHeardMs - (lateNow - a.heardLateMs) >= this.#silentAfterMs) {
         a.silentSinceMs = a.lastHeardMs;
         this.#events.brainEvent(
           'agent.silent',

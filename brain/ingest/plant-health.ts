@@ -9,6 +9,7 @@ import type { Logger } from '../../lib/log.js';
 import { HealthListener } from '../../plant/health/listener.js';
 import type { HealthHeartbeat } from '../../plant/health/types.js';
 import type { EventLog } from '../state/event-log.js';
+import { PlantVerdicts } from './plant-verdicts.js';
 import { LineBuffer } from '../store/line-buffer.js';
 import type { SeriesTable } from '../state/series-table.js';
 
@@ -16,6 +17,10 @@ export interface PlantHealthOptions {
   host: string;
   port: number;
   missedHeartbeats: number;
+  /** A silence or a takeover from a healthy-looking primary is confirmed after this long (brain/ingest/plant-verdicts.ts). */
+  lostConfirmMs: number;
+  /** A silent component whose wrapper reports its process alive is lost only after this long (brain/ingest/plant-verdicts.ts). */
+  aliveMaxMs?: number;
   clock: Clock;
   log: Logger;
   series: SeriesTable;
@@ -42,20 +47,38 @@ function fields(hb: HealthHeartbeat): Record<string, number> {
     gaps_recovered: hb.gaps.recovered,
     gaps_unrecoverable: hb.gaps.unrecoverable,
     duplicates: hb.duplicates,
-    stale_symbols: hb.stale_symbols,
+    // A component warming up has no live data yet, which is not old data (plant/health/warm-up.ts).
+    stale_symbols: hb.state === 'starting' ? NaN : hb.stale_symbols,
     failovers: hb.failovers,
+    // The pair's heartbeat age as this member sees it: how long since it heard its peer.
+    peer_heartbeat_age_ms: hb.peer?.age_ms ?? NaN,
+    // The component's own event-loop stall at its last heartbeat tick (plant/health/publisher.ts).
+    loop_stall_ms: hb.counters['loop_stall_ms'] ?? NaN,
   };
 }
 
 export async function watchPlantHealth(o: PlantHealthOptions): Promise<{ port: number; stop(): void }> {
   const listener = new HealthListener({ port: o.port, host: o.host, clock: o.clock, missedHeartbeats: o.missedHeartbeats });
   const lastState = new Map<string, HealthHeartbeat['state']>();
-  // A pair's first primary (start of day) is an election, not a fail-over: only a takeover
-  // after some member of the pair was already primary is reported as a role change.
-  const pairsWithPrimary = new Set<string>();
   const tagsOf = (hb: HealthHeartbeat) => ({ component: hb.component, kind: hb.kind, ...(hb.pair ? { pair: hb.pair } : {}) });
-  const event = (kind: string, hb: HealthHeartbeat, severity: number, attrs: Record<string, string> = {}, values: Record<string, number> = {}) =>
-    o.events.publish({ timeUs: o.clock.nowUs(), kind, source: 'brain', agentId: '', tags: tagsOf(hb), attrs: { role: hb.role, state: hb.state, ...attrs }, values, severity });
+  const event = (
+    kind: string,
+    hb: HealthHeartbeat,
+    severity: number,
+    attrs: Record<string, string> = {},
+    values: Record<string, number> = {},
+    timeUs = o.clock.nowUs(),
+  ) =>
+    o.events.publish({
+      timeUs,
+      kind,
+      source: 'brain',
+      agentId: '',
+      tags: tagsOf(hb),
+      attrs: { role: hb.role, state: hb.state, ...attrs },
+      values,
+      severity,
+    });
 
   const lines = new LineBuffer(4096);
   listener.on('heartbeat', (hb) => {
@@ -71,28 +94,41 @@ export async function watchPlantHealth(o: PlantHealthOptions): Promise<{ port: n
     o.store?.(lines.lines, lines.bytes);
     const previous = lastState.get(hb.component);
     if (previous !== undefined && previous !== hb.state) {
-      event('plant.state', hb, hb.state === 'ok' ? 0 : hb.state === 'stale' || hb.state === 'down' ? 3 : 2, { from: previous, reason: hb.reason ?? '' }, { stale_symbols: hb.stale_symbols });
+      event(
+        'plant.state',
+        hb,
+        hb.state === 'ok' ? 0 : hb.state === 'stale' || hb.state === 'down' ? 3 : 2,
+        { from: previous, reason: hb.reason ?? '' },
+        { stale_symbols: hb.stale_symbols },
+      );
     }
     lastState.set(hb.component, hb.state);
   });
-  listener.on('lost', (_id, last) => event('plant.heartbeat_lost', last, 3, {}, { last_seq: last.seq }));
-  listener.on('recovered', (_id, hb) => event('plant.heartbeat_back', hb, 0));
-  listener.on('role_change', (_id, from, to, hb) => {
-    const pair = hb.pair ?? hb.component;
-    if (to === 'primary' && !pairsWithPrimary.has(pair)) {
-      pairsWithPrimary.add(pair);
-      return void event('plant.role_elected', hb, 0, { from, to });
-    }
-    event('plant.role_change', hb, to === 'primary' ? 3 : 1, { from, to }, { failovers: hb.failovers });
+  const verdicts = new PlantVerdicts({
+    clock: o.clock,
+    confirmMs: o.lostConfirmMs,
+    publish: event,
+    ...(o.aliveMaxMs !== undefined ? { aliveMaxMs: o.aliveMaxMs } : {}),
   });
-  const lastRole = new Map<string, HealthHeartbeat['role']>();
-  listener.on('heartbeat', (hb) => {
-    // Runs before the listener's role_change for the same heartbeat: only a steady primary counts.
-    if (hb.role === 'primary' && lastRole.get(hb.component) === 'primary') pairsWithPrimary.add(hb.pair ?? hb.component);
-    lastRole.set(hb.component, hb.role);
+  // The wrappers' word on whether a silent component's process lives (agent/wrapper: attrs.pid).
+  const unsubscribe = o.events.subscribe((e) => {
+    if (e.kind === 'process.start' || e.kind === 'process.exit')
+      verdicts.processEvent(e.kind === 'process.start' ? 'start' : 'exit', Number(e.attrs['pid']));
   });
+  // Registered after the series listener: verdicts see the heartbeat before its role_change.
+  listener.on('heartbeat', (hb) => verdicts.heartbeat(hb));
+  listener.on('lost', (id, last) => verdicts.lost(id, last));
+  listener.on('recovered', (id, hb) => verdicts.recovered(id, hb));
+  listener.on('role_change', (id, from, to, hb) => verdicts.roleChange(id, from, to, hb));
   listener.on('malformed', (error, from) => o.log.debug({ from, error }, 'malformed plant heartbeat dropped'));
   const port = await listener.start();
   o.log.info({ port }, 'watching plant health heartbeats');
-  return { port, stop: () => listener.stop() };
+  return {
+    port,
+    stop: () => {
+      unsubscribe();
+      verdicts.stop();
+      void listener.stop();
+    },
+  };
 }

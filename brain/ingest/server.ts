@@ -10,7 +10,9 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { execFile } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
+import { FloorwatchError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
+import { isLoopbackHost } from '../../lib/loopback.js';
 import { ingestService, type IngestStream } from '../../proto/ingest-service.js';
 import type { BrainConfig } from '../config.js';
 import type { IngestMetrics } from './metrics.js';
@@ -45,7 +47,12 @@ export async function startIngestServer(
   const tcp: NetServer = createServer({ noDelay: true }, (socket: Socket) => {
     const peer = socket.remoteAddress ?? 'unknown';
     const count = perPeer.get(peer) ?? 0;
-    const refuse = total >= limits.max_connections ? 'max_connections' : count >= limits.max_connections_per_peer ? 'max_connections_per_peer' : undefined;
+    const refuse =
+      total >= limits.max_connections
+        ? 'max_connections'
+        : count >= limits.max_connections_per_peer
+          ? 'max_connections_per_peer'
+          : undefined;
     if (refuse) {
       metrics.refusedConnections.inc(1, { reason: refuse });
       socket.destroy();
@@ -99,14 +106,46 @@ export async function startIngestServer(
 }
 
 function serverCredentials(config: BrainConfig, log: Logger): grpc.ServerCredentials {
+  checkIngestTransport(config);
   const tls = config.tls;
   if (!tls) {
-    if (!isLoopbackHost(splitAddress(config.listen).host)) log.warn({ listen: config.listen }, 'ingest listens WITHOUT TLS on a non-loopback address');
-    else log.warn({ listen: config.listen }, 'ingest without TLS (plaintext): acceptable on loopback and for the demo only');
+    const loopback = isLoopbackHost(splitAddress(config.listen).host);
+    log.warn(
+      { listen: config.listen },
+      loopback
+        ? 'ingest without TLS (plaintext): acceptable on loopback and for the demo only'
+        : 'ingest listens WITHOUT TLS on a non-loopback address (allow_plaintext: true)',
+    );
     return grpc.ServerCredentials.createInsecure();
   }
   const ca = tls.ca ? readFileSync(tls.ca) : null;
-  return grpc.ServerCredentials.createSsl(ca, [{ private_key: readFileSync(tls.key), cert_chain: readFileSync(tls.cert) }], tls.require_client_cert && ca !== null);
+  return grpc.ServerCredentials.createSsl(
+    ca,
+    [{ private_key: readFileSync(tls.key), cert_chain: readFileSync(tls.cert) }],
+    tls.require_client_cert,
+  );
+}
+
+/**
+ * Refuses a transport that would be weaker than it looks, before anything listens (review S5):
+ * plaintext on a non-loopback address, where the agents' token would cross the floor in clear,
+ * unless `allow_plaintext: true` says so (a lab network); and client certificates required with
+ * no CA to check them against (grpc-js would silently not ask for them).
+ */
+export function checkIngestTransport(config: Pick<BrainConfig, 'listen' | 'tls' | 'allow_plaintext'>): void {
+  const { tls } = config;
+  if (tls?.require_client_cert && !tls.ca) {
+    throw new FloorwatchError(
+      'FW_ERR_CONFIG_INVALID',
+      "tls.require_client_cert needs tls.ca, the CA that signs the agents' certificates (or require_client_cert: false)",
+    );
+  }
+  if (!tls && !config.allow_plaintext && !isLoopbackHost(splitAddress(config.listen).host)) {
+    throw new FloorwatchError(
+      'FW_ERR_CONFIG_INVALID',
+      `listen ${config.listen} is not a loopback address and there is no tls section: agents' tokens and data would cross the network in clear (configure tls, or set allow_plaintext: true)`,
+    );
+  }
 }
 
 /** Identities a client certificate vouches for (CN and DNS SANs), or undefined without mTLS. */
@@ -123,10 +162,6 @@ export function certIdentities(call: IngestStream): string[] | undefined {
 export function splitAddress(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(':');
   return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
-}
-
-function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /**

@@ -14,10 +14,12 @@ import type { Logger } from '../../lib/log.js';
 import type { IngestStream } from '../../proto/ingest-service.js';
 import { PROTOCOL_VERSION, type AgentMessage, type IEvent, type IHello, type ISampleBatch } from '../../proto/wire.js';
 import type { EventLog } from '../state/event-log.js';
+import { eventMessage } from '../state/event-message.js';
 import type { BrainSeries, SeriesTable } from '../state/series-table.js';
 import type { LineBuffer } from '../store/line-buffer.js';
 import { formatLine } from '../store/line-protocol.js';
-import type { AgentRecord, AgentRegistry } from './agents.js';
+import type { AgentRecord, AgentRegistry, HostInventoryView } from './agents.js';
+import { checkHelloIdentity } from './hello-check.js';
 import type { IngestMetrics } from './metrics.js';
 
 export interface SessionDeps {
@@ -31,14 +33,27 @@ export interface SessionDeps {
   token: string | undefined;
   helloTimeoutMs: number;
   maxSeriesPerStream: number;
+  /** False on a brain pair's secondary: streams are refused (UNAVAILABLE), the agent tries its next address. */
+  accepting?: () => boolean;
   /** Persists one batch's lines; resolves when durable. Undefined means memory only. */
   persist: ((agentId: string, seq: number, lines: number, bytes: Uint8Array) => Promise<void>) | undefined;
+  /**
+   * False while persist cannot take more (its disk fails and its memory allowance is used): a
+   * new batch is then refused before anything of it is applied (see #refuse).
+   */
+  persistAccepting?: () => boolean;
   /** Scratch for a batch's line protocol, shared by every session (a batch is handled in one go). */
   lineBuffer: LineBuffer;
   /** Identity from the client certificate (mutual TLS), if any. */
   certIdentity: (call: IngestStream) => string[] | undefined;
   /** The agents' pushable config, sent after Welcome. */
   agentConfig: () => { version: number; yaml: string } | undefined;
+  /**
+   * The ingest worker's hooks (brain/ingest/ingest-worker.ts): each sample stored as its series'
+   * latest value, and the agent's record after a hello or its stream's end, for the alerting side.
+   */
+  sampled?: (s: BrainSeries, value: number, timeUs: number) => void;
+  agentChanged?: (agent: AgentRecord) => void;
 }
 
 const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -51,6 +66,8 @@ export class IngestSession {
   #agentTags: Record<string, string> = {};
   #defs: (BrainSeries | undefined)[] = [];
   #helloTimer: Timer | undefined;
+  /** Batches are being refused: set until the stream is ended to make the agent send again. */
+  #refusing: Timer | undefined;
   #ended = false;
   readonly #replaceMe = () => this.#fail('FW_ERR_WIRE_DUPLICATE_AGENT');
 
@@ -75,6 +92,7 @@ export class IngestSession {
 
   #onMessage(msg: AgentMessage): void {
     if (this.#ended) return;
+    if (this.#d.accepting?.() === false) throw new FloorwatchError('FW_ERR_PAIR_SECONDARY', this.#d.brainId);
     if (!this.#agent) {
       if (!msg.hello) throw new FloorwatchError('FW_ERR_WIRE_NO_HELLO', `got ${msg.body ?? 'an empty message'}`);
       return this.#onHello(msg.hello);
@@ -83,24 +101,29 @@ export class IngestSession {
     if (msg.batch) this.#onBatch(this.#agent, msg.batch);
     else if (msg.series) this.#onSeries(msg.series.defs ?? []);
     else if (msg.configStatus) this.#onConfigStatus(msg.configStatus);
+    else if (msg.inventory) this.#agent.inventory = inventoryView(msg.inventory, this.#d.clock.now());
+    else if (msg.status) this.#onStatus(this.#agent, msg.status.events ?? []);
     else if (msg.hello) throw new FloorwatchError('FW_ERR_WIRE_BAD_HELLO', 'a second hello on the same stream');
   }
 
   #onHello(hello: IHello): void {
     this.#helloTimer?.cancel();
     const id = hello.agentId ?? '';
-    if (!AGENT_ID.test(id)) throw new FloorwatchError('FW_ERR_WIRE_BAD_HELLO', `agent_id ${JSON.stringify(id.slice(0, 140))} is not a valid id`);
+    if (!AGENT_ID.test(id))
+      throw new FloorwatchError('FW_ERR_WIRE_BAD_HELLO', `agent_id ${JSON.stringify(id.slice(0, 140))} is not a valid id`);
     const version = hello.protocolVersion ?? 0;
-    if (version < 1 || version > PROTOCOL_VERSION) throw new FloorwatchError('FW_ERR_WIRE_VERSION', `agent speaks ${version}, brain speaks 1..${PROTOCOL_VERSION}`);
+    if (version < 1 || version > PROTOCOL_VERSION)
+      throw new FloorwatchError('FW_ERR_WIRE_VERSION', `agent speaks ${version}, brain speaks 1..${PROTOCOL_VERSION}`);
     if (this.#d.token !== undefined && !sameSecret(hello.token ?? '', this.#d.token)) throw new FloorwatchError('FW_ERR_AUTH_TOKEN');
     const identities = this.#d.certIdentity(this.#call);
     if (identities && !identities.includes(id)) {
       throw new FloorwatchError('FW_ERR_AUTH_IDENTITY', `agent_id ${id} is not in the certificate (${identities.join(', ')})`);
     }
+    const named = checkHelloIdentity(id, hello.host, hello.labels);
     const agent = this.#d.agents.ensure(id);
     agent.replace?.(); // a reconnect while the old stream lingers: the newest stream wins
-    agent.host = hello.host || id;
-    agent.labels = { ...(hello.labels ?? {}) };
+    agent.host = named.host;
+    agent.labels = named.labels;
     agent.softwareVersion = hello.softwareVersion ?? '';
     agent.runId = hello.runId ?? '';
     agent.peer = this.#peer;
@@ -113,13 +136,15 @@ export class IngestSession {
     this.#send({ welcome: { protocolVersion: PROTOCOL_VERSION, ackedSeq: agent.ackedSeq, brainId: this.#d.brainId } });
     const pushed = this.#d.agentConfig();
     if (pushed) this.#send({ config: pushed });
+    this.#d.agentChanged?.(agent);
     this.#d.log.info({ agent: id, peer: this.#peer, ackedSeq: agent.ackedSeq }, 'agent connected');
   }
 
   #onSeries(defs: NonNullable<AgentMessage['series']>['defs']): void {
     for (const def of defs ?? []) {
       const id = def.id ?? 0;
-      if (id >= this.#d.maxSeriesPerStream) throw new FloorwatchError('FW_ERR_WIRE_TOO_MANY_SERIES', `series id ${id} ≥ limit ${this.#d.maxSeriesPerStream}`);
+      if (id >= this.#d.maxSeriesPerStream)
+        throw new FloorwatchError('FW_ERR_WIRE_TOO_MANY_SERIES', `series id ${id} ≥ limit ${this.#d.maxSeriesPerStream}`);
       if (!def.measurement || !def.field) throw new FloorwatchError('FW_ERR_WIRE_BAD_BATCH', `series ${id} has no measurement or field`);
       this.#defs[id] = this.#d.series.intern(this.#agent!.id, this.#agentTags, {
         measurement: def.measurement,
@@ -131,7 +156,7 @@ export class IngestSession {
   }
 
   #onBatch(agent: AgentRecord, batch: ISampleBatch): void {
-    const seq = Number(batch.seq ?? 0);
+    const seq = batch.seq ?? 0;
     const series = batch.series ?? [];
     const values = batch.values ?? [];
     const times = batch.timeUs ?? [];
@@ -146,6 +171,7 @@ export class IngestSession {
       if (seq <= agent.ackedSeq) this.#send({ ack: { uptoSeq: agent.ackedSeq } });
       return;
     }
+    if (this.#refusing || this.#d.persistAccepting?.() === false) return this.#refuse(agent, seq);
     if (seq > agent.receivedSeq + 1 && agent.receivedSeq > 0) {
       agent.missingBatches += seq - agent.receivedSeq - 1;
       m.missingBatches.inc(seq - agent.receivedSeq - 1);
@@ -162,6 +188,8 @@ export class IngestSession {
       if (t >= s.lastUs) {
         s.last = v;
         s.lastUs = t;
+        if (s.recent && Number.isFinite(v)) s.recent.add(t, v);
+        this.#d.sampled?.(s, v, t);
       }
       if (keepLines && Number.isFinite(v)) out.sample(s.linePrefix, v, Math.round(t));
     }
@@ -172,10 +200,13 @@ export class IngestSession {
     agent.receivedSeq = seq;
     agent.batchesReceived++;
     agent.samplesReceived += series.length;
-    agent.agentCumulativeSamples = Number(batch.cumulativeSamples ?? 0);
-    agent.agentDroppedSamples = Number(batch.droppedSamples ?? 0);
+    agent.agentCumulativeSamples = batch.cumulativeSamples ?? 0;
+    agent.agentDroppedSamples = batch.droppedSamples ?? 0;
     m.batches.inc();
     m.samples.inc(series.length);
+    // From the newest sample's time on the agent to its batch being taken here: queueing on the
+    // agent, the network and this loop (agents' clocks are NTP-disciplined on a floor).
+    if (m.ingestLag && times.length > 0) m.ingestLag.observe(Math.max(0, this.#d.clock.nowUs() - Number(times[times.length - 1])) / 1e6);
     const durable = this.#d.persist?.(agent.id, seq, out.lines, out.bytes);
     if (durable) {
       durable.then(
@@ -185,6 +216,21 @@ export class IngestSession {
     } else {
       this.#d.agents.stored(agent, seq);
     }
+  }
+
+  /**
+   * The batch is not applied, not acknowledged, and neither is any later one on this stream: the
+   * agent's window fills and it waits, its batches safe in its own queue, while heartbeats keep
+   * it heard. Once persist accepts again the stream is ended (UNAVAILABLE): the agent reconnects
+   * and sends again from the acknowledged seq, on a fresh stream, so no refused batch is skipped.
+   */
+  #refuse(agent: AgentRecord, seq: number): void {
+    this.#d.metrics.refusedBatches.inc();
+    if (this.#refusing) return;
+    this.#d.log.warn({ agent: agent.id, seq }, 'state disk full or failing: refusing batches; the agent keeps them queued');
+    this.#refusing = this.#d.clock.setInterval(() => {
+      if (this.#d.persistAccepting?.() !== false) this.#fail('FW_ERR_STATE_DISK', `batches from ${seq} on were refused while it was`);
+    }, 250);
   }
 
   #onEvent(agent: AgentRecord, e: IEvent): string | undefined {
@@ -202,9 +248,18 @@ export class IngestSession {
     return formatLine(
       'events',
       { ...event.tags, ...this.#agentTags, kind: event.kind },
-      { ...event.attrs, ...event.values, severity: event.severity },
+      { ...event.attrs, ...event.values, message: eventMessage(event), severity: event.severity },
       event.timeUs,
     );
+  }
+
+  /**
+   * The agent's own condition, sent outside its queue (its state disk full, then ok): published
+   * for the rules like a batch's events, but not stored (it has no seq to make it exactly once).
+   */
+  #onStatus(agent: AgentRecord, events: IEvent[]): void {
+    // The host is the agent's own: an agent speaks for its disk, not another host's.
+    for (const e of events.slice(0, MAX_STATUS_EVENTS)) this.#onEvent(agent, { ...e, tags: { ...(e.tags ?? {}), host: agent.host } });
   }
 
   #onConfigStatus(s: NonNullable<AgentMessage['configStatus']>): void {
@@ -231,6 +286,7 @@ export class IngestSession {
     if (this.#ended) return;
     this.#ended = true;
     this.#helloTimer?.cancel();
+    this.#refusing?.cancel();
     const m = this.#d.metrics;
     m.streamsOpen.set(m.streamsOpen.get() - 1);
     const agent = this.#agent;
@@ -240,6 +296,7 @@ export class IngestSession {
         agent.connected = false;
         agent.sendAck = undefined;
         agent.replace = undefined;
+        this.#d.agentChanged?.(agent);
       }
       this.#d.log.info({ agent: agent.id, reason }, 'agent stream closed');
     }
@@ -255,4 +312,30 @@ function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const MAX_INVENTORY_NICS = 64;
+const MAX_STATUS_EVENTS = 16;
+const text = (s: string | null | undefined, max = 200): string => (s ?? '').slice(0, max);
+const count = (n: number | null | undefined): number => Math.max(0, Number(n ?? 0)) || 0;
+
+/** The agent's HostInventory, bounded (strings cut, at most 64 NICs) as an agent is not trusted. */
+function inventoryView(inv: NonNullable<AgentMessage['inventory']>, nowMs: number): HostInventoryView {
+  return {
+    os: text(inv.os),
+    kernel: text(inv.kernel),
+    arch: text(inv.arch, 32),
+    cpu_model: text(inv.cpuModel),
+    cpu_cores: count(inv.cpuCores),
+    cpu_physical_cores: count(inv.cpuPhysicalCores),
+    memory_bytes: count(inv.memoryBytes),
+    nics: (inv.nics ?? [])
+      .slice(0, MAX_INVENTORY_NICS)
+      .map((n) => ({ name: text(n.name, 64), mac: text(n.mac, 64), speed_mbps: Number(n.speedMbps ?? -1), driver: text(n.driver, 64) })),
+    config_hash: text(inv.configHash, 64),
+    pushed_config_hash: text(inv.pushedConfigHash, 64),
+    node_version: text(inv.nodeVersion, 32),
+    collect_ms: count(inv.collectMs),
+    received_ms: nowMs,
+  };
 }

@@ -8,7 +8,7 @@
  */
 import type { Clock, Timer } from '../../lib/clock.js';
 import type { IncidentSummary } from './escalation.js';
-import type { Notification, Recipient } from './notification.js';
+import type { Notification, Recipient, TimelineEntry } from '../channels/notification.js';
 
 /** The route name client notices carry, so the dispatcher sends them by email. */
 export const CLIENT_UPDATES_ROUTE = 'client-updates';
@@ -18,6 +18,8 @@ export interface ClientUpdatesOptions {
   readonly clients: readonly Recipient[];
   readonly clock: Clock;
   readonly deliver: (n: Notification) => void;
+  /** The incident's notes written for the clients, oldest first: the only timeline a client sees. */
+  readonly clientNotes: (incidentId: string) => readonly TimelineEntry[];
 }
 
 interface Tracked {
@@ -81,8 +83,19 @@ export class ClientUpdates {
   }
 
   #send(summary: IncidentSummary, round: number, kind: 'status' | 'resolve'): void {
+    const forClients = clientView(summary, this.#opts.clientNotes(summary.incidentId));
     for (const recipient of this.#opts.clients) {
-      this.#opts.deliver({ ...summary, recipient, escalationStep: round, kind, route: CLIENT_UPDATES_ROUTE });
+      this.#opts.deliver({ ...forClients, recipient, escalationStep: round, kind, route: CLIENT_UPDATES_ROUTE });
     }
   }
+}
+
+/**
+ * What a client may read of an incident: the facts and the notes marked for them. Never the
+ * internal timeline (acks, internal notes, pages, refusals), the details, or links to the wall
+ * board, which is the floor's, not theirs (review S6).
+ */
+export function clientView(summary: IncidentSummary, notes: readonly TimelineEntry[]): IncidentSummary {
+  const { details: _details, ...facts } = summary;
+  return { ...facts, timeline: notes.map((e) => ({ at: e.at, text: e.text })), links: [] };
 }

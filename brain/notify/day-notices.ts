@@ -11,7 +11,7 @@ import { nextDeadline } from '../calendar/readiness.js';
 import { zonedInstant } from '../calendar/zoned-time.js';
 import { isoMinute } from '../channels/wall-time.js';
 import type { Incident } from '../incidents/incident.js';
-import type { Notification, Recipient } from './notification.js';
+import type { Notification, Recipient } from '../channels/notification.js';
 
 export const DAY_NOTICES_ROUTE = 'day-notices';
 
@@ -43,8 +43,15 @@ export class DayNotices {
 
   bod(r: BodResult): void {
     if (r.market !== this.#o.market.name) return;
-    const n = { ...this.#base(`BOD-${r.market}-${r.date}`, r.deadlineMs, 'bod'), severity: r.missing.length === 0 ? 4 : 2, what: r.message } as const;
-    this.#send({ ...n, details: r.missing.length === 0 ? ['Every BOD component is up.'] : r.missing.map((c) => `not up at the deadline: ${c}`) });
+    const n = {
+      ...this.#base(`BOD-${r.market}-${r.date}`, r.deadlineMs, 'bod'),
+      severity: r.missing.length === 0 ? 4 : 2,
+      what: r.message,
+    } as const;
+    this.#send({
+      ...n,
+      details: r.missing.length === 0 ? ['Every BOD component is up.'] : r.missing.map((c) => `not up at the deadline: ${c}`),
+    });
   }
 
   /** Schedules the next EOD summary (and, from each one, the one after). */
@@ -66,7 +73,12 @@ export class DayNotices {
     const m = this.#o.market;
     const summary = eodSummary(this.#o.incidents(), zonedInstant(m.timeZone, date, 0), at);
     const open = summary.stillOpen;
-    this.#send({ ...this.#base(`EOD-${m.name}-${date}`, at, 'eod'), severity: open > 0 ? 2 : 4, what: summary.headline, details: summary.lines });
+    this.#send({
+      ...this.#base(`EOD-${m.name}-${date}`, at, 'eod'),
+      severity: open > 0 ? 2 : 4,
+      what: summary.headline,
+      details: summary.lines,
+    });
   }
 
   #base(id: string, when: number, kind: 'bod' | 'eod'): Omit<Notification, 'recipient' | 'severity' | 'what'> {
@@ -113,8 +125,13 @@ export function eodSummary(all: readonly Incident[], dayStart: number, at: numbe
 
 function incidentLine(i: Incident, at: number): string {
   const parts = [`${i.id} ${i.severity} "${i.title}" opened ${isoMinute(i.openedAt)}`];
-  if (i.ackedAt !== undefined && i.ackedAt < at) parts.push(`acknowledged after ${duration(i.ackedAt - i.openedAt)}${i.ackedBy ? ` by ${i.ackedBy}` : ''}`);
-  parts.push(i.resolvedAt !== undefined && i.resolvedAt < at ? `resolved after ${duration(i.resolvedAt - i.openedAt)}` : `open for ${duration(at - i.openedAt)}`);
+  if (i.ackedAt !== undefined && i.ackedAt < at)
+    parts.push(`acknowledged after ${duration(i.ackedAt - i.openedAt)}${i.ackedBy ? ` by ${i.ackedBy}` : ''}`);
+  parts.push(
+    i.resolvedAt !== undefined && i.resolvedAt < at
+      ? `resolved after ${duration(i.resolvedAt - i.openedAt)}`
+      : `open for ${duration(at - i.openedAt)}`,
+  );
   parts.push(`pages sent ${pagesSent(i)}`);
   return parts.join(', ');
 }

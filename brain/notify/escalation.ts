@@ -9,7 +9,7 @@
  */
 import type { Clock, Timer } from '../../lib/clock.js';
 import type { OnCall, Tier } from '../oncall/schedule.js';
-import type { Notification, Recipient } from './notification.js';
+import type { Notification, NotifyReason, Recipient } from '../channels/notification.js';
 
 export interface EscalationPolicy {
   /** Ordered; afterMs counts from the incident's opening and increases; the first is usually 0. */
@@ -18,8 +18,8 @@ export interface EscalationPolicy {
   readonly maxRepeats: number;
 }
 
-/** Why a page goes out: the dedup decision that lands in the incident timeline. */
-export type PageReason = 'firstPage' | 'escalation' | 'repeatElapsed';
+/** Why the plan pages: carried with each notification into the outbox and the incident timeline. */
+export type PageReason = Extract<NotifyReason, 'firstPage' | 'escalation' | 'repeatElapsed'>;
 
 export interface PlannedPage {
   readonly step: number;
@@ -46,11 +46,16 @@ export function plannedPage(policy: EscalationPolicy, openedAt: number, step: nu
   const repeat = step - steps.length + 1;
   const last = steps[steps.length - 1];
   if (!last || repeat > policy.maxRepeats || policy.repeatEveryMs <= 0) return undefined;
-  return { step, dueAt: openedAt + last.afterMs + repeat * policy.repeatEveryMs, reason: 'repeatElapsed', tiers: [...new Set(steps.map((s) => s.tier))] };
+  return {
+    step,
+    dueAt: openedAt + last.afterMs + repeat * policy.repeatEveryMs,
+    reason: 'repeatElapsed',
+    tiers: [...new Set(steps.map((s) => s.tier))],
+  };
 }
 
 /** The incident as the pages describe it; the escalator adds recipient, step and kind. */
-export type IncidentSummary = Omit<Notification, 'recipient' | 'escalationStep' | 'kind'>;
+export type IncidentSummary = Omit<Notification, 'recipient' | 'escalationStep' | 'kind' | 'reason'>;
 
 export interface EscalatorOptions {
   readonly policy: EscalationPolicy;

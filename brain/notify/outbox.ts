@@ -11,11 +11,18 @@
  * The guarantee is at-least-once with a window of milliseconds: a crash after the gateway's
  * 250 and before the "sent" record's fsync sends that one notification again on restart
  * (mail carries a Message-ID derived from the key so a receiver can drop it; SNPP has no such id).
+ *
+ * The outbox lives on the brain's state disk, and a page must not need that disk: when a record
+ * cannot be written or fsynced (ENOSPC, EIO), `enqueue` still takes the notification, in memory,
+ * and says `durable: false`, so the dispatcher delivers it directly and the timeline says so.
+ * The outbox is then "behind" (its DiskHealth is failing) and retries on the Clock, rewriting
+ * the whole file from memory (compaction), never re-fsyncing the fd that failed. Until then a
+ * brain restart forgets what happened since the failure: a page may go out again.
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Clock } from '../../lib/clock.js';
-import { notificationKey, type Notification } from './notification.js';
+import { DiskHealth } from '../../lib/disk-health.js';
+import { OPEN, openStateFile, realFs, writeFileAtomic, writeFully, type StateFs } from '../../lib/state-files.js';
+import { notificationKey, type Notification } from '../channels/notification.js';
 
 export interface OutboxOptions {
   readonly file: string;
@@ -26,6 +33,10 @@ export interface OutboxOptions {
   readonly maxDoneKeys?: number;
   /** Compact when the file holds this many records more than the live ones. */
   readonly compactSlack?: number;
+  readonly health?: DiskHealth;
+  readonly fs?: StateFs;
+  /** Told every record as it is made, before it is written (a brain pair replicates it). */
+  readonly onRecord?: (line: string) => void;
 }
 
 export interface OutboxEntry {
@@ -37,7 +48,8 @@ export interface OutboxEntry {
 export type DoneState = 'sent' | 'abandoned';
 
 export type EnqueueResult =
-  | { readonly status: 'enqueued'; readonly entry: OutboxEntry }
+  /** durable false: held in memory only (the disk failed); deliver it anyway. */
+  | { readonly status: 'enqueued'; readonly entry: OutboxEntry; readonly durable: boolean }
   | { readonly status: 'duplicate'; readonly state: 'pending' | DoneState }
   | { readonly status: 'dropped'; readonly reason: 'full' };
 
@@ -47,19 +59,28 @@ type DiskRecord =
   | { t: 'gaveup'; k: string; at: number; why?: string };
 
 export class Outbox {
-  readonly #opts: Required<OutboxOptions>;
+  readonly #opts: Required<Omit<OutboxOptions, 'health' | 'fs' | 'onRecord'>>;
+  readonly #onRecord: ((line: string) => void) | undefined;
+  readonly #fs: StateFs;
+  readonly health: DiskHealth;
   readonly #pending = new Map<string, OutboxEntry>();
   readonly #done = new Map<string, DoneState>();
-  #fd: number;
+  #fd: number | undefined;
+  /** The file lacks records held in memory: it is rewritten from memory once the disk allows. */
+  #behind = false;
   #records = 0;
   #dropped = 0;
   #forgotten = 0;
   #corrupt = 0;
 
   private constructor(opts: OutboxOptions) {
-    this.#opts = { maxPending: 10_000, maxDoneKeys: 100_000, compactSlack: 1_000, ...opts };
+    const { health, fs, onRecord, ...rest } = opts;
+    this.#onRecord = onRecord;
+    this.#opts = { maxPending: 10_000, maxDoneKeys: 100_000, compactSlack: 1_000, ...rest };
+    this.#fs = fs ?? realFs;
+    this.health = health ?? new DiskHealth('outbox', opts.clock);
     this.#replay();
-    this.#fd = openSync(this.#opts.file, 'a');
+    this.#open();
   }
 
   /** Opens (creating if need be) and replays the file. */
@@ -67,7 +88,7 @@ export class Outbox {
     return new Outbox(opts);
   }
 
-  /** Durable on return: the record is fsynced. */
+  /** Durable on return (the record is fsynced) unless it says `durable: false`. */
   enqueue(n: Notification): EnqueueResult {
     const key = notificationKey(n);
     if (this.#pending.has(key)) return { status: 'duplicate', state: 'pending' };
@@ -78,9 +99,9 @@ export class Outbox {
       return { status: 'dropped', reason: 'full' };
     }
     const entry: OutboxEntry = { key, notification: n, enqueuedAt: this.#opts.clock.now() };
-    this.#append({ t: 'enq', k: key, at: entry.enqueuedAt, n });
+    const durable = this.#append({ t: 'enq', k: key, at: entry.enqueuedAt, n });
     this.#pending.set(key, entry);
-    return { status: 'enqueued', entry };
+    return { status: 'enqueued', entry, durable };
   }
 
   markSent(key: string, channel: string): void {
@@ -113,8 +134,22 @@ export class Outbox {
     return this.#corrupt;
   }
 
+  /** The file lacks records held in memory (the disk failed; a rewrite is pending). */
+  get behind(): boolean {
+    return this.#behind;
+  }
+
+  /** Closes the file; an outbox still behind gets one last rewrite attempt. */
   close(): void {
-    closeSync(this.#fd);
+    this.health.stop();
+    if (this.#behind) {
+      try {
+        this.#rewrite();
+      } catch (err) {
+        this.health.count(err);
+      }
+    }
+    this.#closeFd();
   }
 
   #finish(key: string, state: DoneState, record: DiskRecord): void {
@@ -122,7 +157,7 @@ export class Outbox {
     this.#append(record);
     this.#pending.delete(key);
     this.#remember(key, state);
-    if (this.#records - this.#pending.size - this.#done.size > this.#opts.compactSlack) this.#compact();
+    if (!this.#behind && this.#records - this.#pending.size - this.#done.size > this.#opts.compactSlack) this.#compact();
   }
 
   #remember(key: string, state: DoneState): void {
@@ -134,22 +169,77 @@ export class Outbox {
     }
   }
 
-  #append(record: DiskRecord): void {
-    writeSync(this.#fd, `${JSON.stringify(record)}\n`);
-    fsyncSync(this.#fd);
+  /** The whole state as records, oldest first (what a rewrite writes; a pair's secondary starts from it). */
+  snapshotLines(): string[] {
+    const now = this.#opts.clock.now();
+    const lines: string[] = [];
+    for (const [k, state] of this.#done)
+      lines.push(JSON.stringify(state === 'sent' ? { t: 'sent', k, at: now } : { t: 'gaveup', k, at: now }));
+    for (const e of this.#pending.values()) lines.push(JSON.stringify({ t: 'enq', k: e.key, at: e.enqueuedAt, n: e.notification }));
+    return lines;
+  }
+
+  /** True when the record is in the file and fsynced; false: in memory only, until a rewrite. */
+  #append(record: DiskRecord): boolean {
+    this.#onRecord?.(JSON.stringify(record));
+    if (this.#behind || this.#fd === undefined) return false;
+    try {
+      writeFully(this.#fd, Buffer.from(`${JSON.stringify(record)}\n`), null, this.#fs);
+      this.#fs.fsyncSync(this.#fd);
+    } catch (err) {
+      this.#fail(err);
+      return false;
+    }
     this.#records++;
+    return true;
+  }
+
+  #open(): void {
+    try {
+      this.#fd = openStateFile(this.#opts.file, OPEN.append, this.#fs);
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  #fail(err: unknown): void {
+    this.health.failed(this.#opts.file, err);
+    this.#behind = true;
+    this.#closeFd();
+    this.health.retry(() => this.#catchUp());
+  }
+
+  #catchUp(): void {
+    try {
+      this.#rewrite();
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  #closeFd(): void {
+    const fd = this.#fd;
+    this.#fd = undefined;
+    if (fd === undefined) return;
+    try {
+      this.#fs.closeSync(fd);
+    } catch (err) {
+      this.health.count(err);
+    }
   }
 
   #replay(): void {
-    if (!existsSync(this.#opts.file)) return;
-    const bytes = readFileSync(this.#opts.file);
+    const fs = this.#fs;
+    if (!fs.existsSync(this.#opts.file)) return;
+    const bytes = fs.readFileSync(this.#opts.file);
     const complete = bytes.lastIndexOf(0x0a) + 1;
     if (complete < bytes.length) {
       // A torn tail never committed: cut it so the next append starts on a fresh line.
-      const fd = openSync(this.#opts.file, 'r+');
-      ftruncateSync(fd, complete);
-      fsyncSync(fd);
-      closeSync(fd);
+      try {
+        fs.truncateSync(this.#opts.file, complete);
+      } catch (err) {
+        this.#fail(err); // the rewrite leaves it out
+      }
     }
     for (const line of bytes.subarray(0, complete).toString('utf8').split('\n')) {
       if (line === '') continue;
@@ -175,26 +265,18 @@ export class Outbox {
   }
 
   #compact(): void {
-    const tmp = `${this.#opts.file}.compact`;
-    const fd = openSync(tmp, 'w');
-    let records = 0;
-    const now = this.#opts.clock.now();
-    for (const [k, state] of this.#done) {
-      writeSync(fd, `${JSON.stringify(state === 'sent' ? { t: 'sent', k, at: now } : { t: 'gaveup', k, at: now })}\n`);
-      records++;
-    }
-    for (const e of this.#pending.values()) {
-      writeSync(fd, `${JSON.stringify({ t: 'enq', k: e.key, at: e.enqueuedAt, n: e.notification })}\n`);
-      records++;
-    }
-    fsyncSync(fd);
-    closeSync(fd);
-    closeSync(this.#fd);
-    renameSync(tmp, this.#opts.file);
-    const dir = openSync(dirname(this.#opts.file), 'r');
-    fsyncSync(dir);
-    closeSync(dir);
-    this.#fd = openSync(this.#opts.file, 'a');
-    this.#records = records;
+    this.#closeFd();
+    this.#catchUp();
+  }
+
+  /** The whole file from memory: tmp, fsync, rename, fsync dir; then appends resume. */
+  #rewrite(): void {
+    const lines = this.snapshotLines();
+    this.#closeFd();
+    writeFileAtomic(this.#opts.file, lines.map((l) => `${l}\n`).join(''), this.#fs);
+    this.#records = lines.length;
+    this.#fd = openStateFile(this.#opts.file, OPEN.append, this.#fs);
+    this.#behind = false;
+    this.health.ok();
   }
 }

@@ -3,6 +3,7 @@
  * cannot express (a route naming a channel that is not configured, day notices without email),
  * each located as file:line:field. Example and meaning of every key: docs/paging.md.
  */
+import { accessSync, constants } from 'node:fs';
 import { ConfigError } from '../../lib/errors.js';
 import { phases } from '../calendar/phase.js';
 import { severities } from '../rules/rule.js';
@@ -28,6 +29,14 @@ export interface PagingConfig {
   retry: { fallback_after_s: number; initial_backoff_ms: number };
   snpp?: { host: string; port: number; login?: string; hylafax_queue: boolean; max_length: number };
   email?: { host: string; port: number; from: string; ignore_tls: boolean };
+  webhook?: {
+    url: string;
+    format: 'floorwatch' | 'chat';
+    headers: Record<string, string>;
+    timeout_ms: number;
+    fallback_after_s?: number;
+    tls?: { ca_file?: string; cert_file?: string; key_file?: string; servername?: string };
+  };
   routes: Route[];
   client_updates?: { every_s: number; impacting: RouteMatch; clients: ClientContact[] };
   day_notices?: { to: ClientContact[]; bod: boolean; eod: boolean };
@@ -58,8 +67,17 @@ const escalationSchema = {
     steps: {
       type: 'array',
       minItems: 1,
-      items: { type: 'object', additionalProperties: false, required: ['tier', 'after_s'], properties: { tier, after_s: { type: 'integer', minimum: 0 } } },
-      default: [{ tier: 'first-line', after_s: 0 }, { tier: 'back-line', after_s: 600 }, { tier: 'support-manager', after_s: 1200 }],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['tier', 'after_s'],
+        properties: { tier, after_s: { type: 'integer', minimum: 0 } },
+      },
+      default: [
+        { tier: 'first-line', after_s: 0 },
+        { tier: 'back-line', after_s: 600 },
+        { tier: 'support-manager', after_s: 1200 },
+      ],
     },
     repeat_every_s: { type: 'integer', minimum: 10, default: 300 },
     max_repeats: { type: 'integer', minimum: 0, default: 3 },
@@ -72,7 +90,11 @@ const contacts = {
     type: 'object',
     additionalProperties: false,
     required: ['id', 'name', 'email'],
-    properties: { id: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' }, name: { type: 'string', minLength: 1 }, email: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' } },
+    properties: {
+      id: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
+      name: { type: 'string', minLength: 1 },
+      email: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' },
+    },
   },
 };
 
@@ -90,7 +112,10 @@ export const pagingSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { fallback_after_s: { type: 'integer', minimum: 1, default: 60 }, initial_backoff_ms: { type: 'integer', minimum: 10, default: 2000 } },
+      properties: {
+        fallback_after_s: { type: 'integer', minimum: 1, default: 60 },
+        initial_backoff_ms: { type: 'integer', minimum: 10, default: 2000 },
+      },
     },
     snpp: {
       type: 'object',
@@ -108,7 +133,34 @@ export const pagingSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['host', 'port', 'from'],
-      properties: { host: { type: 'string' }, port: { type: 'integer', minimum: 1, maximum: 65535 }, from: { type: 'string' }, ignore_tls: { type: 'boolean', default: false } },
+      properties: {
+        host: { type: 'string' },
+        port: { type: 'integer', minimum: 1, maximum: 65535 },
+        from: { type: 'string' },
+        ignore_tls: { type: 'boolean', default: false },
+      },
+    },
+    webhook: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url'],
+      properties: {
+        url: { type: 'string', pattern: '^https?://[^\\s]+$' },
+        format: { enum: ['floorwatch', 'chat'], default: 'floorwatch' },
+        headers: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
+        timeout_ms: { type: 'integer', minimum: 100, maximum: 60_000, default: 5_000 },
+        fallback_after_s: { type: 'integer', minimum: 1 },
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ca_file: { type: 'string', minLength: 1 },
+            cert_file: { type: 'string', minLength: 1 },
+            key_file: { type: 'string', minLength: 1 },
+            servername: { type: 'string', minLength: 1 },
+          },
+        },
+      },
     },
     routes: {
       type: 'array',
@@ -122,7 +174,7 @@ export const pagingSchema = {
           match: matchSchema,
           urgency: { enum: ['high', 'low'], default: 'high' },
           schedule: { type: 'string', minLength: 1 },
-          channels: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['snpp', 'email'] } },
+          channels: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['snpp', 'email', 'webhook'] } },
           escalation: escalationSchema,
         },
       },
@@ -136,8 +188,12 @@ export const pagingSchema = {
     reply_ack: {
       type: 'object',
       additionalProperties: false,
-      required: ['listen', 'address'],
-      properties: { listen: { type: 'string', pattern: '^[^\\s]+:\\d+$' }, address: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' } },
+      required: ['address'],
+      // Loopback by default: the floor's mail relay delivers replies here; nobody else should reach it.
+      properties: {
+        listen: { type: 'string', pattern: '^[^\\s]+:\\d+$', default: '127.0.0.1:2525' },
+        address: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' },
+      },
     },
     day_notices: {
       type: 'object',
@@ -155,17 +211,39 @@ export function checkPagingConfig(paging: PagingConfig | undefined, text: string
     const full = ['paging', ...path];
     throw new ConfigError(file, lineOfPath(text, full), full.join('.'), problem);
   };
-  const configured = new Set([paging.snpp ? 'snpp' : '', paging.email ? 'email' : ''].filter(Boolean));
+  const configured = new Set([paging.snpp ? 'snpp' : '', paging.email ? 'email' : '', paging.webhook ? 'webhook' : ''].filter(Boolean));
+  const tls = paging.webhook?.tls;
+  if (tls && (tls.cert_file === undefined) !== (tls.key_file === undefined))
+    fail(['webhook', 'tls'], 'cert_file and key_file go together (a client certificate needs its key)');
+  if (tls && !paging.webhook!.url.startsWith('https:')) fail(['webhook', 'tls'], 'TLS options need an https:// url');
+  for (const field of ['ca_file', 'cert_file', 'key_file'] as const) {
+    const path = tls?.[field];
+    if (path !== undefined && !isReadable(path)) fail(['webhook', 'tls', field], `cannot read ${path}`);
+  }
   const names = new Set<string>([DEFAULT_ROUTE_NAME, CLIENT_UPDATES_ROUTE, DAY_NOTICES_ROUTE]);
   paging.routes.forEach((route, i) => {
-    if (names.has(route.name)) fail(['routes', i, 'name'], `route "${route.name}" is defined twice or is a reserved name (${DEFAULT_ROUTE_NAME}, ${CLIENT_UPDATES_ROUTE}, ${DAY_NOTICES_ROUTE})`);
+    if (names.has(route.name))
+      fail(
+        ['routes', i, 'name'],
+        `route "${route.name}" is defined twice or is a reserved name (${DEFAULT_ROUTE_NAME}, ${CLIENT_UPDATES_ROUTE}, ${DAY_NOTICES_ROUTE})`,
+      );
     names.add(route.name);
     route.channels?.forEach((c, j) => {
       if (!configured.has(c)) fail(['routes', i, 'channels', j], `channel "${c}" is not configured (no paging.${c} section)`);
     });
-    if (route.match === undefined && i < paging.routes.length - 1) fail(['routes', i, 'match'], 'only the last route may match everything (the routes after it could never match)');
+    if (route.match === undefined && i < paging.routes.length - 1)
+      fail(['routes', i, 'match'], 'only the last route may match everything (the routes after it could never match)');
   });
   if (paging.client_updates && !paging.email) fail(['client_updates'], 'client updates are sent by email: add a paging.email section');
   if (paging.day_notices && !paging.email) fail(['day_notices'], 'day notices are sent by email: add a paging.email section');
   if (paging.reply_ack && !paging.email) fail(['reply_ack'], 'acknowledgement by reply answers page mails: add a paging.email section');
+}
+
+function isReadable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

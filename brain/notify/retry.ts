@@ -8,7 +8,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import type { Channel, FailureReason, SendResult } from '../channels/channel.js';
-import { notificationKey, type Notification } from './notification.js';
+import { notificationKey, type Notification, type NotificationKind, type NotifyReason } from '../channels/notification.js';
 
 export interface RetryPolicy {
   readonly initialBackoffMs: number;
@@ -47,11 +47,34 @@ export type DeliveryEntry =
       readonly retryable?: boolean;
       readonly detail: string;
     }
-  | { readonly type: 'fallback'; readonly key: string; readonly incidentId: string; readonly from: string; readonly to: string; readonly at: number; readonly why: string }
-  | { readonly type: 'delivered'; readonly key: string; readonly incidentId: string; readonly channel: string; readonly at: number }
+  | {
+      readonly type: 'fallback';
+      readonly key: string;
+      readonly incidentId: string;
+      readonly from: string;
+      readonly to: string;
+      readonly at: number;
+      readonly why: string;
+    }
+  | {
+      readonly type: 'delivered';
+      readonly key: string;
+      readonly incidentId: string;
+      readonly channel: string;
+      readonly at: number;
+      readonly kind: NotificationKind;
+      readonly step: number;
+      /** When the incident opened (the notification's `when`), for the page latency. */
+      readonly openedAt: number;
+      readonly reason?: NotifyReason;
+    }
   | { readonly type: 'abandoned'; readonly key: string; readonly incidentId: string; readonly at: number; readonly why: string };
 
-export type DeliveryResult = { readonly status: 'delivered'; readonly channel: string } | { readonly status: 'abandoned'; readonly why: string };
+export type DeliveryResult =
+  | { readonly status: 'delivered'; readonly channel: string }
+  | { readonly status: 'abandoned'; readonly why: string }
+  /** Not attempted: this brain may not page now (a brain pair's secondary); it stays in the outbox. */
+  | { readonly status: 'held'; readonly why: string };
 
 export interface DeliverOptions {
   readonly clock: Clock;
@@ -61,6 +84,11 @@ export interface DeliverOptions {
   readonly signal: AbortSignal;
   readonly random?: () => number;
   readonly log?: Logger;
+  /**
+   * Asked immediately before every attempt (a brain pair: "am I primary, is my lease live on the
+   * monotonic clock?"); false: the notification is held, not attempted, not given up.
+   */
+  readonly mayAct?: () => boolean;
 }
 
 export async function deliverWithFallback(n: Notification, channels: readonly Channel[], opts: DeliverOptions): Promise<DeliveryResult> {
@@ -71,15 +99,26 @@ export async function deliverWithFallback(n: Notification, channels: readonly Ch
   for (let ci = 0; ci < channels.length; ci++) {
     const channel = channels[ci]!;
     const isLast = ci === channels.length - 1;
-    const limit = isLast ? policy.giveUpAfterMs : policy.fallbackAfterMs;
+    const limit = isLast ? policy.giveUpAfterMs : (channel.fallbackAfterMs ?? policy.fallbackAfterMs);
     const firstAttemptAt = clock.now();
     let backoff = policy.initialBackoffMs;
     let lastError = '';
     for (let attempt = 1; ; attempt++) {
+      if (opts.mayAct && !opts.mayAct()) return { status: 'held', why: 'this brain may not page now (not the primary of its pair)' };
       const result = await attemptOnce(channel, n, opts);
       opts.onOutcome({ type: 'attempt', ...ids, channel: channel.name, attempt, at: clock.now(), ...describe(result) });
       if (result.status === 'sent') {
-        opts.onOutcome({ type: 'delivered', ...ids, channel: channel.name, at: clock.now() });
+        const why = n.reason ? { reason: n.reason } : {};
+        opts.onOutcome({
+          type: 'delivered',
+          ...ids,
+          channel: channel.name,
+          at: clock.now(),
+          kind: n.kind,
+          step: n.escalationStep,
+          openedAt: n.when,
+          ...why,
+        });
         return { status: 'delivered', channel: channel.name };
       }
       if (result.error.message !== lastError) {

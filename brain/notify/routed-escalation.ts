@@ -6,15 +6,16 @@
 import type { Clock } from '../../lib/clock.js';
 import { loadSchedule } from '../oncall/schedule-config.js';
 import { whoIsOnCall, type Schedule, type Tier } from '../oncall/schedule.js';
-import { Escalator, type IncidentSummary } from './escalation.js';
-import type { Notification } from './notification.js';
+import { Escalator, type IncidentSummary, type PageReason } from './escalation.js';
+import type { Notification } from '../channels/notification.js';
 import type { PagingConfig } from './paging-config.js';
 import { DEFAULT_ROUTE_NAME, type EscalationSettings } from './routing.js';
 
 export interface RoutedEscalationOptions {
   readonly config: PagingConfig;
   readonly clock: Clock;
-  readonly deliver: (n: Notification) => void;
+  /** Each notification with its route's name and why it goes out. */
+  readonly deliver: (n: Notification, reason: PageReason | 'resolved') => void;
   readonly onNobodyOnCall: (incidentId: string, step: number, tier: Tier) => void;
 }
 
@@ -26,7 +27,8 @@ export class RoutedEscalation {
 
   constructor(o: RoutedEscalationOptions) {
     // Every on-call file is loaded (and validated) now, not at the first page.
-    for (const file of [o.config.schedule, ...o.config.routes.map((r) => r.schedule)]) if (file && !this.#schedules.has(file)) this.#schedules.set(file, loadSchedule(file));
+    for (const file of [o.config.schedule, ...o.config.routes.map((r) => r.schedule)])
+      if (file && !this.#schedules.has(file)) this.#schedules.set(file, loadSchedule(file));
     const scheduleAt = (file: string) => this.#schedules.get(file)!;
     const make = (name: string, file: string, e: EscalationSettings, low: boolean) =>
       new Escalator({
@@ -38,7 +40,7 @@ export class RoutedEscalation {
         },
         clock: o.clock,
         onCall: (tier, at) => whoIsOnCall(scheduleAt(file), tier, at),
-        deliver: (n) => o.deliver({ ...n, route: name }),
+        deliver: (n, reason) => o.deliver({ ...n, route: name }, reason),
         onNobodyOnCall: o.onNobodyOnCall,
       });
     this.#escalators.set(DEFAULT_ROUTE_NAME, make(DEFAULT_ROUTE_NAME, o.config.schedule, o.config.escalation, false));

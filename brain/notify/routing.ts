@@ -22,7 +22,7 @@ export interface RouteMatch {
   readonly labels?: Readonly<Record<string, readonly string[]>>;
 }
 
-export type ChannelName = 'snpp' | 'email';
+export type ChannelName = 'snpp' | 'email' | 'webhook';
 /** high: pager first, full escalation; low: mail only, first step only, no reminders. */
 export type Urgency = 'high' | 'low';
 
@@ -110,7 +110,12 @@ const globs = new Map<string, RegExp>();
 function glob(pattern: string): RegExp {
   let re = globs.get(pattern);
   if (!re) {
-    re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    re = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
     globs.set(pattern, re);
   }
   return re;

@@ -20,7 +20,7 @@ import { readFileSync } from 'node:fs';
 import { parseConfigText } from '../../lib/config-file.js';
 import { ConfigError, FloorwatchError } from '../../lib/errors.js';
 import { lineOfPath } from '../../lib/yaml-lines.js';
-import type { Recipient } from '../notify/notification.js';
+import type { Recipient } from '../channels/notification.js';
 import { dayNumberOf, isValidTimeZone, minutesOf } from './local-time.js';
 import { TIERS, type Override, type Rotation, type Schedule } from './schedule.js';
 
@@ -92,7 +92,16 @@ export const scheduleSchema = {
 
 interface RawSchedule {
   people: Record<string, { name: string; pager?: string; email?: string; timeZone?: string }>;
-  rotations: { name: string; tier: Rotation['tier']; timeZone: string; days: (typeof WEEKDAYS)[number][]; start: string; end: string; people: string[]; handoff: { every: 'day' | 'week'; anchor: string } }[];
+  rotations: {
+    name: string;
+    tier: Rotation['tier'];
+    timeZone: string;
+    days: (typeof WEEKDAYS)[number][];
+    start: string;
+    end: string;
+    people: string[];
+    handoff: { every: 'day' | 'week'; anchor: string };
+  }[];
   overrides: { tier: Override['tier']; person: string; replaces?: string; start: string; end: string }[];
 }
 

@@ -4,7 +4,7 @@
  * each on its own DST date), follow-the-sun as several rotations of one tier, daily or weekly
  * hand-offs, and overrides with a start and an end.
  */
-import type { Recipient } from '../notify/notification.js';
+import type { Recipient } from '../channels/notification.js';
 import { localTime } from './local-time.js';
 
 export const TIERS = ['first-line', 'back-line', 'support-manager'] as const;

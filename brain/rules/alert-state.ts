@@ -7,7 +7,7 @@
  *      ▲                 │ not active                                                      │ retention
  *      └─────────────────┴─────────────────────────────────────────────────────────────────┘
  */
-import type { Labels } from './labels.js';
+import type { Labels } from '../../lib/labels.js';
 import type { Observation, RuleTiming } from './rule.js';
 
 /**
@@ -38,11 +38,29 @@ export const RESOLVED_RETENTION_MS = 15 * 60_000;
  * evaluation's observation for its label set (undefined when the kind reported none: treated
  * as not active and cleared), at `now`. Returns undefined when the instance is dropped.
  */
-export function step(prev: AlertInstance | undefined, obs: Observation | undefined, now: number, timing: RuleTiming): AlertInstance | undefined {
+export function step(
+  prev: AlertInstance | undefined,
+  obs: Observation | undefined,
+  now: number,
+  timing: RuleTiming,
+): AlertInstance | undefined {
   const active = obs?.active ?? false;
   const cleared = obs ? obs.cleared : true;
   if (!prev || prev.state === 'inactive') {
-    if (active) return promote({ labels: obs!.labels, state: 'pending', value: obs!.value, activeAt: now, firedAt: undefined, resolvedAt: undefined, keepFiringSince: undefined }, now, timing);
+    if (active)
+      return promote(
+        {
+          labels: obs!.labels,
+          state: 'pending',
+          value: obs!.value,
+          activeAt: now,
+          firedAt: undefined,
+          resolvedAt: undefined,
+          keepFiringSince: undefined,
+        },
+        now,
+        timing,
+      );
     if (prev && now - (prev.resolvedAt ?? now) < RESOLVED_RETENTION_MS) return prev;
     return undefined;
   }

@@ -4,8 +4,8 @@
  * ignored), matchers RE2 refuses, a clear level on the wrong side of its trigger.
  */
 import { severityLevel, type Rule, type RuleKind } from './rule.js';
-import { parseDuration } from './duration.js';
-import { parseMatcher, type LabelMatcher } from './labels.js';
+import { parseDuration } from '../../lib/duration.js';
+import { parseMatcher, type LabelMatcher } from '../../lib/labels.js';
 import type { RawEventSelector, RawRule } from './rule-schema.js';
 import type { RuleMeta } from './kinds/base.js';
 import type { EventSelector } from './kinds/event-selector.js';
@@ -25,7 +25,19 @@ export class RuleProblem extends Error {
   }
 }
 
-const COMMON = ['name', 'kind', 'severity', 'severity_by_phase', 'phases', 'market', 'match', 'for', 'keep_firing_for', 'labels', 'annotations'];
+const COMMON = [
+  'name',
+  'kind',
+  'severity',
+  'severity_by_phase',
+  'phases',
+  'market',
+  'match',
+  'for',
+  'keep_firing_for',
+  'labels',
+  'annotations',
+];
 const KIND_FIELDS: Record<RuleKind, string[]> = {
   threshold: ['series', 'above', 'below', 'clear', 'max_age', 'aggregate'],
   absence: ['series', 'stale_after', 'missed', 'every'],
@@ -41,13 +53,28 @@ export function buildRule(raw: RawRule, defaultMarket: string | undefined): Rule
   const meta = metaOf(raw, defaultMarket);
   switch (raw.kind) {
     case 'threshold':
-      return new ThresholdRule(meta, { ...need(raw, 'series'), level: level(raw), maxAgeMs: raw.max_age !== undefined ? duration(raw.max_age, 'max_age') : undefined, aggregate: raw.aggregate });
+      return new ThresholdRule(meta, {
+        ...need(raw, 'series'),
+        level: level(raw),
+        maxAgeMs: raw.max_age !== undefined ? duration(raw.max_age, 'max_age') : undefined,
+        aggregate: raw.aggregate,
+      });
     case 'absence':
       return new AbsenceRule(meta, { ...need(raw, 'series'), staleAfterMs: staleAfter(raw) });
     case 'rate':
-      return new RateRule(meta, { ...need(raw, 'series'), windowMs: duration(need(raw, 'window'), []), level: level(raw), counter: raw.counter ?? true, per: raw.per ?? 'second' });
+      return new RateRule(meta, {
+        ...need(raw, 'series'),
+        windowMs: duration(need(raw, 'window'), []),
+        level: level(raw),
+        counter: raw.counter ?? true,
+        per: raw.per ?? 'second',
+      });
     case 'log-count':
-      return new LogCountRule(meta, { source: logSource(raw), windowMs: duration(need(raw, 'window'), []), atLeast: need(raw, 'at_least') });
+      return new LogCountRule(meta, {
+        source: logSource(raw),
+        windowMs: duration(need(raw, 'window'), []),
+        atLeast: need(raw, 'at_least'),
+      });
     case 'state-change': {
       const resolve = raw.resolve ? selector(raw.resolve, ['resolve']) : undefined;
       const holdMs = raw.hold !== undefined ? duration(raw.hold, []) : resolve ? 0 : 5 * 60_000;
@@ -86,26 +113,34 @@ function duration(text: string | undefined, path: readonly (string | number)[] |
 }
 
 function level(raw: RawRule): { above?: number; below?: number; clear?: number } {
-  if ((raw.above === undefined) === (raw.below === undefined)) throw new RuleProblem(['above'], 'exactly one of above or below is required');
+  if ((raw.above === undefined) === (raw.below === undefined))
+    throw new RuleProblem(['above'], 'exactly one of above or below is required');
   if (raw.clear !== undefined) {
     // Hysteresis means clearing further from the trigger than the trigger itself.
     if (raw.above !== undefined && raw.clear > raw.above) throw new RuleProblem(['clear'], `must be <= above (${raw.above})`);
     if (raw.below !== undefined && raw.clear < raw.below) throw new RuleProblem(['clear'], `must be >= below (${raw.below})`);
   }
-  return { ...(raw.above !== undefined ? { above: raw.above } : {}), ...(raw.below !== undefined ? { below: raw.below } : {}), ...(raw.clear !== undefined ? { clear: raw.clear } : {}) };
+  return {
+    ...(raw.above !== undefined ? { above: raw.above } : {}),
+    ...(raw.below !== undefined ? { below: raw.below } : {}),
+    ...(raw.clear !== undefined ? { clear: raw.clear } : {}),
+  };
 }
 
 function staleAfter(raw: RawRule): number {
   if (raw.stale_after !== undefined) {
-    if (raw.missed !== undefined || raw.every !== undefined) throw new RuleProblem(['stale_after'], 'give either stale_after or missed with every, not both');
+    if (raw.missed !== undefined || raw.every !== undefined)
+      throw new RuleProblem(['stale_after'], 'give either stale_after or missed with every, not both');
     return duration(raw.stale_after, 'stale_after');
   }
-  if (raw.missed === undefined || raw.every === undefined) throw new RuleProblem(['stale_after'], 'is required (or missed with every) for kind absence');
+  if (raw.missed === undefined || raw.every === undefined)
+    throw new RuleProblem(['stale_after'], 'is required (or missed with every) for kind absence');
   return raw.missed * duration(raw.every, 'every');
 }
 
 function logSource(raw: RawRule) {
-  if ((raw.event === undefined) === (raw.series === undefined)) throw new RuleProblem(['event'], 'exactly one of event or series is required for kind log-count');
+  if ((raw.event === undefined) === (raw.series === undefined))
+    throw new RuleProblem(['event'], 'exactly one of event or series is required for kind log-count');
   if (raw.series) {
     if (raw.by) throw new RuleProblem(['by'], 'applies to event counts only');
     return raw.series;
@@ -114,7 +149,11 @@ function logSource(raw: RawRule) {
 }
 
 function selector(raw: RawEventSelector, path: (string | number)[]): EventSelector {
-  return { kind: raw.kind, when: matchers(raw.when, [...path, 'when']), minSeverity: raw.min_severity ? severityLevel[raw.min_severity] : 0 };
+  return {
+    kind: raw.kind,
+    when: matchers(raw.when, [...path, 'when']),
+    minSeverity: raw.min_severity ? severityLevel[raw.min_severity] : 0,
+  };
 }
 
 function matchers(texts: readonly string[] | undefined, path: (string | number)[]): LabelMatcher[] {

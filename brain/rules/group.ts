@@ -9,8 +9,8 @@ import type { Clock, Timer } from '../../lib/clock.js';
 import type { Phase } from '../calendar/phase.js';
 import type { MuteReason } from '../calendar/muter.js';
 import { step, type AlertInstance } from './alert-state.js';
-import { labelsKey, matchesAll, type Labels } from './labels.js';
-import { severityIn, type Observation, type Rule, type RuleEvent, type RuleQuery, type Severity } from './rule.js';
+import { labelsKey, matchesAll, type Labels } from '../../lib/labels.js';
+import { severityIn, type FiredBy, type Observation, type Rule, type RuleEvent, type RuleQuery, type Severity } from './rule.js';
 import type { GroupSpec } from './rule-file.js';
 
 /** An alert that began firing or resolved: what the brain's correlation and paging take. */
@@ -34,6 +34,8 @@ export interface AlertChange {
   readonly trigger: 'event' | 'slot';
   /** Set when a silence, maintenance window or phase policy holds back the page. */
   readonly muted: MuteReason | undefined;
+  /** The event that fired it, for state-change rules (a process exit: its signal or exit code). */
+  readonly firedBy?: FiredBy | undefined;
 }
 
 /** What a group needs from its surroundings; the manager provides it. */
@@ -133,7 +135,7 @@ export class RuleGroup {
       for (const a of state.values()) {
         if (a.state !== 'firing') continue;
         const resolved: AlertInstance = { ...a, state: 'inactive', resolvedAt: now, keepFiringSince: undefined };
-        ctx.emit(this.#change(rule, resolved, ctx.phaseOf(rule.scope.market, now), now, 'slot', ctx));
+        ctx.emit(this.#change(rule, resolved, ctx.phaseOf(rule.scope.market, now), now, 'slot', ctx, undefined));
       }
       state.clear();
     }
@@ -142,6 +144,16 @@ export class RuleGroup {
   #evalRule(rule: Rule, now: number, ctx: GroupContext, trigger: 'event' | 'slot'): void {
     const phase = ctx.phaseOf(rule.scope.market, now);
     const inPhase = rule.scope.phases.length === 0 || (phase !== undefined && rule.scope.phases.includes(phase));
+    if (trigger === 'event' && inPhase && rule.evalTouched) {
+      // Only the label sets the event touched: their alerts are stepped, the others at the next slot.
+      const state = this.#alerts.get(rule)!;
+      for (const o of rule.evalTouched(now)) {
+        const alert = this.#alertLabels(rule, o.labels);
+        if (alert && (o.active || state.has(alert.key)))
+          this.#step(rule, state, alert.key, { ...o, labels: alert.labels }, phase, now, trigger, ctx);
+      }
+      return;
+    }
     // Out of its phases a rule observes nothing, so what it had raised resolves.
     const observed = inPhase ? rule.eval(now, ctx.query) : [];
     const state = this.#alerts.get(rule)!;
@@ -158,14 +170,23 @@ export class RuleGroup {
     for (const [key, o] of stepping) if (!held.has(key)) this.#step(rule, state, key, o, phase, now, trigger, ctx);
   }
 
-  #step(rule: Rule, state: Map<string, AlertInstance>, key: string, o: Observation | undefined, phase: Phase | undefined, now: number, trigger: 'event' | 'slot', ctx: GroupContext): void {
+  #step(
+    rule: Rule,
+    state: Map<string, AlertInstance>,
+    key: string,
+    o: Observation | undefined,
+    phase: Phase | undefined,
+    now: number,
+    trigger: 'event' | 'slot',
+    ctx: GroupContext,
+  ): void {
     const prev = state.get(key);
     const next = step(prev, o, now, rule.timing);
     if (next) state.set(key, next);
     else state.delete(key);
     const fired = next?.state === 'firing' && (prev?.state !== 'firing' || o?.recurred === true);
     const resolved = prev?.state === 'firing' && next?.state === 'inactive';
-    if (fired || resolved) ctx.emit(this.#change(rule, next!, phase, now, trigger, ctx));
+    if (fired || resolved) ctx.emit(this.#change(rule, next!, phase, now, trigger, ctx, fired ? o?.firedBy : undefined));
   }
 
   /**
@@ -186,7 +207,15 @@ export class RuleGroup {
     return known ?? undefined;
   }
 
-  #change(rule: Rule, a: AlertInstance, phase: Phase | undefined, now: number, trigger: 'event' | 'slot', ctx: GroupContext): AlertChange {
+  #change(
+    rule: Rule,
+    a: AlertInstance,
+    phase: Phase | undefined,
+    now: number,
+    trigger: 'event' | 'slot',
+    ctx: GroupContext,
+    firedBy: FiredBy | undefined,
+  ): AlertChange {
     const severity = severityIn(rule, phase);
     return {
       state: a.state === 'firing' ? 'firing' : 'resolved',
@@ -204,6 +233,7 @@ export class RuleGroup {
       atMs: now,
       trigger,
       muted: ctx.mute({ ...a.labels, severity, ...(phase ? { phase } : {}) }, now),
+      ...(firedBy ? { firedBy } : {}),
     };
   }
 }
@@ -212,7 +242,9 @@ export class RuleGroup {
 function expand(annotations: Labels, labels: Labels, value: number): Labels {
   const out: Record<string, string> = {};
   for (const [k, text] of Object.entries(annotations)) {
-    out[k] = text.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) => (name === 'value' ? String(Math.round(value * 1000) / 1000) : (labels[name] ?? '')));
+    out[k] = text.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) =>
+      name === 'value' ? String(Math.round(value * 1000) / 1000) : (labels[name] ?? ''),
+    );
   }
   return out;
 }

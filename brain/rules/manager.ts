@@ -23,7 +23,7 @@ import { TableQuery, toRuleEvent, type AgentLabels } from './query.js';
 import type { Rule } from './rule.js';
 import { parseRuleFile, type GroupSpec } from './rule-file.js';
 import { StateChangeRule } from './kinds/state-change.js';
-import type { Labels } from './labels.js';
+import type { Labels } from '../../lib/labels.js';
 
 export interface RuleManagerOptions {
   /** The rules directory: every `*.yaml` in it except `*.test.yaml` (not recursive). */
@@ -80,9 +80,19 @@ export class RuleManager {
       mute: (labels, atMs) => firstMute(o.muters ?? [], labels, new Date(atMs)),
       emit: (c) => o.onAlert(c),
     };
-    o.metrics?.gaugeFn('floorwatch_rule_iterations_missed_total', 'Rule group evaluation slots missed (late timers).', () => sum(this.#groups, (g) => g.iterationsMissed));
-    o.metrics?.gaugeFn('floorwatch_rule_reload_failures_total', 'Rule reloads refused (previous rule set kept).', () => this.reloadFailures);
-    o.metrics?.gaugeFn('floorwatch_rule_alerts_firing', 'Alert instances firing now.', () => [...this.alerts()].filter((a) => a.alert.state === 'firing').length);
+    o.metrics?.counterFn('floorwatch_rule_iterations_missed_total', 'Rule group evaluation slots missed (late timers).', () =>
+      sum(this.#groups, (g) => g.iterationsMissed),
+    );
+    o.metrics?.counterFn(
+      'floorwatch_rule_reload_failures_total',
+      'Rule reloads refused (previous rule set kept).',
+      () => this.reloadFailures,
+    );
+    o.metrics?.gaugeFn(
+      'floorwatch_rule_alerts_firing',
+      'Alert instances firing now.',
+      () => [...this.alerts()].filter((a) => a.alert.state === 'firing').length,
+    );
   }
 
   /** Loads the rules (throws the ConfigError of a bad file: the brain must not start blind). */
@@ -163,7 +173,9 @@ export class RuleManager {
       const error = err instanceof FloorwatchError ? err : new FloorwatchError('FW_ERR_CONFIG_UNREADABLE', (err as Error).message);
       return this.#refused(error);
     }
-    const changedFiles = [...texts.keys(), ...this.#texts.keys()].filter((f, i, all) => all.indexOf(f) === i && texts.get(f) !== this.#texts.get(f));
+    const changedFiles = [...texts.keys(), ...this.#texts.keys()].filter(
+      (f, i, all) => all.indexOf(f) === i && texts.get(f) !== this.#texts.get(f),
+    );
     this.#texts = texts;
     if (changedFiles.length > 0 || this.#groups.size !== specs.length) this.#replace(specs);
     this.lastReloadError = undefined;

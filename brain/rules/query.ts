@@ -6,7 +6,7 @@
  */
 import type { BrainEvent } from '../state/event-log.js';
 import type { SeriesTable } from '../state/series-table.js';
-import type { Labels } from './labels.js';
+import type { Labels } from '../../lib/labels.js';
 import type { RuleEvent, RuleQuery, SeriesSample } from './rule.js';
 
 /** The agent's labels as a series carries them (agent, host, floor, desk, colour, role). */
@@ -37,5 +37,5 @@ export function toRuleEvent(e: BrainEvent, agentLabels: AgentLabels | undefined)
   const fromAgent = e.agentId ? agentLabels?.(e.agentId) : undefined;
   const labels: Record<string, string> = { ...(fromAgent ?? {}), ...e.tags };
   if (e.agentId && !labels['agent'] && e.source === 'agent') labels['agent'] = e.agentId;
-  return { kind: e.kind, atMs: e.receivedUs / 1000, labels, attrs: e.attrs, values: e.values, severity: e.severity };
+  return { kind: e.kind, atMs: e.receivedUs / 1000, eventTimeUs: e.timeUs, labels, attrs: e.attrs, values: e.values, severity: e.severity };
 }

@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import { parseConfigText } from '../../lib/config-file.js';
 import { ConfigError } from '../../lib/errors.js';
 import { buildRule, RuleProblem } from './build-rule.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../../lib/duration.js';
 import type { Rule } from './rule.js';
 import { ruleFileSchema, type RawRuleFile } from './rule-schema.js';
 import { lineOfPath, type YamlPath } from '../../lib/yaml-lines.js';
@@ -24,7 +24,8 @@ export const DEFAULT_INTERVAL_MS = 1000;
 export function parseRuleFile(text: string, file: string, knownMarkets?: ReadonlySet<string>): GroupSpec {
   const raw = parseConfigText<RawRuleFile>(text, ruleFileSchema, file);
   const fail = (path: YamlPath, problem: string) => new ConfigError(file, lineOfPath(text, path), path.join('.'), problem);
-  if (raw.market !== undefined && knownMarkets && !knownMarkets.has(raw.market)) throw fail(['market'], `unknown market (calendar has ${[...knownMarkets].join(', ')})`);
+  if (raw.market !== undefined && knownMarkets && !knownMarkets.has(raw.market))
+    throw fail(['market'], `unknown market (calendar has ${[...knownMarkets].join(', ')})`);
   const rules: Rule[] = [];
   const seen = new Set<string>();
   raw.rules.forEach((r, i) => {
@@ -32,7 +33,8 @@ export function parseRuleFile(text: string, file: string, knownMarkets?: Readonl
     seen.add(r.name);
     try {
       const rule = buildRule(r, raw.market);
-      if (rule.scope.market !== undefined && knownMarkets && !knownMarkets.has(rule.scope.market)) throw new RuleProblem(['market'], 'unknown market');
+      if (rule.scope.market !== undefined && knownMarkets && !knownMarkets.has(rule.scope.market))
+        throw new RuleProblem(['market'], 'unknown market');
       rules.push(rule);
     } catch (err) {
       if (err instanceof RuleProblem) throw fail(['rules', i, ...err.path], err.message);

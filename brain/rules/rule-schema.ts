@@ -3,7 +3,7 @@
  * a typo is reported at file:line:field; which fields a kind needs is checked in build-rule.ts.
  */
 import { phases } from '../calendar/phase.js';
-import { durationSchema } from './duration.js';
+import { durationSchema } from '../../lib/duration.js';
 import { ruleKinds, severities } from './rule.js';
 
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;

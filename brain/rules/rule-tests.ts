@@ -11,9 +11,9 @@ import { parseConfigText } from '../../lib/config-file.js';
 import { loadCalendarFile } from '../calendar/load.js';
 import { EventLog } from '../state/event-log.js';
 import { SeriesTable } from '../state/series-table.js';
-import { durationSchema, parseDuration } from './duration.js';
+import { durationSchema, parseDuration } from '../../lib/duration.js';
 import type { AlertChange } from './group.js';
-import { labelsKey, formatLabels, type Labels } from './labels.js';
+import { labelsKey, formatLabels, type Labels } from '../../lib/labels.js';
 import { RuleManager } from './manager.js';
 import { severities } from './rule.js';
 import { expandValues, parseSeriesName } from './series-notation.js';
@@ -26,14 +26,30 @@ const testSchema = {
   properties: {
     name: { type: 'string' },
     interval: durationSchema,
-    input_series: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['series', 'values'], properties: { series: { type: 'string' }, values: { type: ['string', 'number'] } } } },
+    input_series: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['series', 'values'],
+        properties: { series: { type: 'string' }, values: { type: ['string', 'number'] } },
+      },
+    },
     input_events: {
       type: 'array',
       items: {
         type: 'object',
         additionalProperties: false,
         required: ['at', 'kind'],
-        properties: { at: durationSchema, kind: { type: 'string' }, agent: { type: 'string' }, tags: stringMap, attrs: stringMap, values: { type: 'object', additionalProperties: { type: 'number' } }, severity: { type: 'integer', minimum: 0, maximum: 4 } },
+        properties: {
+          at: durationSchema,
+          kind: { type: 'string' },
+          agent: { type: 'string' },
+          tags: stringMap,
+          attrs: stringMap,
+          values: { type: 'object', additionalProperties: { type: 'number' } },
+          severity: { type: 'integer', minimum: 0, maximum: 4 },
+        },
       },
     },
     alert_rule_test: {
@@ -45,7 +61,15 @@ const testSchema = {
         properties: {
           eval_time: durationSchema,
           alertname: { type: 'string' },
-          exp_alerts: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['labels'], properties: { labels: stringMap, severity: { enum: severities }, annotations: stringMap } } },
+          exp_alerts: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['labels'],
+              properties: { labels: stringMap, severity: { enum: severities }, annotations: stringMap },
+            },
+          },
         },
       },
     },
@@ -56,15 +80,33 @@ export const ruleTestFileSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['rule_files', 'tests'],
-  properties: { rule_files: { type: 'array', items: { type: 'string' }, minItems: 1 }, calendar: { type: 'string' }, start: { type: 'string' }, evaluation_interval: durationSchema, tests: { type: 'array', items: testSchema } },
+  properties: {
+    rule_files: { type: 'array', items: { type: 'string' }, minItems: 1 },
+    calendar: { type: 'string' },
+    start: { type: 'string' },
+    evaluation_interval: durationSchema,
+    tests: { type: 'array', items: testSchema },
+  },
 } as const;
 
 type RawTest = {
   name: string;
   interval?: string;
   input_series?: { series: string; values: string | number }[];
-  input_events?: { at: string; kind: string; agent?: string; tags?: Record<string, string>; attrs?: Record<string, string>; values?: Record<string, number>; severity?: number }[];
-  alert_rule_test: { eval_time: string; alertname: string; exp_alerts: { labels: Record<string, string>; severity?: string; annotations?: Record<string, string> }[] }[];
+  input_events?: {
+    at: string;
+    kind: string;
+    agent?: string;
+    tags?: Record<string, string>;
+    attrs?: Record<string, string>;
+    values?: Record<string, number>;
+    severity?: number;
+  }[];
+  alert_rule_test: {
+    eval_time: string;
+    alertname: string;
+    exp_alerts: { labels: Record<string, string>; severity?: string; annotations?: Record<string, string> }[];
+  }[];
 };
 type RawTestFile = { rule_files: string[]; calendar?: string; start?: string; evaluation_interval?: string; tests: RawTest[] };
 
@@ -89,7 +131,10 @@ export function runRuleTestFile(file: string): RuleTestOutcome[] {
   return raw.tests.flatMap((t) => runOne(t, { ruleFiles, calendar, startMs, evalEvery }));
 }
 
-function runOne(t: RawTest, w: { ruleFiles: string[]; calendar: ReturnType<typeof loadCalendarFile> | undefined; startMs: number; evalEvery: number }): RuleTestOutcome[] {
+function runOne(
+  t: RawTest,
+  w: { ruleFiles: string[]; calendar: ReturnType<typeof loadCalendarFile> | undefined; startMs: number; evalEvery: number },
+): RuleTestOutcome[] {
   const clock = new FakeClock(w.startMs);
   const series = new SeriesTable(100_000);
   const events = new EventLog({ clock });
@@ -111,13 +156,28 @@ function runOne(t: RawTest, w: { ruleFiles: string[]; calendar: ReturnType<typeo
   const at = (ms: number, fn: () => void) => timeline.set(ms, [...(timeline.get(ms) ?? []), fn]);
   for (const input of t.input_series ?? []) {
     const name = parseSeriesName(input.series);
-    const s = series.intern(name.labels['agent'] ?? 'test', {}, { measurement: name.measurement, field: name.field, tags: name.labels, kind: 0 })!;
+    const s = series.intern(
+      name.labels['agent'] ?? 'test',
+      {},
+      { measurement: name.measurement, field: name.field, tags: name.labels, kind: 0 },
+    )!;
     expandValues(String(input.values)).forEach((v, i) => {
       if (v !== undefined) at(i * step, () => ((s.last = v), (s.lastUs = clock.nowUs())));
     });
   }
   for (const e of t.input_events ?? []) {
-    at(parseDuration(e.at), () => events.publish({ timeUs: clock.nowUs(), kind: e.kind, source: 'agent', agentId: e.agent ?? '', tags: e.tags ?? {}, attrs: e.attrs ?? {}, values: e.values ?? {}, severity: e.severity ?? 0 }));
+    at(parseDuration(e.at), () =>
+      events.publish({
+        timeUs: clock.nowUs(),
+        kind: e.kind,
+        source: 'agent',
+        agentId: e.agent ?? '',
+        tags: e.tags ?? {},
+        attrs: e.attrs ?? {},
+        values: e.values ?? {},
+        severity: e.severity ?? 0,
+      }),
+    );
   }
   const outcomes: RuleTestOutcome[] = [];
   const checks = t.alert_rule_test.map((c) => ({ ...c, ms: parseDuration(c.eval_time) }));
@@ -128,7 +188,8 @@ function runOne(t: RawTest, w: { ruleFiles: string[]; calendar: ReturnType<typeo
     clock.advance(w.startMs + ms - clock.now());
     for (const fn of timeline.get(ms) ?? []) fn();
     if (ms % w.evalEvery === 0) manager.evaluateAll();
-    for (const c of checks.filter((x) => x.ms === ms)) outcomes.push({ test: t.name, evalTime: c.eval_time, alertname: c.alertname, problems: compare(manager, latest, c) });
+    for (const c of checks.filter((x) => x.ms === ms))
+      outcomes.push({ test: t.name, evalTime: c.eval_time, alertname: c.alertname, problems: compare(manager, latest, c) });
   }
   void manager.stop();
   return outcomes;
@@ -136,7 +197,8 @@ function runOne(t: RawTest, w: { ruleFiles: string[]; calendar: ReturnType<typeo
 
 function compare(manager: RuleManager, latest: Map<string, AlertChange>, c: RawTest['alert_rule_test'][number]): string[] {
   const firing = new Map<string, Labels>();
-  for (const { rule, alert } of manager.alerts()) if (rule.name === c.alertname && alert.state === 'firing') firing.set(labelsKey(alert.labels), alert.labels);
+  for (const { rule, alert } of manager.alerts())
+    if (rule.name === c.alertname && alert.state === 'firing') firing.set(labelsKey(alert.labels), alert.labels);
   const problems: string[] = [];
   const expected = new Set<string>();
   for (const exp of c.exp_alerts) {
@@ -148,9 +210,11 @@ function compare(manager: RuleManager, latest: Map<string, AlertChange>, c: RawT
       continue;
     }
     const change = latest.get(key);
-    if (exp.severity && change?.severity !== exp.severity) problems.push(`${formatLabels(labels)}: severity ${change?.severity}, expected ${exp.severity}`);
+    if (exp.severity && change?.severity !== exp.severity)
+      problems.push(`${formatLabels(labels)}: severity ${change?.severity}, expected ${exp.severity}`);
     for (const [k, v] of Object.entries(exp.annotations ?? {})) {
-      if (change?.annotations[k] !== v) problems.push(`${formatLabels(labels)}: annotation ${k} ${JSON.stringify(change?.annotations[k])}, expected ${JSON.stringify(v)}`);
+      if (change?.annotations[k] !== v)
+        problems.push(`${formatLabels(labels)}: annotation ${k} ${JSON.stringify(change?.annotations[k])}, expected ${JSON.stringify(v)}`);
     }
   }
   for (const [key, labels] of firing) if (!expected.has(key)) problems.push(`firing, not expected: ${formatLabels(labels)}`);

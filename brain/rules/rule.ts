@@ -5,7 +5,7 @@
  * kind gets them the same way.
  */
 import type { Phase } from '../calendar/phase.js';
-import type { Labels, LabelMatcher } from './labels.js';
+import type { Labels, LabelMatcher } from '../../lib/labels.js';
 
 export const severities = ['info', 'warning', 'minor', 'major', 'critical'] as const;
 export type Severity = (typeof severities)[number];
@@ -28,6 +28,8 @@ export interface SeriesSample {
 export interface RuleEvent {
   readonly kind: string;
   readonly atMs: number;
+  /** The event's own time where it happened (on the agent, in the plant), µs: detection latency counts from it. */
+  readonly eventTimeUs?: number;
   readonly labels: Labels;
   readonly attrs: Labels;
   readonly values: Readonly<Record<string, number>>;
@@ -54,6 +56,16 @@ export interface Observation {
    * the alert is announced again, so an incident opened since can take it as a symptom.
    */
   readonly recurred?: boolean;
+  /** The event that made it fire (state-change rules): its attributes travel with the alert. */
+  readonly firedBy?: FiredBy;
+}
+
+/** The attributes and values of the event that fired an alert ("signal": "SIGKILL", signal 9). */
+export interface FiredBy {
+  readonly attrs: Labels;
+  readonly values: Readonly<Record<string, number>>;
+  /** The firing event's own time (µs) where it happened, when known. */
+  readonly eventTimeUs?: number;
 }
 
 export interface RuleTiming {
@@ -95,6 +107,13 @@ export interface Rule {
   observe(e: RuleEvent): boolean;
   /** The condition per label set at `now` (ms since the epoch). */
   eval(now: number, q: RuleQuery): Observation[];
+  /**
+   * Optional: the condition at `now` of only the label sets that events touched since the last
+   * evaluation. With it, an event steps its own alert and not every alert of the rule (an alert
+   * storm of 2,500 agent.silent events is then 2,500 steps, not 2,500²); the others are stepped
+   * at the group's next slot, as without events.
+   */
+  evalTouched?(now: number): Observation[];
 }
 
 /** The severity of `rule` in `phase`. */

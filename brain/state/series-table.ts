@@ -4,6 +4,7 @@
  * line-protocol prefix is encoded once here, so storing a sample is one copy of its bytes.
  */
 import { escapeKey, escapeMeasurement, formatTags } from '../store/line-protocol.js';
+import { isCharted, RecentRing } from './recent-ring.js';
 
 /**
  * One series and its latest value. It reads as the rules read a series (`labels`, `value`,
@@ -20,6 +21,10 @@ export class BrainSeries {
   readonly linePrefix: Uint8Array;
   last = NaN;
   lastUs = 0;
+  /** Its place in the table, in declaration order (the ingest worker names series by it). */
+  index = -1;
+  /** The last minutes, for the wall board's charts: only charted fields (recent-ring.ts), within the table's bound. */
+  recent: RecentRing | undefined;
 
   constructor(agentId: string, def: SeriesDefinition, tags: Readonly<Record<string, string>>) {
     this.agentId = agentId;
@@ -55,11 +60,19 @@ export class SeriesTable {
   readonly #byKey = new Map<string, BrainSeries>();
   /** measurement + field → its series, in the order they were declared (what rules read). */
   readonly #byName = new Map<string, BrainSeries[]>();
+  /** agent id → its series, for one host's detail without a scan. */
+  readonly #byAgent = new Map<string, BrainSeries[]>();
   readonly #maxSeries: number;
+  readonly #maxCharted: number;
   refused = 0;
+  /** Series given a recent-values ring (at most maxCharted). */
+  charted = 0;
+  /** Charted fields that got no ring because `maxCharted` rings existed (their latest value is kept). */
+  chartsRefused = 0;
 
-  constructor(maxSeries: number) {
+  constructor(maxSeries: number, maxCharted = 50_000) {
     this.#maxSeries = maxSeries;
+    this.#maxCharted = maxCharted;
   }
 
   get size(): number {
@@ -77,7 +90,19 @@ export class SeriesTable {
       return undefined;
     }
     const s = new BrainSeries(agentId, def, tags);
+    s.index = this.#byKey.size;
+    if (isCharted(def.measurement, def.field)) {
+      if (this.charted < this.#maxCharted) {
+        s.recent = new RecentRing();
+        this.charted++;
+      } else {
+        this.chartsRefused++;
+      }
+    }
     this.#byKey.set(key, s);
+    const mine = this.#byAgent.get(agentId);
+    if (mine) mine.push(s);
+    else this.#byAgent.set(agentId, [s]);
     const name = nameKey(def.measurement, def.field);
     const named = this.#byName.get(name);
     if (named) named.push(s);
@@ -90,9 +115,14 @@ export class SeriesTable {
     return this.#byName.get(nameKey(measurement, field)) ?? [];
   }
 
+  /** One agent's series, in the order they were declared. */
+  ofAgent(agentId: string): readonly BrainSeries[] {
+    return this.#byAgent.get(agentId) ?? [];
+  }
+
   /** Series matching a filter, for the API. */
   *select(filter: { agentId?: string; measurement?: string; field?: string } = {}): Generator<BrainSeries> {
-    for (const s of this.#byKey.values()) {
+    for (const s of filter.agentId !== undefined ? this.ofAgent(filter.agentId) : this.#byKey.values()) {
       if (filter.agentId !== undefined && s.agentId !== filter.agentId) continue;
       if (filter.measurement !== undefined && s.measurement !== filter.measurement) continue;
       if (filter.field !== undefined && s.field !== filter.field) continue;

@@ -3,10 +3,16 @@
  * `path`, bounded. When the file would exceed maxBytes it becomes `path.1` (replacing the previous
  * one), so about 2·maxBytes at most are kept (one oversized append may exceed it); the entries
  * discarded that way are counted.
+ *
+ * On a full or failing disk an append is retried (DiskHealth backoff) until it is written: the
+ * forwarder's cursor does not move past refused lines that are not recorded yet. A failed
+ * attempt may leave a partial line before the complete one (the file is for people to read).
  */
 import { appendFile, mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { systemClock, type Clock } from '../../lib/clock.js';
+import { DiskHealth } from '../../lib/disk-health.js';
+import { STATE_DIR_MODE, STATE_FILE_MODE } from '../../lib/state-files.js';
 import type { DeadLetter, DeadLetterEntry } from './bad-lines.js';
 
 export interface DeadLetterFileOptions {
@@ -16,6 +22,7 @@ export interface DeadLetterFileOptions {
   /** Longer lines are cut (and counted); default 64 KiB. */
   maxLineBytes?: number;
   clock?: Clock;
+  health?: DiskHealth;
 }
 
 export interface DeadLetterStats {
@@ -34,22 +41,38 @@ export class DeadLetterFile implements DeadLetter {
   #current: { bytes: number; entries: number } | undefined;
   #previousEntries = 0;
   #queue: Promise<void> = Promise.resolve();
+  readonly health: DiskHealth;
 
   constructor(private readonly opts: DeadLetterFileOptions) {
     this.#maxBytes = opts.maxBytes ?? 16 * 1024 * 1024;
     this.#maxLineBytes = opts.maxLineBytes ?? 64 * 1024;
     this.#clock = opts.clock ?? systemClock;
+    this.health = opts.health ?? new DiskHealth('dead-letter', this.#clock);
   }
 
   get path(): string {
     return this.opts.path;
   }
 
-  /** Appends in call order; concurrent callers are serialised. */
+  /** Appends in call order; concurrent callers are serialised. Resolves once written. */
   record(entries: readonly DeadLetterEntry[]): Promise<void> {
-    const done = this.#queue.then(() => this.#append(entries));
+    const done = this.#queue.then(() => this.#appendUntilWritten(entries));
     this.#queue = done.catch(() => undefined);
     return done;
+  }
+
+  async #appendUntilWritten(entries: readonly DeadLetterEntry[]): Promise<void> {
+    for (;;) {
+      try {
+        await this.#append(entries);
+        this.health.ok();
+        return;
+      } catch (err) {
+        this.#current = undefined; // re-read the sizes: the failed append may have written part
+        this.health.failed(this.opts.path, err);
+        await new Promise<void>((resolve) => this.health.retry(resolve));
+      }
+    }
   }
 
   async #append(entries: readonly DeadLetterEntry[]): Promise<void> {
@@ -59,7 +82,7 @@ export class DeadLetterFile implements DeadLetter {
     const bytes = Buffer.byteLength(text);
     const current = await this.#currentFile();
     if (current.bytes > 0 && current.bytes + bytes > this.#maxBytes) await this.#rotate(current);
-    await appendFile(this.opts.path, text);
+    await appendFile(this.opts.path, text, { mode: STATE_FILE_MODE });
     current.bytes += bytes;
     current.entries += entries.length;
     this.stats.recorded += entries.length;
@@ -82,7 +105,7 @@ export class DeadLetterFile implements DeadLetter {
 
   async #currentFile(): Promise<{ bytes: number; entries: number }> {
     if (this.#current) return this.#current;
-    await mkdir(dirname(this.opts.path), { recursive: true });
+    await mkdir(dirname(this.opts.path), { recursive: true, mode: STATE_DIR_MODE });
     this.#current = await countEntries(this.opts.path);
     this.#previousEntries = (await countEntries(this.opts.path + '.1')).entries;
     return this.#current;

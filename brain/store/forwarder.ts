@@ -8,9 +8,11 @@
  * A retryable failure (store down, slow, 5xx) pauses forwarding with backoff; a permanent one
  * (bad lines) is isolated line by line so every good line is stored.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, Timer } from '../../lib/clock.js';
+import { DiskHealth } from '../../lib/disk-health.js';
+import { writeFileAtomic, type StateFs } from '../../lib/state-files.js';
 import type { Logger } from '../../lib/log.js';
 import type { Sink } from './sink.js';
 import type { Spool, SpoolPosition } from './spool.js';
@@ -30,6 +32,9 @@ export interface ForwarderOptions {
    * blip is not an outage) and when it accepts them again.
    */
   onStoreChange?: (change: StoreChange) => void;
+  /** The cursor file's disk health (a failed save is retried at the next one; see #saveCursor). */
+  cursorHealth?: DiskHealth;
+  fs?: StateFs;
 }
 
 export type StoreChange = { up: false; sink: string; error: string } | { up: true; sink: string; downForMs: number };
@@ -58,12 +63,15 @@ export class Forwarder {
   #lastError = '';
   #downSinceMs: number | undefined;
   #firstFailureMs = 0;
+  readonly #cursorHealth: DiskHealth;
+  #readError = '';
   forwardedLines = 0;
   rejectedLines = 0;
   storeUp = true;
 
   constructor(opts: ForwarderOptions) {
     this.#o = opts;
+    this.#cursorHealth = opts.cursorHealth ?? new DiskHealth('forward-cursor', opts.clock);
     this.#cursor = this.#loadCursor();
     this.#readPos = { ...this.#cursor };
     opts.spool.onDrop((segment) => {
@@ -87,6 +95,7 @@ export class Forwarder {
     this.#stopped = true;
     this.#pollTimer?.cancel();
     this.#retryTimer?.cancel();
+    this.#cursorHealth.stop();
   }
 
   /** New data was spooled: start writes soon, once per turn of the event loop however many appends. */
@@ -103,7 +112,9 @@ export class Forwarder {
   #fill(): void {
     if (this.#stopped || this.#retryTimer) return;
     while (this.#inflight.length < this.#o.maxInflight) {
-      const { records, next } = this.#o.spool.read(this.#readPos, this.#o.batchLines);
+      const read = this.#read();
+      if (!read) return;
+      const { records, next } = read;
       if (records.length === 0) return;
       const body = Buffer.concat(records.map((r) => r.payload)).toString('utf8');
       const lines = records.reduce((n, r) => n + r.lines, 0);
@@ -111,6 +122,21 @@ export class Forwarder {
       this.#readPos = next;
       this.#inflight.push(chunk);
       void this.#write(chunk);
+    }
+  }
+
+  /** A spool segment that cannot be read (EIO) is counted and tried again at the next poll. */
+  #read(): ReturnType<Spool['read']> | undefined {
+    try {
+      const read = this.#o.spool.read(this.#readPos, this.#o.batchLines);
+      this.#readError = '';
+      return read;
+    } catch (err) {
+      this.#o.spool.health.count(err);
+      const error = (err as Error).message;
+      if (error !== this.#readError) this.#o.log.error({ error }, 'spool read failed; forwarding waits');
+      this.#readError = error;
+      return undefined;
     }
   }
 
@@ -182,9 +208,18 @@ export class Forwarder {
     }
   }
 
+  /**
+   * A cursor that cannot be saved stays behind on disk: a restart then forwards some lines again,
+   * identical points InfluxDB stores once. So forwarding goes on; the save is retried.
+   */
   #saveCursor(): void {
     const file = join(this.#o.stateDir, 'forward-cursor.json');
-    writeFileSync(file + '.tmp', JSON.stringify(this.#cursor));
-    renameSync(file + '.tmp', file);
+    try {
+      writeFileAtomic(file, JSON.stringify(this.#cursor), this.#o.fs);
+      this.#cursorHealth.ok();
+    } catch (err) {
+      this.#cursorHealth.failed(file, err);
+      this.#cursorHealth.retry(() => this.#saveCursor());
+    }
   }
 }

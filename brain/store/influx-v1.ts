@@ -1,6 +1,7 @@
 /**
  * InfluxDB 1.x sink: POST /write?db=..&rp=..&precision=u. The write path is plain keep-alive HTTP;
- * node-influx only creates the database, once, and again after a write says it is missing.
+ * node-influx only sets up the database (and its retention policies and continuous queries when
+ * `retention` is given: retention.ts), once, and again after a write says it is missing.
  */
 import { InfluxDB } from 'influx';
 import { systemClock, type Clock } from '../../lib/clock.js';
@@ -8,6 +9,7 @@ import { silentLogger, type Logger } from '../../lib/log.js';
 import { KeepAliveClient } from './http-post.js';
 import type { Sink, WriteResult } from './sink.js';
 import { resultFromNetworkError, resultFromStatus } from './write-result.js';
+import { ensureRetention, type InfluxqlRunner, type RetentionConfig } from './retention.js';
 
 export interface InfluxV1Options {
   /** e.g. http://127.0.0.1:8086 */
@@ -22,6 +24,8 @@ export interface InfluxV1Options {
   gzip?: boolean;
   /** CREATE DATABASE before the first write; default on. */
   createDatabase?: boolean;
+  /** Retention policies and downsampling to set up with the database; writes go to its raw policy. */
+  retention?: RetentionConfig;
   maxSockets?: number;
   clock?: Clock;
   logger?: Logger;
@@ -45,7 +49,8 @@ export class InfluxV1Sink implements Sink {
     this.#http = new KeepAliveClient(base, { timeoutMs, clock, ...(opts.maxSockets ? { maxSockets: opts.maxSockets } : {}) });
     this.#pingHttp = new KeepAliveClient(base, { timeoutMs: Math.min(timeoutMs, PING_TIMEOUT_MS), clock, maxSockets: 1 });
     const query = new URLSearchParams({ db: opts.database, precision: 'u' });
-    if (opts.retentionPolicy) query.set('rp', opts.retentionPolicy);
+    const rp = opts.retentionPolicy ?? opts.retention?.raw.name;
+    if (rp) query.set('rp', rp);
     this.#writePath = `${base.pathname.replace(/\/$/, '')}/write?${query}`;
     this.#headers = { 'content-type': 'text/plain; charset=utf-8' };
     if (opts.username !== undefined) {
@@ -66,7 +71,7 @@ export class InfluxV1Sink implements Sink {
       return resultFromNetworkError(err, this.name);
     }
     if (result.ok) this.#database?.confirm();
-    else if (/database not found/i.test(result.error)) this.#database?.forget();
+    else if (/database not found|retention policy not found/i.test(result.error)) this.#database?.forget();
     return result;
   }
 
@@ -87,9 +92,9 @@ export class InfluxV1Sink implements Sink {
 }
 
 /**
- * Creates the database until that succeeds (or a write proves it exists). A failure is logged
- * and the write is attempted anyway: a user without admin rights may still write to an existing
- * database, and the write's own answer is the one that counts.
+ * Creates the database (and its retention) until that succeeds (or a write proves it exists). A
+ * failure is logged and the write is attempted anyway: a user without admin rights may still
+ * write to an existing database, and the write's own answer is the one that counts.
  */
 class DatabaseCreator {
   #ready = false;
@@ -126,12 +131,30 @@ class DatabaseCreator {
     this.#ready = false;
   }
 
+  readonly #run: InfluxqlRunner = async (statement) => {
+    const raw = (await this.#client.queryRaw(statement, { database: this.opts.database, method: 'POST' })) as {
+      results?: { error?: string; series?: { name?: string; columns: string[]; values?: unknown[][] }[] }[];
+    };
+    const result = raw.results?.[0];
+    if (result?.error) throw new Error(`${statement}: ${result.error}`);
+    return (result?.series ?? []).map((s) => ({ ...s, values: s.values ?? [] }));
+  };
+
   async #create(): Promise<void> {
     try {
-      await this.#client.createDatabase(this.opts.database);
+      const { database, retention } = this.opts;
+      if (retention) {
+        const executed = await ensureRetention(this.#run, database, retention);
+        this.logger.info(
+          { database, executed },
+          executed.length ? 'database and retention set up' : 'database and retention as configured already',
+        );
+      } else {
+        await this.#client.createDatabase(database);
+        this.logger.info({ database }, 'database ensured');
+      }
       this.#ready = true;
       this.#lastError = '';
-      this.logger.info({ database: this.opts.database }, 'database ensured');
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (message !== this.#lastError) this.logger.warn({ database: this.opts.database, err: message }, 'cannot create database');

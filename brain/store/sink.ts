@@ -17,6 +17,4 @@ export interface Sink {
   close(): Promise<void>;
 }
 
-export type WriteResult =
-  | { ok: true }
-  | { ok: false; retryable: boolean; status?: number; error: string };
+export type WriteResult = { ok: true } | { ok: false; retryable: boolean; status?: number; error: string };

@@ -8,12 +8,25 @@
  * encoded into one buffer, written with the next write + fdatasync (both on libuv's thread
  * pool, off the event loop), and each append's promise resolves when its bytes are durable.
  *
+ * A full or failing disk (ENOSPC, EDQUOT, EIO) stops nothing: the group that failed stays in
+ * memory with its waiters unresolved (so nothing it holds is acknowledged), the spool reports it
+ * through its DiskHealth, and retries on the Clock with backoff. A retry never trusts the failed
+ * attempt: after a failed write or fdatasync the kernel may have dropped the dirty pages and a
+ * later fdatasync would report success for data that is gone (PostgreSQL's "fsyncgate"), so the
+ * fd is closed, the segment is cut back to its known durable length, and the group is written
+ * again from memory through a fresh fd. Appends made meanwhile wait behind it; once `heldBytes`
+ * reaches `maxHeldBytes`, `accepting` turns false and the ingest refuses batches (the agents keep
+ * them in their own queues). When the disk takes writes again, everything held is written, in
+ * order, and acknowledged.
+ *
  * Record layout: u32 payload length | u32 crc32(rest) | f64 seq | u32 lines | u16 agent id
  * length | agent id | payload (UTF-8 line protocol, '\n'-terminated lines).
  */
-import { closeSync, fdatasync, mkdirSync, openSync, readdirSync, readSync, statSync, ftruncateSync, unlinkSync, write } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { systemClock } from '../../lib/clock.js';
+import { DiskHealth } from '../../lib/disk-health.js';
+import { ensureStateDir, fsyncDir, isNoSpace, OPEN, openStateFile, realFs, type StateFs } from '../../lib/state-files.js';
 
 const FIXED_HEADER = 4 + 4 + 8 + 4 + 2;
 
@@ -35,6 +48,10 @@ interface Segment {
   /** Bytes known durable (readable by the forwarder). */
   bytes: number;
   lines: number;
+  /** No more appends (recovered from a previous run, full, or its tail could not be cut). */
+  sealed: boolean;
+  /** Its directory entry is fsync'ed (a new file's entry may vanish on power loss until then). */
+  dirSynced: boolean;
 }
 
 export interface SpoolOptions {
@@ -42,8 +59,15 @@ export interface SpoolOptions {
   maxBytes: number;
   segmentBytes: number;
   fsync: boolean;
-  /** Called before any segment file is deleted (the brain checkpoints its dedupe state). */
+  /**
+   * Called before any segment file is deleted (the brain checkpoints its dedupe state); when it
+   * throws, the segment is kept for a later attempt.
+   */
   beforeDelete?: () => void;
+  /** Bytes held in memory while the disk fails; beyond them `accepting` is false. Default 64 MiB. */
+  maxHeldBytes?: number;
+  health?: DiskHealth;
+  fs?: StateFs;
 }
 
 /** The records of one group commit, encoded back to back; reused once written. */
@@ -74,6 +98,9 @@ class Group {
 
 export class Spool {
   readonly #o: SpoolOptions;
+  readonly #fs: StateFs;
+  readonly #maxHeldBytes: number;
+  readonly health: DiskHealth;
   #segments: Segment[] = [];
   #activeFd: number | undefined;
   /** Appends go here while `#writing` is written; the two swap at each flush. */
@@ -90,16 +117,23 @@ export class Spool {
 
   constructor(opts: SpoolOptions) {
     this.#o = opts;
-    mkdirSync(opts.dir, { recursive: true });
+    this.#fs = opts.fs ?? realFs;
+    this.#maxHeldBytes = opts.maxHeldBytes ?? 64 * 1024 * 1024;
+    this.health = opts.health ?? new DiskHealth('spool', systemClock);
+    ensureStateDir(opts.dir, { own: true, fs: this.#fs });
   }
 
   /** Reads every intact record (recovery); cuts a torn tail. Call once, before appending. */
   recover(onRecord: (r: SpoolRecord, at: SpoolPosition) => void): void {
-    const files = readdirSync(this.#o.dir).filter((f) => /^spool-\d+\.seg$/.test(f)).sort();
+    const fs = this.#fs;
+    const files = fs
+      .readdirSync(this.#o.dir)
+      .filter((f) => /^spool-\d+\.seg$/.test(f))
+      .sort();
     for (const file of files) {
       const id = Number(file.slice(6, -4));
-      const segment: Segment = { id, file, bytes: 0, lines: 0 };
-      const size = statSync(join(this.#o.dir, file)).size;
+      const segment: Segment = { id, file, bytes: 0, lines: 0, sealed: true, dirSynced: true };
+      const size = fs.statSync(join(this.#o.dir, file)).size;
       const end = this.#scan(
         segment,
         0,
@@ -109,11 +143,7 @@ export class Spool {
         },
         size,
       );
-      if (end < size) {
-        const fd = openSync(join(this.#o.dir, file), 'r+');
-        ftruncateSync(fd, end);
-        closeSync(fd);
-      }
+      if (end < size) fs.truncateSync(join(this.#o.dir, file), end);
       segment.bytes = end;
       this.#segments.push(segment);
     }
@@ -130,6 +160,19 @@ export class Spool {
 
   get segmentCount(): number {
     return this.#segments.length;
+  }
+
+  /** Bytes appended but not yet durable: in memory, waiting for a write (or for the disk). */
+  get heldBytes(): number {
+    return this.#filling.used + (this.#flushing ? this.#writing.used : 0);
+  }
+
+  /**
+   * False while the disk fails and `maxHeldBytes` are held: callers must not append (the ingest
+   * refuses the batch, so the agent keeps it). Always true while the disk works.
+   */
+  get accepting(): boolean {
+    return !this.health.failing || this.heldBytes < this.#maxHeldBytes;
   }
 
   /** Resolves once the record is durable (written, and fdatasync'd when fsync is on). */
@@ -181,100 +224,200 @@ export class Spool {
   release(upto: SpoolPosition): void {
     const active = this.#segments[this.#segments.length - 1];
     const done = this.#segments.filter((s) => s.id < upto.segment || (s.id === upto.segment && upto.offset >= s.bytes && s !== active));
-    for (const s of done) this.#delete(s);
+    for (const s of done) if (!this.#delete(s, true)) return; // kept, in order, for the next release
   }
 
   /** Closes the active segment, after the write in flight if there is one. */
   close(): void {
     this.#closed = true;
-    if (!this.#flushing) this.#closeActive();
+    this.health.stop();
+    if (!this.#flushing || this.health.failing) this.#closeActive();
   }
 
   #closeActive(): void {
-    if (this.#activeFd !== undefined) closeSync(this.#activeFd);
+    const fd = this.#activeFd;
     this.#activeFd = undefined;
+    if (fd === undefined) return;
+    try {
+      this.#fs.closeSync(fd);
+    } catch (err) {
+      this.health.count(err);
+    }
   }
 
   #flush(): void {
     this.#scheduled = false;
     const g = this.#filling;
-    if (g.used === 0 || this.#closed) return;
+    if (g.used === 0 || this.#closed || this.#flushing) return;
     this.#filling = this.#writing;
     this.#writing = g;
     this.#flushing = true;
-    const { used: bytes, lines } = g;
-    this.#makeRoom(bytes);
-    const segment = this.#active(bytes);
-    const fd = this.#activeFd!;
-    const done = () => {
-      segment.bytes += bytes;
-      segment.lines += lines;
-      this.#flushing = false;
-      const waiters = g.waiters;
-      g.clear();
-      for (const resolve of waiters) resolve();
-      if (this.#closed) this.#closeActive();
-      else if (this.#filling.used > 0) this.#flush();
-    };
-    // A failed write or fdatasync must not be acknowledged as durable: it stops the brain.
-    write(fd, g.buf, 0, bytes, segment.bytes, (err, written) => {
-      if (err) throw err;
-      if (written !== bytes) throw new Error(`spool: short write to ${segment.file} (${written} of ${bytes} bytes)`);
-      this.appendedLines += lines;
-      if (!this.#o.fsync) return done();
-      fdatasync(fd, (syncErr) => {
-        if (syncErr) throw syncErr;
-        done();
-      });
+    this.#writeGroup();
+  }
+
+  /** Writes `#writing` at the end of the active segment, then fdatasyncs it. */
+  #writeGroup(): void {
+    const g = this.#writing;
+    let segment: Segment;
+    let fd: number;
+    try {
+      this.#makeRoom(g.used);
+      segment = this.#active(g.used);
+      fd = this.#activeFd!;
+    } catch (err) {
+      return this.#failed(this.#o.dir, err);
+    }
+    this.#writeAll(fd, g, 0, segment.bytes, (err) => {
+      const file = join(this.#o.dir, segment.file);
+      if (err) return this.#failed(file, err);
+      if (!this.#o.fsync) return this.#written(segment, g);
+      this.#fs.fdatasync(fd, (syncErr) => (syncErr ? this.#failed(file, syncErr) : this.#written(segment, g)));
     });
   }
 
+  /** A short write (a nearly full disk) is continued, so a failure comes with its errno. */
+  #writeAll(fd: number, g: Group, done: number, at: number, cb: (err: Error | null) => void): void {
+    this.#fs.write(fd, g.buf, done, g.used - done, at + done, (err, written) => {
+      if (err) return cb(err);
+      if (written <= 0) return cb(Object.assign(new Error(`spool: write returned ${written}`), { code: 'EIO' }));
+      if (done + written < g.used) return this.#writeAll(fd, g, done + written, at, cb);
+      cb(null);
+    });
+  }
+
+  /** The group is durable: its appends resolve (the brain acknowledges them). */
+  #written(segment: Segment, g: Group): void {
+    segment.bytes += g.used;
+    segment.lines += g.lines;
+    this.appendedLines += g.lines;
+    this.#flushing = false;
+    this.health.ok();
+    const waiters = g.waiters;
+    g.clear();
+    for (const resolve of waiters) resolve();
+    if (this.#closed) this.#closeActive();
+    else if (this.#filling.used > 0) this.#flush();
+  }
+
+  /**
+   * The group could not be made durable. Its waiters stay pending (nothing is acknowledged), and
+   * the write is retried after a backoff from memory, never from what the failed attempt left.
+   */
+  #failed(path: string, err: unknown): void {
+    this.health.failed(path, err);
+    this.#closeActive();
+    this.health.retry(() => this.#retry());
+  }
+
+  #retry(): void {
+    if (this.#closed) return;
+    const last = this.#segments[this.#segments.length - 1];
+    if (last && !last.sealed) {
+      try {
+        // Cut whatever the failed attempt left past the durable end (a partial or unsynced group).
+        this.#fs.truncateSync(join(this.#o.dir, last.file), last.bytes);
+      } catch (err) {
+        this.health.count(err);
+        last.sealed = true; // its tail is unknown: the group goes to a new segment
+      }
+    }
+    this.#writeGroup();
+  }
+
+  /** The segment to append `need` bytes to: the last one while it has room, else a new one. */
   #active(need: number): Segment {
     const last = this.#segments[this.#segments.length - 1];
-    if (last && this.#activeFd !== undefined && last.bytes + need <= this.#o.segmentBytes) return last;
-    if (this.#activeFd !== undefined) closeSync(this.#activeFd);
+    if (last && !last.sealed && last.bytes + need <= this.#o.segmentBytes) {
+      this.#activeFd ??= openStateFile(join(this.#o.dir, last.file), OPEN.readWrite, this.#fs);
+      if (!last.dirSynced) this.#syncDir(last);
+      return last;
+    }
+    this.#closeActive();
+    if (last) last.sealed = true;
     const id = (last?.id ?? 0) + 1;
-    const segment: Segment = { id, file: `spool-${String(id).padStart(12, '0')}.seg`, bytes: 0, lines: 0 };
-    this.#activeFd = openSync(join(this.#o.dir, segment.file), 'w');
+    const segment: Segment = { id, file: `spool-${String(id).padStart(12, '0')}.seg`, bytes: 0, lines: 0, sealed: false, dirSynced: false };
+    this.#activeFd = openStateFile(join(this.#o.dir, segment.file), OPEN.create, this.#fs);
     this.#segments.push(segment);
+    this.#syncDir(segment);
     return segment;
+  }
+
+  #syncDir(segment: Segment): void {
+    fsyncDir(this.#o.dir, this.#fs);
+    segment.dirSynced = true;
   }
 
   /** Keeps the spool within its bound by dropping the oldest segments, counted. */
   #makeRoom(need: number): void {
     while (this.#segments.length > 1 && this.bytes + need > this.#o.maxBytes) {
       const oldest = this.#segments[0]!;
-      this.droppedLines += oldest.lines;
+      const lines = oldest.lines;
+      if (!this.#delete(oldest)) return; // the checkpoint cannot be written: over the bound for now
+      this.droppedLines += lines;
       this.droppedSegments++;
-      this.#delete(oldest);
       this.#onDrop?.(oldest.id);
     }
   }
 
-  #delete(s: Segment): void {
-    this.#o.beforeDelete?.();
+  /**
+   * Deletes a segment after the checkpoint; false (segment kept) when that cannot be written.
+   * `forwarded`: its lines are in the store, so it may be emptied first (see below).
+   */
+  #delete(s: Segment, forwarded = false): boolean {
+    if (!this.#checkpointBeforeDelete(s, forwarded)) return false;
     try {
-      unlinkSync(join(this.#o.dir, s.file));
-    } catch {
-      // already gone
+      this.#fs.unlinkSync(join(this.#o.dir, s.file));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.health.count(err);
     }
+    if (s === this.#segments[this.#segments.length - 1]) this.#closeActive();
     this.#segments = this.#segments.filter((x) => x !== s);
+    return true;
+  }
+
+  /**
+   * On a full disk the checkpoint itself may find no space, while forwarded segments are what
+   * fills it: such a segment (its lines stored, its seqs in memory) is emptied first to free its
+   * blocks, and the checkpoint tried once more. Only a crash in between forgets its seqs, which
+   * costs a "missing batches" count, not a line.
+   */
+  #checkpointBeforeDelete(s: Segment, forwarded: boolean): boolean {
+    const checkpoint = this.#o.beforeDelete;
+    if (!checkpoint) return true;
+    try {
+      checkpoint();
+      return true;
+    } catch (err) {
+      if (!forwarded || !isNoSpace(err) || s.bytes === 0) return false;
+    }
+    try {
+      this.#fs.truncateSync(join(this.#o.dir, s.file), 0);
+      s.bytes = 0;
+      s.lines = 0;
+      s.sealed = true;
+      checkpoint();
+      return true;
+    } catch (err) {
+      this.health.count(err);
+      return false;
+    }
   }
 
   /** Visits intact records from `offset`; the visitor may return false to stop. Returns the end. */
   #scan(segment: Segment, offset: number, visit: (r: SpoolRecord, offset: number) => boolean | void, size = segment.bytes): number {
-    const fd = openSync(join(this.#o.dir, segment.file), 'r');
+    const fs = this.#fs;
+    const fd = fs.openSync(join(this.#o.dir, segment.file), 'r');
     try {
       let pos = offset;
       const head = Buffer.allocUnsafe(FIXED_HEADER);
       while (pos + FIXED_HEADER <= size) {
-        readSync(fd, head, 0, FIXED_HEADER, pos);
+        fs.readSync(fd, head, 0, FIXED_HEADER, pos);
         const bodyLen = head.readUInt32LE(0);
         const idLen = head.readUInt16LE(20);
         const total = FIXED_HEADER + idLen + bodyLen;
         if (pos + total > size) break;
         const rec = Buffer.allocUnsafe(total);
-        readSync(fd, rec, 0, total, pos);
+        fs.readSync(fd, rec, 0, total, pos);
         if (crc32(rec.subarray(8)) !== head.readUInt32LE(4)) break;
         const r: SpoolRecord = {
           seq: head.readDoubleLE(8),
@@ -287,7 +430,7 @@ export class Spool {
       }
       return pos;
     } finally {
-      closeSync(fd);
+      fs.closeSync(fd);
     }
   }
 }
@@ -295,4 +438,3 @@ export class Spool {
 function recordSize(r: SpoolRecord): number {
   return FIXED_HEADER + Buffer.byteLength(r.agentId) + r.payload.length;
 }
-

@@ -93,9 +93,21 @@ function normalise(spec: TopologySpec): TopologySpec {
 /** Cross-references the schema cannot check. */
 function checkReferences(spec: TopologySpec, text: string, file: string): TopologySpec {
   for (const [c, comp] of Object.entries(spec.components)) {
-    if (!(comp.host in spec.hosts)) throw new ConfigError(file, lineOfPath(text, ['components', c, 'host']), `components.${c}.host`, `unknown host ${JSON.stringify(comp.host)}`);
+    if (!(comp.host in spec.hosts))
+      throw new ConfigError(
+        file,
+        lineOfPath(text, ['components', c, 'host']),
+        `components.${c}.host`,
+        `unknown host ${JSON.stringify(comp.host)}`,
+      );
     for (const [i, d] of (comp.depends_on ?? []).entries()) {
-      if (!(d in spec.components)) throw new ConfigError(file, lineOfPath(text, ['components', c, 'depends_on', i]), `components.${c}.depends_on.${i}`, `unknown component ${JSON.stringify(d)}`);
+      if (!(d in spec.components))
+        throw new ConfigError(
+          file,
+          lineOfPath(text, ['components', c, 'depends_on', i]),
+          `components.${c}.depends_on.${i}`,
+          `unknown component ${JSON.stringify(d)}`,
+        );
     }
   }
   return spec;

@@ -34,7 +34,12 @@ export interface AnnouncedAgent {
   readonly labels: Record<string, string>;
 }
 
-const kindNames: Record<ComponentKind, string> = { provider: 'provider', feed_handler: 'feed handler', ticker_plant: 'ticker plant', subscriber: 'subscriber' };
+const kindNames: Record<ComponentKind, string> = {
+  provider: 'provider',
+  feed_handler: 'feed handler',
+  ticker_plant: 'ticker plant',
+  subscriber: 'subscriber',
+};
 
 /** "feed handler", "ticker plant": how a root cause names a component's kind. */
 export function kindName(kind: ComponentKind): string {
@@ -54,10 +59,25 @@ export class Topology {
 
   constructor(spec: TopologySpec = { hosts: {}, components: {} }) {
     for (const [name, h] of Object.entries(spec.hosts)) {
-      this.#hosts.set(name, { name, floor: h.floor, desk: h.desk, colour: h.colour, role: h.role, nics: [...(h.nics ?? [])], agents: new Set() });
+      this.#hosts.set(name, {
+        name,
+        floor: h.floor,
+        desk: h.desk,
+        colour: h.colour,
+        role: h.role,
+        nics: [...(h.nics ?? [])],
+        agents: new Set(),
+      });
     }
     for (const [name, c] of Object.entries(spec.components)) {
-      this.#components.set(name, { name, kind: c.kind, host: c.host, pair: c.pair, process: c.process ?? name, dependsOn: [...(c.depends_on ?? [])] });
+      this.#components.set(name, {
+        name,
+        kind: c.kind,
+        host: c.host,
+        pair: c.pair,
+        process: c.process ?? name,
+        dependsOn: [...(c.depends_on ?? [])],
+      });
     }
   }
 

@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import type { AgentConfig } from '../../agent/config.js';
 import { deferOptimisingCompiler } from '../../agent/optimiser-gate.js';
-import { onShutdown } from './shutdown.js';
+import { exitOnUncaught, onShutdown } from '../shutdown.js';
 
 /**
  * Set before the agent's modules load. V8 grows the young generation to 2 × 8 MB under the
@@ -37,11 +37,15 @@ export function registerAgent(program: Command): void {
       if (opts.brain) config.brain.addresses = opts.brain;
       if (opts.stateDir) config.agent.state_dir = opts.stateDir;
       const log = createLogger({ name: 'agent' });
-      const agent = await startAgent(config, log);
+      exitOnUncaught(log);
+      const { readFileSync } = await import('node:fs');
+      const agent = await startAgent(config, log, undefined, opts.config ? { configText: readFileSync(opts.config, 'utf8') } : {});
       process.stdout.write(JSON.stringify({ ready: 'agent', id: agent.id }) + '\n');
       onShutdown(async () => {
         const result = await agent.stop();
-        process.stdout.write(JSON.stringify({ stopped: 'agent', id: agent.id, drained: result.drained, cumulative_samples: result.cumulativeSamples }) + '\n');
+        process.stdout.write(
+          JSON.stringify({ stopped: 'agent', id: agent.id, drained: result.drained, cumulative_samples: result.cumulativeSamples }) + '\n',
+        );
       });
     });
 }

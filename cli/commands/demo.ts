@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { DEMO_DEFAULTS } from '../demo/options.js';
+import { secondsFlag } from '../flags.js';
 
 const port = (v: string) => {
   const n = Number(v);
@@ -19,10 +20,27 @@ export function registerDemo(program: Command): void {
     .option('--plant-port-base <port>', 'first of the plant ports (base .. base+32)', port, d.plantPortBase)
     .option('--snpp-port <port>', 'the SNPP sink the brain pages into', port, d.snppPort)
     .option('--smtp-port <port>', 'the SMTP sink the brain mails into', port, d.smtpPort)
-    .option('--escalate-after <s>', 'seconds unacknowledged before the back line is paged', (v) => Math.max(1, Math.round(Number(v))), d.escalateAfterS)
+    .option(
+      '--escalate-after <duration>',
+      'unacknowledged this long, the back line is paged: 30s, 2m; a bare number is seconds',
+      secondsFlag,
+      d.escalateAfterS,
+    )
     .option('--influx <url|none>', 'an InfluxDB 1.x to use (default: start influxd if installed; none: no InfluxDB)')
-    .action(async (o: { stateDir: string; httpPort: number; demoPort: number; healthPort: number; plantPortBase: number; snppPort: number; smtpPort: number; escalateAfter: number; influx?: string }) => {
-      const { runDemo } = await import('../demo/demo.js');
-      await runDemo({ ...o, escalateAfterS: o.escalateAfter });
-    });
+    .action(
+      async (o: {
+        stateDir: string;
+        httpPort: number;
+        demoPort: number;
+        healthPort: number;
+        plantPortBase: number;
+        snppPort: number;
+        smtpPort: number;
+        escalateAfter: number;
+        influx?: string;
+      }) => {
+        const { runDemo } = await import('../demo/demo.js');
+        await runDemo({ ...o, escalateAfterS: o.escalateAfter });
+      },
+    );
 }

@@ -1,19 +1,37 @@
 /**
- * `floorwatch incidents | ack | note | silence | report`: the brain's incidents from a terminal,
- * over its HTTP API (default http://127.0.0.1:7080, or FLOORWATCH_BRAIN_URL).
+ * `floorwatch incidents | ack | note | silence | resolve | report`: the brain's incidents from a terminal,
+ * over its HTTP API (default http://127.0.0.1:7080, or FLOORWATCH_BRAIN_URL). The brain records
+ * the token's user as the actor: there is no --by.
  */
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { IncidentSummary } from '../../brain/incidents/api.js';
+import { authHeaders, brainToken } from '../brain-token.js';
+import { durationFlag } from '../flags.js';
 
 const brainUrl = (opt?: string) => opt ?? process.env['FLOORWATCH_BRAIN_URL'] ?? 'http://127.0.0.1:7080';
-const me = () => process.env['FLOORWATCH_USER'] ?? userInfo().username;
 
-async function call(url: string, init?: { method: 'POST'; body: unknown }): Promise<unknown> {
-  const res = await fetch(url, init ? { method: 'POST', body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } } : undefined);
+interface Common {
+  brain?: string;
+  tokenFile?: string;
+}
+
+function tokenOrExit(o: Common): string | undefined {
+  try {
+    return brainToken(o.tokenFile);
+  } catch (err) {
+    process.stderr.write(`floorwatch: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
+async function call(o: Common, path: string, post?: unknown): Promise<unknown> {
+  const headers = { ...authHeaders(tokenOrExit(o)), ...(post ? { 'content-type': 'application/json' } : {}) };
+  const res = await fetch(`${brainUrl(o.brain)}${path}`, post ? { method: 'POST', body: JSON.stringify(post), headers } : { headers });
   const text = await res.text();
   if (!res.ok) {
-    process.stderr.write(`floorwatch: ${res.status} ${text}\n`);
+    const hint =
+      res.status === 401 ? ' (give a token: --token-file FILE or FLOORWATCH_TOKEN; `floorwatch access new-token` makes one)' : '';
+    process.stderr.write(`floorwatch: ${res.status} ${text}${hint}\n`);
     process.exit(1);
   }
   return res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
@@ -31,54 +49,47 @@ function printList(list: IncidentSummary[], status: string): void {
 }
 
 export function registerIncidents(program: Command): void {
-  const brain = ['--brain <url>', 'brain HTTP address (default http://127.0.0.1:7080)'] as const;
-  program
-    .command('incidents')
-    .description('list incidents (active by default)')
-    .option(...brain)
+  const withBrain = (c: Command) =>
+    c
+      .option('--brain <url>', 'brain HTTP address (default http://127.0.0.1:7080)')
+      .option('--token-file <file>', 'API token file (default: $FLOORWATCH_TOKEN, $FLOORWATCH_TOKEN_FILE)');
+  withBrain(program.command('incidents').description('list incidents (active by default)'))
     .option('--status <status>', 'active (not resolved) | all | open | acknowledged | resolved', 'active')
     .option('--json', 'print JSON')
-    .action(async (o: { brain?: string; status: string; json?: boolean }) => {
-      const list = (await call(`${brainUrl(o.brain)}/api/incidents?status=${encodeURIComponent(o.status)}`)) as IncidentSummary[];
+    .action(async (o: Common & { status: string; json?: boolean }) => {
+      const list = (await call(o, `/api/incidents?status=${encodeURIComponent(o.status)}`)) as IncidentSummary[];
       if (o.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
       else printList(list, o.status);
     });
-  program
-    .command('ack <id>')
-    .description('acknowledge an incident (stops its escalation)')
-    .option(...brain)
-    .option('--by <name>', 'who acknowledges (default: your user name)')
+  withBrain(program.command('ack <id>').description('acknowledge an incident (stops its escalation)'))
     .option('--note <text>', 'a note for the timeline')
-    .action(async (id: string, o: { brain?: string; by?: string; note?: string }) => {
-      await call(`${brainUrl(o.brain)}/api/incidents/${encodeURIComponent(id)}/ack`, { method: 'POST', body: { by: o.by ?? me(), note: o.note } });
+    .action(async (id: string, o: Common & { note?: string }) => {
+      await call(o, `/api/incidents/${encodeURIComponent(id)}/ack`, o.note ? { note: o.note } : {});
       process.stdout.write(`${id} acknowledged\n`);
     });
-  program
-    .command('note <id> <text...>')
-    .description('add a note to an incident timeline')
-    .option(...brain)
-    .option('--by <name>', 'author (default: your user name)')
-    .action(async (id: string, text: string[], o: { brain?: string; by?: string }) => {
-      await call(`${brainUrl(o.brain)}/api/incidents/${encodeURIComponent(id)}/note`, { method: 'POST', body: { by: o.by ?? me(), text: text.join(' ') } });
+  withBrain(program.command('note <id> <text...>').description('add a note to an incident timeline (internal unless --for-clients)'))
+    .option('--for-clients', 'the clients may read it: client status mails carry it')
+    .action(async (id: string, text: string[], o: Common & { forClients?: boolean }) => {
+      await call(o, `/api/incidents/${encodeURIComponent(id)}/note`, {
+        text: text.join(' '),
+        ...(o.forClients ? { for_clients: true } : {}),
+      });
       process.stdout.write(`note added to ${id}\n`);
     });
-  program
-    .command('silence <id>')
-    .description('silence an incident: no more pages, still recorded')
-    .option(...brain)
+  withBrain(program.command('silence <id>').description('silence an incident: no more pages, still recorded'))
     .requiredOption('--reason <text>', 'why')
-    .option('--by <name>', 'author (default: your user name)')
-    .option('--for <minutes>', 'expiry in minutes (default: until resolved)')
-    .action(async (id: string, o: { brain?: string; by?: string; reason: string; for?: string }) => {
-      const until = o.for ? Date.now() + Number(o.for) * 60_000 : undefined;
-      await call(`${brainUrl(o.brain)}/api/incidents/${encodeURIComponent(id)}/silence`, { method: 'POST', body: { by: o.by ?? me(), reason: o.reason, ...(until ? { until_ms: until } : {}) } });
-      process.stdout.write(`${id} silenced\n`);
+    .option('--for <duration>', 'how long: 30m, 2h, 1d, 1h30m (default: until resolved)', (v: string) => (durationFlag(v), v))
+    .action(async (id: string, o: Common & { reason: string; for?: string }) => {
+      await call(o, `/api/incidents/${encodeURIComponent(id)}/silence`, { reason: o.reason, ...(o.for ? { for: o.for } : {}) });
+      process.stdout.write(`${id} silenced${o.for ? ` for ${o.for}` : ' until resolved'}\n`);
     });
-  program
-    .command('report <id>')
-    .description('print the incident report (markdown)')
-    .option(...brain)
-    .action(async (id: string, o: { brain?: string }) => {
-      process.stdout.write(String(await call(`${brainUrl(o.brain)}/api/incidents/${encodeURIComponent(id)}/report`)) + '\n');
+  withBrain(program.command('resolve <id>').description('close an incident by hand (its alerts firing again open a new one)'))
+    .requiredOption('--reason <text>', 'why it is over')
+    .action(async (id: string, o: Common & { reason: string }) => {
+      await call(o, `/api/incidents/${encodeURIComponent(id)}/resolve`, { reason: o.reason });
+      process.stdout.write(`${id} resolved\n`);
     });
+  withBrain(program.command('report <id>').description('print the incident report (markdown)')).action(async (id: string, o: Common) => {
+    process.stdout.write(String(await call(o, `/api/incidents/${encodeURIComponent(id)}/report`)) + '\n');
+  });
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_AGENT_SOCKET } from '../../agent/local/protocol.js';
 import { runWrapper } from '../../agent/wrapper/run-wrapper.js';
+import { nonNegativeInt, positiveInt } from '../flags.js';
 import { DEFAULT_RESTART_POLICY, RESTART_MODES, type RestartMode } from '../../agent/wrapper/restart-policy.js';
 
 const NAME_SYNTAX = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -28,10 +29,15 @@ export function registerRun(program: Command): void {
     .requiredOption('--name <name>', 'process name used in reports and the default log file name', parseName)
     .addOption(new Option('--restart <policy>', 'when to restart the child').choices(RESTART_MODES).default(DEFAULT_RESTART_POLICY.mode))
     .option('--max-restarts <n>', 'consecutive restarts before giving up', nonNegativeInt, DEFAULT_RESTART_POLICY.maxRestarts)
-    .option('--backoff-ms <ms>', 'first restart delay, doubled per consecutive restart', nonNegativeInt, DEFAULT_RESTART_POLICY.backoffMinMs)
+    .option(
+      '--backoff-ms <ms>',
+      'first restart delay, doubled per consecutive restart',
+      nonNegativeInt,
+      DEFAULT_RESTART_POLICY.backoffMinMs,
+    )
     .option('--backoff-max-ms <ms>', 'longest restart delay', nonNegativeInt, DEFAULT_RESTART_POLICY.backoffMaxMs)
-    .option('--log <file>', 'append the child\'s stdout and stderr here (default <state dir or /tmp>/NAME.log)')
-    .option('--agent-socket <path>', 'the agent\'s local socket', process.env['FLOORWATCH_AGENT_SOCKET'] ?? DEFAULT_AGENT_SOCKET)
+    .option('--log <file>', "append the child's stdout and stderr here (default <state dir or /tmp>/NAME.log)")
+    .option('--agent-socket <path>', "the agent's local socket", process.env['FLOORWATCH_AGENT_SOCKET'] ?? DEFAULT_AGENT_SOCKET)
     .option('--report-queue <n>', 'reports kept while the agent is unreachable (oldest dropped)', positiveInt, 10_000)
     .argument('<command...>', 'the command and its arguments, after --')
     .action(async (command: string[], flags: RunFlags, self: Command) => {
@@ -42,7 +48,13 @@ export function registerRun(program: Command): void {
         name: flags.name,
         command: cmd,
         args,
-        policy: { ...DEFAULT_RESTART_POLICY, mode: flags.restart, maxRestarts: flags.maxRestarts, backoffMinMs: flags.backoffMs, backoffMaxMs: flags.backoffMaxMs },
+        policy: {
+          ...DEFAULT_RESTART_POLICY,
+          mode: flags.restart,
+          maxRestarts: flags.maxRestarts,
+          backoffMinMs: flags.backoffMs,
+          backoffMaxMs: flags.backoffMaxMs,
+        },
         logFile: flags.log ?? join(process.env['FLOORWATCH_STATE_DIR'] ?? '/tmp', `${flags.name}.log`),
         agentSocket: flags.agentSocket,
         reportQueue: flags.reportQueue,
@@ -61,16 +73,4 @@ export async function runMain(argv: readonly string[]): Promise<void> {
 function parseName(value: string): string {
   if (!NAME_SYNTAX.test(value)) throw new InvalidArgumentError('letters, digits, ".", "_" and "-" only, at most 64');
   return value;
-}
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('must be an integer >= 0');
-  return n;
-}
-
-function positiveInt(value: string): number {
-  const n = nonNegativeInt(value);
-  if (n < 1) throw new InvalidArgumentError('must be an integer >= 1');
-  return n;
 }

@@ -28,15 +28,22 @@ rotations:
   - { name: demo-manager, tier: support-manager, timeZone: UTC, start: "00:00", end: "24:00", people: [carol] }
 `;
 
-export function brainConfigText(o: DemoOptions, files: { stateDir: string; topology: string; schedule: string; rules: string; calendar: string; influx?: { url: string; db: string } }): string {
+export function brainConfigText(
+  o: DemoOptions,
+  files: { stateDir: string; topology: string; schedule: string; rules: string; calendar: string; influx?: { url: string; db: string } },
+  accessYaml: string,
+): string {
   return [
+    accessYaml,
     `brain: {id: demo-brain, state_dir: ${files.stateDir}}`,
     'listen: 127.0.0.1:0',
     `http: 127.0.0.1:${o.httpPort}`,
     `plant: {health_listen: "127.0.0.1:${o.healthPort}"}`,
     `topology: ${files.topology}`,
     `rules: {dir: ${files.rules}, calendar: ${files.calendar}}`,
-    files.influx ? `store: {kind: influx-v1, url: "${files.influx.url}", db: ${files.influx.db}}` : 'store: {kind: none}',
+    files.influx
+      ? `store: {kind: influx-v1, url: "${files.influx.url}", db: ${files.influx.db}, self_metrics_every_ms: 2000}`
+      : 'store: {kind: none}',
     'paging:',
     `  schedule: ${files.schedule}`,
     `  console_url: http://127.0.0.1:${o.httpPort}`,
@@ -49,9 +56,22 @@ export function brainConfigText(o: DemoOptions, files: { stateDir: string; topol
   ].join('\n');
 }
 
-export function plantConfigText(o: DemoOptions): string {
+/** The brain addresses an agent lists (the demo's pair: both; it delivers to the primary). */
+type Brains = string | readonly string[];
+const addresses = (b: Brains) => JSON.stringify([b].flat());
+
+/** The demo's FIX session: our order router's CompID and the session as the FIX rule names it. */
+export const DEMO_FIX = { local: 'FLOOR-OMS', session: 'FLOOR-OMS/VENUE-GW', heartbeatS: 5 } as const;
+
+/** `healthTargets`: where the plant's health heartbeats go (each brain of the demo's pair); default the --health-port. */
+export function plantConfigText(
+  o: DemoOptions,
+  fixLogDir: string,
+  healthTargets: readonly string[] = [`127.0.0.1:${o.healthPort}`],
+): string {
   const p = (offset: number) => o.plantPortBase + offset;
-  return `health: {targets: ["127.0.0.1:${o.healthPort}"]}
+  return `health: {targets: [${healthTargets.map((h) => `"${h}"`).join(', ')}]}
+fix: {port: ${p(40)}, control_port: ${p(41)}, heartbeat_s: ${DEMO_FIX.heartbeatS}, orders_per_s: 5, test_request_ms: 1000, log_dir: "${fixLogDir}"}
 provider:
   control_port: ${p(0)}
   lines: [{name: a, port: ${p(1)}, to: fh-a}, {name: b, port: ${p(2)}, to: fh-b}]
@@ -64,55 +84,56 @@ subscribers: [{id: ws-1, port: ${p(31)}, symbols: ["*"]}, {id: ws-2, port: ${p(3
 `;
 }
 
-export function plantHostAgent(dir: string, brain: string, socket: string): string {
+export function plantHostAgent(dir: string, brain: Brains, socket: string, fixRouterLog: string): string {
   return [
-    `agent: {id: plant-host, host: plant-host, state_dir: ${join(dir, 'plant-host')}, labels: {floor: ldn-1, role: plant}}`,
-    `brain: {addresses: ["${brain}"]}`,
+    `agent: {id: plant-host, host: plant-host, state_dir: ${join(dir, 'plant-host')}, labels: {floor: ldn-1, desk: infra, role: plant}}`,
+    `brain: {addresses: ${addresses(brain)}}`,
     'samplers:',
     // The physical NICs only: on a shared dev box other tests' veths come and go all day.
     '  nic: {include: ["eth*", "en*", "bond*"]}',
     '  memory: {}',
     `  local: {path: ${socket}}`,
+    // The floor watches its own side of the FIX session: the order router's engine log.
+    '  log:',
+    `    files: ["${fixRouterLog}"]`,
+    '    startAt: beginning',
+    `    rules: [{name: fix, action: fix, localCompIds: [${DEMO_FIX.local}], defaultHeartBtIntS: ${DEMO_FIX.heartbeatS}}]`,
   ].join('\n');
 }
 
-export function workstationAgent(dir: string, brain: string, id: string, colour: string): string {
+export function workstationAgent(dir: string, brain: Brains, id: string, colour: string): string {
   return [
     `agent: {id: ${id}, host: ${id}, state_dir: ${join(dir, id)}, labels: {floor: ldn-1, desk: fx-spot, colour: ${colour}, role: workstation}}`,
-    `brain: {addresses: ["${brain}"]}`,
+    `brain: {addresses: ${addresses(brain)}}`,
     'samplers: {synthetic: {enabled: true, series: 20}}',
   ].join('\n');
 }
 
-/** The fixture host: bond and memory from the demo's fixture trees, the drills' log files. */
-export function fixtureHostAgent(dir: string, brain: string, roots: { procRoot: string; sysRoot: string }, logs: { app: string; fix: string }): string {
+/** The fixture host: bond and memory from the demo's fixture trees, the drills' application log. */
+export function fixtureHostAgent(dir: string, brain: Brains, roots: { procRoot: string; sysRoot: string }, logs: { app: string }): string {
   return [
     `agent: {id: srv-ldn-fix, host: srv-ldn-fix, state_dir: ${join(dir, 'srv-ldn-fix')}, labels: {floor: ldn-1, desk: infra, role: server}}`,
-    `brain: {addresses: ["${brain}"]}`,
+    `brain: {addresses: ${addresses(brain)}}`,
     `proc_root: ${roots.procRoot}`,
     `sys_root: ${roots.sysRoot}`,
     'samplers:',
     '  nic: {include: [bond0], link_watch: poll}',
     '  memory: {interval_ms: 250}',
     '  log:',
-    `    files: ["${logs.app}", "${logs.fix}"]`,
+    `    files: ["${logs.app}"]`,
     '    rules:',
     '      - {name: errors, action: count, pattern: "\\\\[(?P<level>ERROR|FATAL)\\\\]", tags: [level]}',
-    '      - name: fix_testrequest_rtt',
-    '        action: roundtrip',
-    `        files: ["${logs.fix}"]`,
-    "        request: '^(?P<ts>\\d{8}-\\d{2}:\\d{2}:\\d{2}\\.\\d+) .*\\|35=1\\|.*\\|112=(?P<id>[^|]+)\\|'",
-    "        response: '^(?P<ts>\\d{8}-\\d{2}:\\d{2}:\\d{2}\\.\\d+) .*\\|35=0\\|.*\\|112=(?P<id>[^|]+)\\|'",
-    '        key: id',
-    '        timestamp: {capture: ts, format: fix}',
+    `      - {name: pricer_latency, action: metric, files: ["${logs.app}"], pattern: "latency_us=(?P<latency_us>\\\\d+)"}`,
+    // A FATAL line is also an event of its own: the wall board's host detail lists it with the line.
+    '      - {name: fatal, action: event, pattern: "\\\\[FATAL\\\\] (?P<message>.+)", severity: 3}',
   ].join('\n');
 }
 
 /** The veth workstation: watches only the near end of the demo's veth pair. */
-export function vethHostAgent(dir: string, brain: string, nic: string): string {
+export function vethHostAgent(dir: string, brain: Brains, nic: string): string {
   return [
     `agent: {id: srv-ldn-net, host: srv-ldn-net, state_dir: ${join(dir, 'srv-ldn-net')}, labels: {floor: ldn-1, desk: infra, role: server}}`,
-    `brain: {addresses: ["${brain}"]}`,
+    `brain: {addresses: ${addresses(brain)}}`,
     `samplers: {nic: {include: [${nic}]}}`,
   ].join('\n');
 }

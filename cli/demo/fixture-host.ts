@@ -10,7 +10,14 @@ import { dirname, join } from 'node:path';
 
 export const FIXTURE_BOND = 'bond0';
 export const FIXTURE_SLAVES = ['eth0', 'eth1'] as const;
-const VM_SETTINGS = ['dirty_ratio', 'dirty_background_ratio', 'dirty_bytes', 'dirty_background_bytes', 'dirty_expire_centisecs', 'dirty_writeback_centisecs'];
+const VM_SETTINGS = [
+  'dirty_ratio',
+  'dirty_background_ratio',
+  'dirty_bytes',
+  'dirty_background_bytes',
+  'dirty_expire_centisecs',
+  'dirty_writeback_centisecs',
+];
 
 function put(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });

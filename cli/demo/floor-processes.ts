@@ -19,12 +19,14 @@ const PLANT_COMPONENTS: [string, string[]][] = [
   ['ws-1', ['subscriber', '--id', 'ws-1']],
   ['ws-2', ['subscriber', '--id', 'ws-2']],
   ['provider', ['provider']],
+  ['fix-venue', ['fix-venue']],
+  ['fix-router', ['fix-router']],
 ];
 
 type Workstation = DemoLayout['workstations'][number];
 
 /** ws-ldn-001..N, odd ones red, even ones blue: the floor's checkerboard. */
-export function spawnWorkstations(n: number, dir: string, brain: string, children: ChildProcess[], log: Logger): Workstation[] {
+export function spawnWorkstations(n: number, dir: string, brain: readonly string[], children: ChildProcess[], log: Logger): Workstation[] {
   const workstations: Workstation[] = [];
   for (let i = 1; i <= n; i++) {
     const id = `ws-ldn-${String(i).padStart(3, '0')}`;

@@ -72,7 +72,10 @@ async function waitReady(url: string, alive: () => boolean): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (!alive()) throw new Error('influxd exited before answering /ping');
-    const ok = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(500) }).then((r) => r.status === 204, () => false);
+    const ok = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(500) }).then(
+      (r) => r.status === 204,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -20,7 +20,10 @@ export function createVeth(suffix: string): DemoVeth | { unavailable: string } {
   const peer = `fwd${suffix}b`;
   const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
   const remove = () => {
-    for (const args of [['link', 'del', local], ['netns', 'del', netns]]) {
+    for (const args of [
+      ['link', 'del', local],
+      ['netns', 'del', netns],
+    ]) {
       try {
         ip(...args);
       } catch {

@@ -76,7 +76,7 @@ function converse(socket: Socket, onPage: (p: { pagerIds: string[]; message: str
           break;
         case 'MESS':
           if (message !== undefined) reply('503 message already entered');
-          else (message = arg, reply('250 message ok'));
+          else ((message = arg), reply('250 message ok'));
           break;
         case 'SEND':
           if (pagerIds.length === 0 || message === undefined) reply('503 need PAGE and MESS first');

@@ -10,7 +10,12 @@ export async function getJson<T>(url: string): Promise<T> {
 }
 
 export async function postJson<T>(url: string, body: unknown = {}): Promise<T> {
-  const res = await fetch(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(30_000) });
+  const res = await fetch(url, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+    signal: AbortSignal.timeout(30_000),
+  });
   if (!res.ok) throw new Error(`POST ${url}: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -52,7 +57,9 @@ export class BrainApi {
 
   /** Every incident id the brain still holds, resolved (and merged) ones included. */
   async incidentIds(): Promise<Set<string>> {
-    const lists = await Promise.all(['active', 'resolved'].map((s) => getJson<{ id: string }[]>(`${this.url}/api/incidents?status=${s}&limit=10000`)));
+    const lists = await Promise.all(
+      ['active', 'resolved'].map((s) => getJson<{ id: string }[]>(`${this.url}/api/incidents?status=${s}&limit=10000`)),
+    );
     return new Set(lists.flat().map((i) => i.id));
   }
 
@@ -65,7 +72,9 @@ export class BrainApi {
   }
 
   series(measurement: string, field: string): Promise<SeriesPoint[]> {
-    return getJson<SeriesPoint[]>(`${this.url}/api/series?measurement=${encodeURIComponent(measurement)}&field=${encodeURIComponent(field)}`);
+    return getJson<SeriesPoint[]>(
+      `${this.url}/api/series?measurement=${encodeURIComponent(measurement)}&field=${encodeURIComponent(field)}`,
+    );
   }
 
   agents(): Promise<AgentInfo[]> {
@@ -77,7 +86,8 @@ export class BrainApi {
   }
 }
 
-const DELIVERED = /^delivered by (\S+) \(([^/]+)\/(\d+)\/([^/]+)\/([^)]+)\)$/;
+/** "delivered by snpp (INC-0001/0/page/alice)", then ": first page" (why it went) since #14. */
+const DELIVERED = /^delivered by (\S+) \(([^/]+)\/(\d+)\/([^/]+)\/([^)]+)\)(?:: .*)?$/;
 
 export function deliveredPages(inc: Incident): DeliveredPage[] {
   return inc.timeline.flatMap((e) => {

@@ -3,6 +3,7 @@
  * brain's incident and its pages (one per escalation step asked for), restore the floor, wait
  * for the incident to resolve, and report what the brain concluded and when.
  */
+import { waitForOrUndefined } from '../../lib/wait-for.js';
 import type { DemoLayout } from '../demo/layout.js';
 import { BrainApi, deliveredPages, getJson, type DeliveredPage, type Incident } from './brain-api.js';
 
@@ -12,8 +13,8 @@ export interface DrillContext {
   readonly brain: BrainApi;
   /** The demo's layout, when a demo answers at --demo. */
   readonly demo?: DemoLayout;
-  /** Records a timed step ("influxd stopped"), printed in the report. */
-  step(label: string): void;
+  /** Records a timed step ("influxd stopped"), printed in the report; `at`: when it happened, if not now. */
+  step(label: string, at?: number): void;
 }
 
 export interface Drill {
@@ -26,6 +27,8 @@ export interface Drill {
   unavailable?(ctx: DrillContext): Promise<string | undefined> | string | undefined;
   /** Injects the fault; resolves with the function that restores the floor. */
   inject(ctx: DrillContext): Promise<() => Promise<void>>;
+  /** More checks once the incident resolved (or did not): problems found, [] when none. `sinceMs`: the fault. */
+  verify?(ctx: DrillContext, incident: Incident | undefined, sinceMs: number): Promise<string[]>;
 }
 
 /** For `expected.matches`: the incident has the alert among its roots or symptoms. */
@@ -58,7 +61,10 @@ export interface DrillResult {
   readonly skipped?: string;
   readonly expected?: string;
   /** The incident matching the expectation (absent: none opened). */
-  readonly incident?: Pick<Incident, 'id' | 'title' | 'severity' | 'status' | 'openedAt' | 'resolvedAt'> & { roots: string[]; symptoms: string[] };
+  readonly incident?: Pick<Incident, 'id' | 'title' | 'severity' | 'status' | 'openedAt' | 'resolvedAt'> & {
+    roots: string[];
+    symptoms: string[];
+  };
   /** Every incident opened during the drill that was not merged into another (on a busy box, unrelated ones too). */
   readonly newIncidents: { id: string; title: string }[];
   /** Those of them with the expected root cause: one, when the brain concluded one incident per cause. */
@@ -86,7 +92,7 @@ export async function runDrill(drill: Drill, o: DrillOptions): Promise<DrillResu
   const brain = new BrainApi(o.brainUrl);
   const rec = new Record();
   const demo = await getJson<DemoLayout>(`${o.demoUrl}/api/demo/layout`).catch(() => undefined);
-  const ctx: DrillContext = { brain, ...(demo ? { demo } : {}), step: (l) => rec.step(l) };
+  const ctx: DrillContext = { brain, ...(demo ? { demo } : {}), step: (l, at) => rec.step(l, at) };
   const result = (more: Partial<DrillResult>): DrillResult => ({
     drill: drill.name,
     ...(drill.expected ? { expected: drill.expected.describe } : {}),
@@ -121,8 +127,18 @@ export async function runDrill(drill: Drill, o: DrillOptions): Promise<DrillResu
   );
   const incident = opened && (await awaitResolution(brain, rec, opened.id, o.timeoutMs));
   const caused = await newIncidents(brain, before);
-  const matching = caused.filter((i) => drill.expected?.matches(i)).map((i) => i.id);
-  if (matching.length > 1) rec.problems.push(`${matching.length} incidents for one root cause: ${matching.join(', ')}`);
+  const matchingIncidents = caused.filter((i) => drill.expected?.matches(i));
+  const matching = matchingIncidents.map((i) => i.id);
+  if (matching.length > 1) {
+    // Say what each was and when it opened: which alert came late, or which cause fired twice.
+    const described = matchingIncidents.map((i) => `${i.id} "${i.title}" opened @${i.openedAt - rec.faultAt} ms (${i.status})`);
+    rec.problems.push(`${matching.length} incidents for one root cause: ${described.join('; ')}`);
+  }
+  if (drill.verify)
+    await drill.verify(ctx, incident, rec.faultAt).then(
+      (problems) => rec.problems.push(...problems),
+      (err: Error) => rec.problems.push(`checking failed: ${err.message}`),
+    );
   const pagerTexts = demo && incident ? await sinkPages(demo.demoUrl, incident.id) : undefined;
   return result({
     ...(incident ? { incident: summarise(incident) } : {}),
@@ -148,7 +164,13 @@ async function waitForQuietFloor(brain: BrainApi): Promise<{ ms: number; note: s
 }
 
 /** The expected incident, once it has paged the first `o.steps` escalation steps. */
-async function observeIncident(brain: BrainApi, rec: Record, expected: NonNullable<Drill['expected']>, before: Set<string>, o: DrillOptions): Promise<Incident | undefined> {
+async function observeIncident(
+  brain: BrainApi,
+  rec: Record,
+  expected: NonNullable<Drill['expected']>,
+  before: Set<string>,
+  o: DrillOptions,
+): Promise<Incident | undefined> {
   const incident = await poll(o.timeoutMs, async () => (await newIncidents(brain, before)).find((i) => expected.matches(i)));
   if (!incident) return void rec.problems.push(`no incident matching "${expected.describe}" within ${o.timeoutMs} ms`);
   rec.step(`incident ${incident.id} opened`, incident.openedAt);
@@ -204,13 +226,7 @@ function summarise(inc: Incident): NonNullable<DrillResult['incident']> {
   };
 }
 
-/** Polls until `probe` gives a value or the time is up (then undefined); errors count as "not yet". */
-export async function poll<T>(timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 50): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** Polls until `probe` gives a value or the time is up (then undefined); errors count as "not yet" (lib/wait-for.ts). */
+export function poll<T>(timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 50): Promise<T | undefined> {
+  return waitForOrUndefined('a drill condition', probe, { timeoutMs, everyMs });
 }

@@ -11,7 +11,10 @@ export function formatResult(r: DrillResult): string {
     for (const root of i.roots) out.push(`  root cause   ${root}`);
     for (const s of i.symptoms) out.push(`  symptom      ${s}`);
   } else if (r.expected) out.push('  incident     none');
-  for (const p of r.pages) out.push(`  ${p.kind === 'page' ? 'page' : p.kind.padEnd(4)}         step ${p.step} to ${p.person} by ${p.channel} at ${new Date(p.at).toISOString().slice(11, 23)}Z`);
+  for (const p of r.pages)
+    out.push(
+      `  ${p.kind === 'page' ? 'page' : p.kind.padEnd(4)}         step ${p.step} to ${p.person} by ${p.channel} at ${new Date(p.at).toISOString().slice(11, 23)}Z`,
+    );
   for (const p of r.pagerTexts ?? []) out.push(`  pager ${p.pagerIds.join(',').padEnd(7)}${p.message}`);
   const others = r.newIncidents.filter((n) => n.id !== i?.id);
   for (const n of others) out.push(`  also opened  ${n.id} ${n.title}`);

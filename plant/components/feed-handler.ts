@@ -4,21 +4,20 @@
  * feed sequence, to both ticker plants. The secondary builds the very same datagrams but keeps
  * them muted; on takeover it re-broadcasts from the old primary's last heartbeat position.
  */
-import type { Clock, Timer } from '../../lib/clock.js';
+import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
-import { healthTargets, pairMember, type PlantConfig } from '../config.js';
-import { HealthPublisher, type HealthBody } from '../health/publisher.js';
+import type { PlantConfig } from '../config.js';
+import type { HealthBody } from '../health/publisher.js';
 import type { Endpoint } from '../net/udp.js';
 import type { RoleChange } from '../pair/pair-member.js';
-import { SequencedReceiver } from '../reliable/receiver.js';
+import type { SequencedReceiver } from '../reliable/receiver.js';
 import { SequencedSender } from '../reliable/sender.js';
 import { WindowedLatency } from '../stats/histogram.js';
 import { RateMeter } from '../stats/rate.js';
-import { hostMonoUs } from '../time.js';
 import { Flag, PacketType, HEADER_BYTES, encodeRange, type PacketHeader } from '../wire/packet.js';
-import { RECORD_BYTES, recordTsUs, recordsView } from '../wire/record.js';
-import { linkPair, type PairLink } from './pair-link.js';
-import { openSocket, type Component, type OpenSocket } from './runtime.js';
+import { feedReceiver, openPaired, pairedHealth, pairedSummary, recordHopLatency, type Paired } from './paired.js';
+import type { PairLink } from './pair-link.js';
+import type { Component, OpenSocket } from './runtime.js';
 
 export interface FeedHandlerOptions {
   cfg: PlantConfig;
@@ -31,12 +30,11 @@ export interface FeedHandlerOptions {
 export class FeedHandler implements Component {
   readonly id: string;
   #o: FeedHandlerOptions;
+  #paired: Paired | null = null;
   #io: OpenSocket | null = null;
   #sender!: SequencedSender;
   #receiver: SequencedReceiver;
   #pair!: PairLink;
-  #health: HealthPublisher | null = null;
-  #timers: Timer[] = [];
   #provider: Endpoint | null = null;
   #lineActivityAt: number;
   #lastUpdateUs = 0;
@@ -50,32 +48,38 @@ export class FeedHandler implements Component {
   constructor(o: FeedHandlerOptions) {
     this.#o = o;
     this.id = o.id;
-    const d = o.cfg.delivery;
     this.#lineActivityAt = o.clock.monotonic();
     this.#in = new RateMeter(() => o.clock.monotonic());
     this.#outRate = new RateMeter(() => o.clock.monotonic());
-    this.#receiver = new SequencedReceiver({
-      clock: o.clock,
-      nakRetryMs: d.nak_retry_ms,
-      maxNakRetries: d.max_nak_retries,
-      maxHeldRecords: d.max_held_records,
-      maxNakRecords: d.max_nak_records,
-      joinBacklog: d.join_backlog_records,
-      sendNak: (from, to) => this.#nakProvider(from, to),
-      deliver: (seq, body, count) => this.#relay(seq, body, count),
-    });
+    this.#receiver = feedReceiver(
+      o.cfg,
+      o.clock,
+      (from, to) => this.#nakProvider(from, to),
+      (seq, body, count) => this.#relay(seq, body, count),
+    );
   }
 
   async start(): Promise<void> {
     const { cfg, clock, log } = this.#o;
-    const { self, peer } = pairMember(cfg.feed_handlers, this.id);
-    this.#io = await openSocket(self.port, cfg.host, cfg.delivery.socket_buffer_bytes, {
-      packet: (h, buf, from) => this.#onPacket(h, buf, from),
-      json: (msg) => void this.#pair.onJson(msg),
-    }, log);
-    const io = this.#io;
+    const paired = await openPaired({
+      cfg,
+      pair: cfg.feed_handlers,
+      id: this.id,
+      clock,
+      log,
+      handlers: {
+        packet: (h, buf, from) => this.#onPacket(h, buf, from),
+        json: (msg) => void this.#pair.onJson(msg),
+      },
+      receiver: this.#receiver,
+      position: () => (this.#pair.member.role === 'primary' ? this.#sender.lastSentSeq : this.#receiver.expected - 1),
+      onRoleChange: (c) => this.#onRoleChange(c),
+      healthBody: () => this.#healthBody(),
+      everyHeartbeat: () => this.#everyHeartbeat(),
+    });
+    [this.#paired, this.#io, this.#pair] = [paired, paired.io, paired.pair];
     this.#sender = new SequencedSender({
-      out: io.out,
+      out: paired.io.out,
       destinations: cfg.ticker_plants.members.map((m) => ({ host: cfg.host, port: m.port })),
       epoch: 0, // the feed-sequence space is shared by both handlers: a takeover continues it
       term: 0,
@@ -85,27 +89,11 @@ export class FeedHandler implements Component {
       dropFraction: this.#o.dropFraction ?? cfg.delivery.drop_fraction,
     });
     this.#sender.mute(true);
-    this.#pair = linkPair({
-      cfg, self, peer, clock, log,
-      out: () => io.out,
-      position: () => (this.#pair.member.role === 'primary' ? this.#sender.lastSentSeq : this.#receiver.expected - 1),
-      onRoleChange: (c) => this.#onRoleChange(c),
-    });
-    this.#health = new HealthPublisher(io.out, healthTargets(cfg), cfg.health.interval_ms, clock, () => this.#healthBody());
-    this.#pair.member.start();
-    this.#health.start();
-    this.#timers.push(
-      clock.setInterval(() => this.#receiver.tick(), Math.max(1, Math.floor(cfg.delivery.nak_retry_ms / 3))),
-      clock.setInterval(() => this.#everyHeartbeat(), cfg.health.interval_ms),
-      clock.setInterval(() => this.#checkLine(), Math.max(5, Math.floor(cfg.stale_after_ms / 10))),
-    );
+    paired.start([clock.setInterval(() => this.#checkLine(), Math.max(5, Math.floor(cfg.stale_after_ms / 10)))]);
   }
 
   async stop(): Promise<void> {
-    this.#timers.forEach((t) => t.cancel());
-    this.#pair?.member.stop();
-    this.#health?.stop();
-    await this.#io?.close();
+    await this.#paired?.stop();
   }
 
   markSteadyState(): void {
@@ -114,11 +102,7 @@ export class FeedHandler implements Component {
 
   summary(): Record<string, unknown> {
     return {
-      role: this.#pair.member.role,
-      term: this.#pair.member.term,
-      failovers: this.#pair.member.failovers,
-      position: this.#receiver.expected - 1,
-      receiver: this.#receiver.counters,
+      ...pairedSummary(this.#pair, this.#receiver),
       sender: this.#sender.counters,
       replayed: this.#replayed,
       replay_missing: this.#replayMissing,
@@ -143,10 +127,7 @@ export class FeedHandler implements Component {
   }
 
   #relay(seq: number, body: Buffer, count: number): void {
-    const now = hostMonoUs();
-    // The join backlog of a restarted member is history: its age is not this hop's latency.
-    const records = recordsView(body);
-    for (let i = Math.max(0, this.#receiver.joinPoint - seq); i < count; i++) this.#latency.record(now - recordTsUs(records, i * RECORD_BYTES));
+    recordHopLatency(this.#latency, this.#receiver, seq, body, count);
     this.#in.add(count);
     this.#lastUpdateUs = this.#o.clock.nowUs();
     this.#sender.appendAt(seq, body, count);
@@ -163,7 +144,7 @@ export class FeedHandler implements Component {
     } else {
       this.#sender.mute(true);
     }
-    this.#health?.publishIfChanged();
+    this.#paired?.health.publishIfChanged();
   }
 
   #everyHeartbeat(): void {
@@ -179,33 +160,23 @@ export class FeedHandler implements Component {
     this.#lineStale = stale;
     this.#pair.member.setYielding(stale);
     this.#o.log.warn({ stale }, 'provider line staleness changed');
-    this.#health?.publishIfChanged();
+    this.#paired?.health.publishIfChanged();
   }
 
   #healthBody(): HealthBody {
-    const m = this.#pair.member;
-    const peer = this.#pair.peerSummary();
-    const peerLost = !peer || peer.age_ms > this.#o.cfg.pairing.heartbeat_ms * this.#o.cfg.pairing.missed_heartbeats;
+    const { peerLost, fields } = pairedHealth(this.#o.cfg, this.#pair, this.#receiver, this.#lastUpdateUs);
     const r = this.#receiver;
     return {
       component: this.id,
       kind: 'feed_handler',
       pair: this.#o.cfg.feed_handlers.pair,
-      role: m.role,
+      ...fields,
       state: this.#lineStale ? 'stale' : peerLost ? 'degraded' : 'ok',
       reason: this.#lineStale ? 'provider line silent' : peerLost ? 'pair peer heartbeats lost' : null,
-      term: m.term,
-      seq: r.expected - 1,
       rates: { in_per_s: this.#in.perSecond(), out_per_s: this.#outRate.perSecond() },
       latency_us: this.#latency.roll(),
-      gaps: { detected: r.counters.gapsDetected, recovered: r.gapsRecovered, unrecoverable: r.counters.gapsUnrecoverable, unrecoverable_records: r.counters.unrecoverableRecords },
-      duplicates: r.counters.duplicateRecords,
       stale_symbols: 0,
       stale_sample: [],
-      feeds: { [this.#o.cfg.provider.id]: { last_update_us: this.#lastUpdateUs, seq: r.expected - 1 } },
-      failovers: m.failovers,
-      role_since_mono_us: this.#pair.roleSinceMonoUs(),
-      peer,
       counters: {
         replayed: this.#replayed,
         replay_missing: this.#replayMissing,
@@ -213,7 +184,7 @@ export class FeedHandler implements Component {
         naks_received: this.#sender.counters.naksReceived,
         retransmitted: this.#sender.counters.retransmittedDatagrams,
         injected_drops: this.#sender.counters.injectedDrops,
-        split_brains: m.splitBrainsSeen,
+        split_brains: this.#pair.member.splitBrainsSeen,
         held_dropped: r.counters.heldDropped,
         malformed: this.#io?.counters.malformed ?? 0,
         send_errors: this.#io?.counters.sendErrors ?? 0,

@@ -1,3 +1,6 @@
+import { createSocket } from 'node:dgram';
+import type { PlantConfig } from '../config.js';
+
 /** Commands the provider takes on its control port (JSON datagrams), validated before use. */
 export type ProviderCommand =
   | { cmd: 'burst'; factor: number; ms: number }
@@ -40,4 +43,24 @@ export function parseProviderCommand(msg: Record<string, unknown>, lineNames: st
     default:
       return 'cmd must be one of burst, rate, pause, resume, outage, gap';
   }
+}
+
+/**
+ * Sends one JSON command to a control port (the provider's by default, or the FIX venue's) and
+ * resolves with the answer (`floorwatch plant ctl`, `floorwatch plant fix-ctl`).
+ */
+export function sendProviderCommand(cfg: PlantConfig, msg: object, port: number = cfg.provider.control_port): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket('udp4');
+    const timer = setTimeout(() => {
+      s.close();
+      reject(new Error(`nothing answered on ${cfg.host}:${port} within 2 s`));
+    }, 2000);
+    s.on('message', (buf) => {
+      clearTimeout(timer);
+      s.close();
+      resolve(buf.toString('utf8'));
+    });
+    s.send(JSON.stringify(msg), port, cfg.host);
+  });
 }

@@ -71,10 +71,16 @@ export class Provider implements Component {
   async start(): Promise<void> {
     const { cfg, clock, log } = this.#o;
     for (const line of cfg.provider.lines) this.#lines.push(await this.#openLine(line));
-    this.#control = await openSocket(cfg.provider.control_port, cfg.host, 65536, {
-      packet: () => undefined,
-      json: (msg, from) => sendJson(this.#control!.out, this.#command(msg), from),
-    }, log);
+    this.#control = await openSocket(
+      cfg.provider.control_port,
+      cfg.host,
+      65536,
+      {
+        packet: () => undefined,
+        json: (msg, from) => sendJson(this.#control!.out, this.#command(msg), from),
+      },
+      log,
+    );
     const open = cfg.provider.open_burst;
     if (open.ms > 0) this.#burst(open.factor, open.ms);
     this.#health = new HealthPublisher(this.#lines[0]!.io.out, healthTargets(cfg), cfg.health.interval_ms, clock, () => this.#healthBody());
@@ -95,7 +101,9 @@ export class Provider implements Component {
     return {
       feed_seq: this.#feedSeq,
       commands: this.#commands,
-      lines: Object.fromEntries(this.#lines.map((l) => [l.name, { ...l.sender.counters, skipped: l.skipped, evicted: l.sender.ring.evictedRecords }])),
+      lines: Object.fromEntries(
+        this.#lines.map((l) => [l.name, { ...l.sender.counters, skipped: l.skipped, evicted: l.sender.ring.evictedRecords }]),
+      ),
     };
   }
 
@@ -103,12 +111,18 @@ export class Provider implements Component {
     const { cfg, log } = this.#o;
     const fh = pairMember(cfg.feed_handlers, line.to).self;
     let sender: SequencedSender | null = null;
-    const io = await openSocket(line.port, cfg.host, cfg.delivery.socket_buffer_bytes, {
-      packet: (h, _buf, from) => {
-        if (h.type === PacketType.nak) sender?.onNak(h.seq, h.to, from);
+    const io = await openSocket(
+      line.port,
+      cfg.host,
+      cfg.delivery.socket_buffer_bytes,
+      {
+        packet: (h, _buf, from) => {
+          if (h.type === PacketType.nak) sender?.onNak(h.seq, h.to, from);
+        },
+        json: () => undefined,
       },
-      json: () => undefined,
-    }, log);
+      log,
+    );
     sender = new SequencedSender({
       out: io.out,
       destinations: [{ host: cfg.host, port: fh.port }],
@@ -190,7 +204,10 @@ export class Provider implements Component {
   }
 
   #command(msg: Record<string, unknown>): Record<string, unknown> {
-    const parsed = parseProviderCommand(msg, this.#lines.map((l) => l.name));
+    const parsed = parseProviderCommand(
+      msg,
+      this.#lines.map((l) => l.name),
+    );
     if (typeof parsed === 'string') return { ok: false, error: parsed };
     this.#commands++;
     this.#apply(parsed);
@@ -254,4 +271,3 @@ export class Provider implements Component {
     };
   }
 }
-

@@ -77,11 +77,13 @@ export function runUntilSignal(components: Component[], log: Logger): void {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    void Promise.all(components.map((c) => c.stop().catch((err: unknown) => log.error({ err, component: c.id }, 'stop failed')))).finally(() => {
-      const processPauses = pauses.summary();
-      const lines = components.map((c) => JSON.stringify({ component: c.id, signal, ...c.summary(), process: processPauses }) + '\n');
-      process.stdout.write(lines.join(''), () => process.exit(0));
-    });
+    void Promise.all(components.map((c) => c.stop().catch((err: unknown) => log.error({ err, component: c.id }, 'stop failed')))).finally(
+      () => {
+        const processPauses = pauses.summary();
+        const lines = components.map((c) => JSON.stringify({ component: c.id, signal, ...c.summary(), process: processPauses }) + '\n');
+        process.stdout.write(lines.join(''), () => process.exit(0));
+      },
+    );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

@@ -9,6 +9,7 @@ import type { Clock, Timer } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
 import { healthTargets, symbolNames, type PlantConfig } from '../config.js';
 import { HealthPublisher, type HealthBody } from '../health/publisher.js';
+import { WarmUp, WARMING_UP_REASON } from '../health/warm-up.js';
 import type { Endpoint } from '../net/udp.js';
 import { SequencedReceiver } from '../reliable/receiver.js';
 import { WindowedLatency } from '../stats/histogram.js';
@@ -57,6 +58,7 @@ export class Subscriber implements Component {
   #names: string[];
   #view: DeskView;
   #latency = new WindowedLatency();
+  #warmUp: WarmUp;
   #receiver: SequencedReceiver;
   #stream: CurrentStream | null = null;
   #feedStale = false;
@@ -75,6 +77,7 @@ export class Subscriber implements Component {
     const wanted = this.#symbols.includes('*') ? 'all' : this.#symbols.flatMap((s) => (index.has(s) ? [index.get(s)!] : []));
     this.#view = new DeskView(o.cfg.symbols.count, wanted, this.#latency);
     this.#in = new RateMeter(() => o.clock.monotonic());
+    this.#warmUp = new WarmUp(o.clock, o.cfg.startup_grace_ms);
     this.#receiver = this.#newReceiver();
   }
 
@@ -82,10 +85,16 @@ export class Subscriber implements Component {
     const { cfg, clock, log } = this.#o;
     const conf = cfg.subscribers.find((s) => s.id === this.id);
     if (!conf) throw new Error(`no subscriber ${this.id} in the plant config`);
-    this.#io = await openSocket(conf.port, cfg.host, cfg.delivery.socket_buffer_bytes, {
-      packet: (h, buf, from) => this.#onPacket(h, buf, from),
-      json: () => undefined,
-    }, log);
+    this.#io = await openSocket(
+      conf.port,
+      cfg.host,
+      cfg.delivery.socket_buffer_bytes,
+      {
+        packet: (h, buf, from) => this.#onPacket(h, buf, from),
+        json: () => undefined,
+      },
+      log,
+    );
     this.#health = new HealthPublisher(this.#io.out, healthTargets(cfg), cfg.health.interval_ms, clock, () => this.#healthBody());
     this.#subscribe();
     this.#health.start();
@@ -209,7 +218,14 @@ export class Subscriber implements Component {
     if (!takeover) return false;
     this.#retire();
     const midway = h.seq > 1;
-    this.#stream = { epoch: h.epoch, term: h.term, source: from, lastPacketAt: this.#o.clock.monotonic(), silent: false, awaitingFresh: midway };
+    this.#stream = {
+      epoch: h.epoch,
+      term: h.term,
+      source: from,
+      lastPacketAt: this.#o.clock.monotonic(),
+      silent: false,
+      awaitingFresh: midway,
+    };
     this.#receiver = this.#newReceiver();
     this.#counts.stream_switches++;
     if (midway) {
@@ -275,6 +291,7 @@ export class Subscriber implements Component {
 
   #healthBody(): HealthBody {
     const stale = this.#stale();
+    const starting = this.#warmUp.starting(stale.length === 0);
     const gaps = this.#gaps();
     const c = this.#view.counts;
     return {
@@ -282,8 +299,16 @@ export class Subscriber implements Component {
       kind: 'subscriber',
       pair: null,
       role: 'none',
-      state: stale.length > 0 ? 'stale' : gaps.unrecoverable > 0 ? 'degraded' : 'ok',
-      reason: stale.length > 0 ? (this.#feedStale ? 'ticker plant reports its feed stale' : `${stale.length} symbols without live data`) : gaps.unrecoverable > 0 ? 'unrecoverable gaps' : null,
+      state: starting ? 'starting' : stale.length > 0 ? 'stale' : gaps.unrecoverable > 0 ? 'degraded' : 'ok',
+      reason: starting
+        ? WARMING_UP_REASON
+        : stale.length > 0
+          ? this.#feedStale
+            ? 'ticker plant reports its feed stale'
+            : `${stale.length} symbols without live data`
+          : gaps.unrecoverable > 0
+            ? 'unrecoverable gaps'
+            : null,
       term: this.#stream?.term ?? 0,
       seq: this.#view.position,
       rates: { in_per_s: this.#in.perSecond(), out_per_s: 0 },

@@ -5,24 +5,25 @@
  * the same cache and subscriptions; on takeover it opens new streams from the feed seq each desk
  * last acknowledged, so the desk sees every update exactly once across the fail-over.
  */
-import type { Clock, Timer } from '../../lib/clock.js';
+import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
-import { healthTargets, pairMember, symbolNames, type PlantConfig } from '../config.js';
-import { HealthPublisher, type HealthBody } from '../health/publisher.js';
+import { symbolNames, type PlantConfig } from '../config.js';
+import { WarmUp, WARMING_UP_REASON } from '../health/warm-up.js';
+import type { HealthBody } from '../health/publisher.js';
 import { endpointKey, type Endpoint } from '../net/udp.js';
 import type { RoleChange } from '../pair/pair-member.js';
 import { DatagramRing } from '../reliable/datagram-ring.js';
 import { FlushCoalescer } from '../reliable/flush-coalescer.js';
-import { SequencedReceiver } from '../reliable/receiver.js';
+import type { SequencedReceiver } from '../reliable/receiver.js';
 import { SequencedSender } from '../reliable/sender.js';
 import { WindowedLatency } from '../stats/histogram.js';
 import { RateMeter } from '../stats/rate.js';
-import { hostMonoUs } from '../time.js';
 import { Flag, HEADER_BYTES, MAX_RECORDS_PER_DATAGRAM, PacketType, encodeRange, type PacketHeader } from '../wire/packet.js';
-import { RECORD_BYTES, recordTsUs, recordsView } from '../wire/record.js';
+import { RECORD_BYTES } from '../wire/record.js';
 import { CurrentValueCache } from './current-value-cache.js';
-import { linkPair, type PairLink } from './pair-link.js';
-import { openSocket, randomEpoch, type Component, type OpenSocket } from './runtime.js';
+import { feedReceiver, openPaired, pairedHealth, pairedSummary, recordHopLatency, type Paired } from './paired.js';
+import type { PairLink } from './pair-link.js';
+import { randomEpoch, type Component, type OpenSocket } from './runtime.js';
 import { Subscription, parseSubscribe, type SubscribeMessage } from './subscription.js';
 
 export interface TickerPlantOptions {
@@ -36,10 +37,9 @@ export interface TickerPlantOptions {
 export class TickerPlant implements Component {
   readonly id: string;
   #o: TickerPlantOptions;
+  #paired: Paired | null = null;
   #io: OpenSocket | null = null;
   #pair!: PairLink;
-  #health: HealthPublisher | null = null;
-  #timers: Timer[] = [];
   #receiver: SequencedReceiver;
   #cache: CurrentValueCache;
   /** Inbound feed kept by feed seq: what a takeover re-sends from each desk's acknowledged point. */
@@ -54,6 +54,7 @@ export class TickerPlant implements Component {
   #upstreamStale = false;
   #lastUpdateUs = 0;
   #latency = new WindowedLatency();
+  #warmUp: WarmUp;
   #in: RateMeter;
   #out: RateMeter;
   #counts = { snapshots: 0, replays: 0, resyncs: 0, replayed_records: 0, expired: 0, bad_subscribe: 0, stale_naks: 0, streams_kept: 0 };
@@ -67,20 +68,17 @@ export class TickerPlant implements Component {
     this.#coalescer = new FlushCoalescer(o.clock, d.coalesce_ms);
     this.#symbolIndex = new Map(symbolNames(o.cfg).map((s, i) => [s, i]));
     this.#feedActivityAt = o.clock.monotonic();
+    this.#warmUp = new WarmUp(o.clock, o.cfg.startup_grace_ms);
     this.#in = new RateMeter(() => o.clock.monotonic());
     this.#out = new RateMeter(() => o.clock.monotonic());
-    this.#receiver = new SequencedReceiver({
-      clock: o.clock,
-      nakRetryMs: d.nak_retry_ms,
-      maxNakRetries: d.max_nak_retries,
-      maxHeldRecords: d.max_held_records,
-      maxNakRecords: d.max_nak_records,
-      joinBacklog: d.join_backlog_records,
-      sendNak: (from, to) => {
+    this.#receiver = feedReceiver(
+      o.cfg,
+      o.clock,
+      (from, to) => {
         if (this.#feedSource) this.#io?.out.send(encodeRange(PacketType.nak, 0, 0, from, to), this.#feedSource);
       },
-      deliver: (seq, body, count) => this.#apply(seq, body, count),
-    });
+      (seq, body, count) => this.#apply(seq, body, count),
+    );
   }
 
   get isPrimary(): boolean {
@@ -89,37 +87,33 @@ export class TickerPlant implements Component {
 
   async start(): Promise<void> {
     const { cfg, clock, log } = this.#o;
-    const { self, peer } = pairMember(cfg.ticker_plants, this.id);
-    this.#io = await openSocket(self.port, cfg.host, cfg.delivery.socket_buffer_bytes, {
-      packet: (h, buf, from) => this.#onPacket(h, buf, from),
-      json: (msg, from) => {
-        if (this.#pair.onJson(msg)) return;
-        const sub = parseSubscribe(msg);
-        if (sub) this.#onSubscribe(sub, from);
-        else this.#counts.bad_subscribe++;
+    const paired = await openPaired({
+      cfg,
+      pair: cfg.ticker_plants,
+      id: this.id,
+      clock,
+      log,
+      handlers: {
+        packet: (h, buf, from) => this.#onPacket(h, buf, from),
+        json: (msg, from) => {
+          if (this.#pair.onJson(msg)) return;
+          const sub = parseSubscribe(msg);
+          if (sub) this.#onSubscribe(sub, from);
+          else this.#counts.bad_subscribe++;
+        },
       },
-    }, log);
-    const io = this.#io;
-    this.#pair = linkPair({
-      cfg, self, peer, clock, log,
-      out: () => io.out,
+      receiver: this.#receiver,
       position: () => this.#receiver.expected - 1,
       onRoleChange: (c) => this.#onRoleChange(c),
+      healthBody: () => this.#healthBody(),
+      everyHeartbeat: () => this.#everyHeartbeat(),
     });
-    this.#health = new HealthPublisher(io.out, healthTargets(cfg), cfg.health.interval_ms, clock, () => this.#healthBody());
-    this.#pair.member.start();
-    this.#health.start();
-    this.#timers.push(
-      clock.setInterval(() => this.#receiver.tick(), Math.max(1, Math.floor(cfg.delivery.nak_retry_ms / 3))),
-      clock.setInterval(() => this.#everyHeartbeat(), cfg.health.interval_ms),
-    );
+    [this.#paired, this.#io, this.#pair] = [paired, paired.io, paired.pair];
+    paired.start();
   }
 
   async stop(): Promise<void> {
-    this.#timers.forEach((t) => t.cancel());
-    this.#pair?.member.stop();
-    this.#health?.stop();
-    await this.#io?.close();
+    await this.#paired?.stop();
   }
 
   markSteadyState(): void {
@@ -128,12 +122,8 @@ export class TickerPlant implements Component {
 
   summary(): Record<string, unknown> {
     return {
-      role: this.#pair.member.role,
-      term: this.#pair.member.term,
-      failovers: this.#pair.member.failovers,
-      position: this.#receiver.expected - 1,
+      ...pairedSummary(this.#pair, this.#receiver),
       subscribers: this.#subs.size,
-      receiver: this.#receiver.counters,
       ...this.#counts,
       ...this.#latency.summaries(),
     };
@@ -163,10 +153,7 @@ export class TickerPlant implements Component {
   }
 
   #apply(seq: number, body: Buffer, count: number): void {
-    const now = hostMonoUs();
-    // The join backlog of a restarted member is history: its age is not this hop's latency.
-    const records = recordsView(body);
-    for (let i = Math.max(0, this.#receiver.joinPoint - seq); i < count; i++) this.#latency.record(now - recordTsUs(records, i * RECORD_BYTES));
+    recordHopLatency(this.#latency, this.#receiver, seq, body, count);
     this.#in.add(count);
     this.#lastUpdateUs = this.#o.clock.nowUs();
     this.#cache.apply(body, count);
@@ -272,7 +259,7 @@ export class TickerPlant implements Component {
       if (c.role === 'primary') this.#openStream(sub);
       else sub.stream = null;
     }
-    this.#health?.publishIfChanged();
+    this.#paired?.health.publishIfChanged();
   }
 
   #everyHeartbeat(): void {
@@ -287,38 +274,41 @@ export class TickerPlant implements Component {
       }
       sub.stream?.sendPosition(flags);
     }
-    this.#health?.publishIfChanged();
+    this.#paired?.health.publishIfChanged();
   }
 
   #healthBody(): HealthBody {
-    const m = this.#pair.member;
-    const peer = this.#pair.peerSummary();
-    const peerLost = !peer || peer.age_ms > this.#o.cfg.pairing.heartbeat_ms * this.#o.cfg.pairing.missed_heartbeats;
+    const { peerLost, fields } = pairedHealth(this.#o.cfg, this.#pair, this.#receiver, this.#lastUpdateUs);
     const stale = this.#feedStale;
+    const starting = this.#warmUp.starting(!stale && this.#cache.filled === this.#o.cfg.symbols.count);
     const r = this.#receiver;
     const sent = [...this.#subs.values()].reduce(
-      (a, s) => ({ naks: a.naks + (s.stream?.counters.naksReceived ?? 0), drops: a.drops + (s.stream?.counters.injectedDrops ?? 0), evicted: a.evicted + (s.stream?.ring.evictedRecords ?? 0) }),
+      (a, s) => ({
+        naks: a.naks + (s.stream?.counters.naksReceived ?? 0),
+        drops: a.drops + (s.stream?.counters.injectedDrops ?? 0),
+        evicted: a.evicted + (s.stream?.ring.evictedRecords ?? 0),
+      }),
       { naks: 0, drops: 0, evicted: 0 },
     );
     return {
       component: this.id,
       kind: 'ticker_plant',
       pair: this.#o.cfg.ticker_plants.pair,
-      role: m.role,
-      state: stale ? 'stale' : peerLost ? 'degraded' : 'ok',
-      reason: stale ? (this.#upstreamStale ? 'feed handler reports its line stale' : 'no data from any feed handler') : peerLost ? 'pair peer heartbeats lost' : null,
-      term: m.term,
-      seq: r.expected - 1,
+      ...fields,
+      state: starting ? 'starting' : stale ? 'stale' : peerLost ? 'degraded' : 'ok',
+      reason: starting
+        ? WARMING_UP_REASON
+        : stale
+          ? this.#upstreamStale
+            ? 'feed handler reports its line stale'
+            : 'no data from any feed handler'
+          : peerLost
+            ? 'pair peer heartbeats lost'
+            : null,
       rates: { in_per_s: this.#in.perSecond(), out_per_s: this.#out.perSecond() },
       latency_us: this.#latency.roll(),
-      gaps: { detected: r.counters.gapsDetected, recovered: r.gapsRecovered, unrecoverable: r.counters.gapsUnrecoverable, unrecoverable_records: r.counters.unrecoverableRecords },
-      duplicates: r.counters.duplicateRecords,
       stale_symbols: stale ? this.#o.cfg.symbols.count : this.#o.cfg.symbols.count - this.#cache.filled,
       stale_sample: [],
-      feeds: { [this.#o.cfg.provider.id]: { last_update_us: this.#lastUpdateUs, seq: r.expected - 1 } },
-      failovers: m.failovers,
-      role_since_mono_us: this.#pair.roleSinceMonoUs(),
-      peer,
       counters: {
         ...this.#counts,
         subscribers: this.#subs.size,
@@ -327,7 +317,7 @@ export class TickerPlant implements Component {
         injected_drops: sent.drops,
         ring_evicted: sent.evicted + this.#inbound.evictedRecords,
         held_dropped: r.counters.heldDropped,
-        split_brains: m.splitBrainsSeen,
+        split_brains: this.#pair.member.splitBrainsSeen,
         malformed: this.#io?.counters.malformed ?? 0,
         send_errors: this.#io?.counters.sendErrors ?? 0,
       },

@@ -2,14 +2,7 @@
  * Health heartbeats are compact JSON: low rate (10/s per component), read by humans in
  * captures, and validated field by field so a malformed datagram is refused, never half-used.
  */
-import {
-  HEALTH_VERSION,
-  MAX_HEALTH_DATAGRAM_BYTES,
-  componentKinds,
-  healthRoles,
-  healthStates,
-  type HealthHeartbeat,
-} from './types.js';
+import { HEALTH_VERSION, MAX_HEALTH_DATAGRAM_BYTES, componentKinds, healthRoles, healthStates, type HealthHeartbeat } from './types.js';
 
 export function encodeHealth(hb: HealthHeartbeat): Buffer {
   return Buffer.from(JSON.stringify(hb));
@@ -18,7 +11,8 @@ export function encodeHealth(hb: HealthHeartbeat): Buffer {
 export type DecodeResult = { ok: true; heartbeat: HealthHeartbeat } | { ok: false; error: string };
 
 export function decodeHealth(buf: Buffer): DecodeResult {
-  if (buf.length > MAX_HEALTH_DATAGRAM_BYTES) return { ok: false, error: `datagram of ${buf.length} bytes exceeds ${MAX_HEALTH_DATAGRAM_BYTES}` };
+  if (buf.length > MAX_HEALTH_DATAGRAM_BYTES)
+    return { ok: false, error: `datagram of ${buf.length} bytes exceeds ${MAX_HEALTH_DATAGRAM_BYTES}` };
   let value: unknown;
   try {
     value = JSON.parse(buf.toString('utf8'));
@@ -32,10 +26,22 @@ export function decodeHealth(buf: Buffer): DecodeResult {
 type Check = (v: unknown) => boolean;
 const num: Check = (v) => typeof v === 'number' && Number.isFinite(v);
 const str: Check = (v) => typeof v === 'string' && v.length > 0 && v.length <= 128;
-const oneOf = (xs: readonly string[]): Check => (v) => typeof v === 'string' && xs.includes(v);
-const nullOr = (c: Check): Check => (v) => v === null || c(v);
-const obj = (fields: Record<string, Check>): Check => (v) => isRecord(v) && Object.entries(fields).every(([k, c]) => c(v[k]));
-const recordOf = (c: Check): Check => (v) => isRecord(v) && Object.values(v).every(c);
+const oneOf =
+  (xs: readonly string[]): Check =>
+  (v) =>
+    typeof v === 'string' && xs.includes(v);
+const nullOr =
+  (c: Check): Check =>
+  (v) =>
+    v === null || c(v);
+const obj =
+  (fields: Record<string, Check>): Check =>
+  (v) =>
+    isRecord(v) && Object.entries(fields).every(([k, c]) => c(v[k]));
+const recordOf =
+  (c: Check): Check =>
+  (v) =>
+    isRecord(v) && Object.values(v).every(c);
 const strList: Check = (v) => Array.isArray(v) && v.length <= 64 && v.every(str);
 
 const fields: Record<string, Check> = {

@@ -93,7 +93,8 @@ export class HealthListener extends EventEmitter<HealthListenerEvents> {
       heartbeat: hb,
       lastSeenMs: this.#clock.monotonic(),
       lost: false,
-      missedDatagrams: (prev?.missedDatagrams ?? 0) + (prev && hb.hb_seq > prev.heartbeat.hb_seq + 1 ? hb.hb_seq - prev.heartbeat.hb_seq - 1 : 0),
+      missedDatagrams:
+        (prev?.missedDatagrams ?? 0) + (prev && hb.hb_seq > prev.heartbeat.hb_seq + 1 ? hb.hb_seq - prev.heartbeat.hb_seq - 1 : 0),
     };
     this.#components.set(hb.component, view);
     this.emit('heartbeat', hb, from);

@@ -12,6 +12,8 @@ export class HealthPublisher {
   #seq = 0;
   #lastRole = '';
   #lastState = '';
+  #tickAt = 0;
+  #stallMs = 0;
   sent = 0;
 
   constructor(
@@ -23,7 +25,20 @@ export class HealthPublisher {
   ) {}
 
   start(): void {
-    this.#timer = this.clock.setInterval(() => this.publish(), this.intervalMs);
+    this.#tickAt = this.clock.monotonic();
+    this.#timer = this.clock.setInterval(() => this.#tick(), this.intervalMs);
+    this.publish();
+  }
+
+  /**
+   * The timer's lateness is the component's own event-loop stall: a heartbeat that arrives
+   * 800 ms late says `loop_stall_ms: 700`, so the brain can tell a process that was alive but
+   * descheduled (or busy) from one that died (docs/heartbeat-protocol.md).
+   */
+  #tick(): void {
+    const now = this.clock.monotonic();
+    this.#stallMs = Math.max(0, Math.round(now - this.#tickAt - this.intervalMs));
+    this.#tickAt = now;
     this.publish();
   }
 
@@ -47,6 +62,7 @@ export class HealthPublisher {
     const hb: HealthHeartbeat = {
       v: 1,
       ...b,
+      counters: { ...b.counters, loop_stall_ms: this.#stallMs },
       hb_seq: ++this.#seq,
       interval_ms: this.intervalMs,
       pid: process.pid,

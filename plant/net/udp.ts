@@ -60,7 +60,11 @@ export function socketOut(socket: Socket, onError: (err: Error) => void): Datagr
  * next tick: the send, and so the copy into the kernel, happened after the caller had moved on
  * (and a ring could have reused the bytes). Literals are answered at once; names still resolve.
  */
-function literalLookup(host: string, options: LookupOneOptions, callback: (err: Error | null, address: string, family: number) => void): void {
+function literalLookup(
+  host: string,
+  options: LookupOneOptions,
+  callback: (err: Error | null, address: string, family: number) => void,
+): void {
   if (isIPv4(host)) callback(null, host, 4);
   else dnsLookup(host, options, callback);
 }

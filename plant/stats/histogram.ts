@@ -124,7 +124,11 @@ export class WindowedLatency {
   summaries(): Record<string, Percentiles> {
     const steady = merged(this.#total, this.#current);
     if (this.#warmup.count === 0) return { latency_us: steady.summary() };
-    return { latency_us: steady.summary(), latency_warmup_us: this.#warmup.summary(), latency_whole_run_us: merged(steady, this.#warmup).summary() };
+    return {
+      latency_us: steady.summary(),
+      latency_warmup_us: this.#warmup.summary(),
+      latency_whole_run_us: merged(steady, this.#warmup).summary(),
+    };
   }
 }
 

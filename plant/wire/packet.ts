@@ -46,7 +46,13 @@ export function writeHeader(buf: Buffer, h: Omit<PacketHeader, 'to'>): void {
   buf.writeDoubleLE(h.seq, 16);
 }
 
-export function encodeRange(type: typeof PacketType.nak | typeof PacketType.gap, epoch: number, term: number, from: number, to: number): Buffer {
+export function encodeRange(
+  type: typeof PacketType.nak | typeof PacketType.gap,
+  epoch: number,
+  term: number,
+  from: number,
+  to: number,
+): Buffer {
   const buf = Buffer.allocUnsafe(RANGE_BYTES);
   writeHeader(buf, { type, flags: 0, count: 0, epoch, term, seq: from });
   buf.writeDoubleLE(to, 24);

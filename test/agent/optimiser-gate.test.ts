@@ -33,3 +33,13 @@ t.test('the optimising compiler comes back only after sustained work', async (t)
   clock.advance(1000);
   t.notOk(gate.check(), 'once on, it stays on: nothing more to do');
 });
+
+t.test('a burst known as such (a log backlog) turns it on at once, once', async (t) => {
+  const clock = new FakeClock();
+  deferOptimisingCompiler();
+  const gate = new OptimiserGate(clock);
+  t.ok(gate.busyNow(), 'on at the first word of a backlog');
+  t.notOk(gate.busyNow(), 'already on');
+  clock.advance(1000);
+  t.notOk(gate.check(), 'the interval check has nothing left to do');
+});

@@ -30,7 +30,10 @@ t.test('intervals of one period share one timer and run in registration order', 
   shared.setInterval(() => order.push('fast'), 50);
   t.equal(armed(), 2, 'one timer per distinct period');
   clock.advance(1000);
-  t.same(order.filter((o) => o !== 'fast'), ['tick', 'flush']);
+  t.same(
+    order.filter((o) => o !== 'fast'),
+    ['tick', 'flush'],
+  );
   t.equal(order.filter((o) => o === 'fast').length, 20);
 });
 

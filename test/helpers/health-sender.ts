@@ -17,8 +17,12 @@ let role: HealthRole = initialRole;
 let failovers = 0;
 const socket = await bindUdp(0, '0.0.0.0');
 // A send on a downed link fails (ENETUNREACH): the heartbeat is lost, as on a real host.
-const pub = new HealthPublisher(socketOut(socket, () => undefined), [{ host, port }], 100, systemClock, () =>
-  idleHealth({ component, kind, pair, role, term: failovers + 1, failovers }),
+const pub = new HealthPublisher(
+  socketOut(socket, () => undefined),
+  [{ host, port }],
+  100,
+  systemClock,
+  () => idleHealth({ component, kind, pair, role, term: failovers + 1, failovers }),
 );
 process.on('SIGUSR2', () => {
   role = 'primary';

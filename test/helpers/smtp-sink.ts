@@ -1,10 +1,10 @@
 /**
- * A real SMTP server for tests (the npm smtp-server), on 127.0.0.1, that keeps every mail it
- * accepted, parsed back with mailparser. Recipients matching `rejectRecipients` get a 550.
+ * The product's SMTP sink (cli/demo/smtp-sink.ts) on 127.0.0.1 for tests, with every mail it
+ * accepted parsed back with mailparser before the client's send completes. Recipients matching
+ * `rejectRecipients` get a 550.
  */
-import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { listenSmtp } from '../../lib/smtp-listen.js';
+import { startSmtpSink as startSink } from '../../cli/demo/smtp-sink.js';
 
 export interface ReceivedMail {
   readonly envelopeFrom: string;
@@ -20,54 +20,23 @@ export interface SmtpSink {
   stop(): Promise<void>;
 }
 
-const MAX_MAIL_BYTES = 1 << 20;
-const MAX_KEPT_MAILS = 10_000;
-
 export async function startSmtpSink(opts: { rejectRecipients?: RegExp } = {}): Promise<SmtpSink> {
   const mails: ReceivedMail[] = [];
-  let connections = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    disableReverseLookup: true,
-    size: MAX_MAIL_BYTES,
-    logger: false,
-    onConnect(_session, callback) {
-      connections++;
-      callback();
-    },
-    onRcptTo(address, _session, callback) {
-      if (opts.rejectRecipients?.test(address.address)) {
-        const err = Object.assign(new Error(`mailbox ${address.address} unavailable`), { responseCode: 550 });
-        return callback(err);
-      }
-      callback();
-    },
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((parsed) => {
-          if (mails.length >= MAX_KEPT_MAILS) throw new Error('smtp sink is full');
-          mails.push({
-            envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            envelopeTo: session.envelope.rcptTo.map((r) => r.address),
-            parsed,
-          });
-          callback();
-        })
-        .catch((err: Error) => callback(err));
+  const sink = await startSink({
+    host: '127.0.0.1',
+    port: 0,
+    maxMailBytes: 1 << 20,
+    ...opts,
+    accept: async (m) => {
+      mails.push({ envelopeFrom: m.from, envelopeTo: m.to, parsed: await simpleParser(m.raw) });
     },
   });
-  const listening = await listenSmtp(server, '127.0.0.1', 0);
-  let stopped: Promise<void> | undefined;
   return {
-    port: listening.port,
+    port: sink.port,
     mails,
     get connections() {
-      return connections;
+      return sink.connections;
     },
-    stop() {
-      stopped ??= listening.stop();
-      return stopped;
-    },
+    stop: () => sink.stop(),
   };
 }

@@ -17,7 +17,13 @@ export const HFAXD_BIN = '/usr/sbin/hfaxd';
 const FAXQ_BIN = '/usr/sbin/faxq';
 
 /** The default map: two named on-call pagers, numeric ids as PINs, and `bad*` refused (550). */
-export const DEFAULT_PAGERMAP = ['oncall-ldn\t5550100/1001', 'oncall-nyc\t5550100/1002', 'oncall-sgp\t5550100/1003', '[0-9]+\t5550100/&', 'bad.*\treject'].join('\n');
+export const DEFAULT_PAGERMAP = [
+  'oncall-ldn\t5550100/1001',
+  'oncall-nyc\t5550100/1002',
+  'oncall-sgp\t5550100/1003',
+  '[0-9]+\t5550100/&',
+  'bad.*\treject',
+].join('\n');
 
 export interface QueuedPage {
   readonly jobId: number;
@@ -98,10 +104,14 @@ export async function startHfaxdSnpp(opts: { pagermap?: string } = {}): Promise<
   };
 
   try {
-    await waitFor('faxq FIFO', () => {
-      if (faxq.exitCode !== null) throw new Error(`faxq exited ${faxq.exitCode}`);
-      return existsSync(join(spool, 'FIFO'));
-    }, { timeoutMs: 10_000 });
+    await waitFor(
+      'faxq FIFO',
+      () => {
+        if (faxq.exitCode !== null) throw new Error(`faxq exited ${faxq.exitCode}`);
+        return existsSync(join(spool, 'FIFO'));
+      },
+      { timeoutMs: 10_000 },
+    );
     await up();
   } catch (err) {
     killFaxq();
@@ -155,13 +165,17 @@ function readQueuedPages(spool: string): QueuedPage[] {
     if (!/^q\d+$/.test(name)) continue;
     const fields = parseJobFile(readFileSync(join(sendq, name), 'latin1'));
     const doc = /^\d+::(.+)$/.exec(fields.get('data') ?? '')?.[1];
+    const text = doc ? readTextOrEmpty(join(spool, doc)) : '';
+    // hfaxd writes the job file, then the page text: a job without its text yet is not queued yet
+    // (a test reading the queue in between saw an empty page on a busy machine).
+    if (text === '') continue;
     pages.push({
       jobId: Number(fields.get('jobid') ?? name.slice(1)),
       jobType: fields.get('jobtype') ?? '',
       owner: fields.get('owner') ?? '',
       number: fields.get('number') ?? '',
       pin: /^\d+::(.*)$/.exec(fields.get('page') ?? '')?.[1] ?? '',
-      text: doc ? readFileSync(join(spool, doc), 'latin1') : '',
+      text,
     });
   }
   return pages.sort((a, b) => a.jobId - b.jobId);
@@ -177,4 +191,12 @@ function parseJobFile(text: string): Map<string, string> {
     if (!fields.has(key)) fields.set(key, line.slice(i + 1));
   }
   return fields;
+}
+
+function readTextOrEmpty(file: string): string {
+  try {
+    return readFileSync(file, 'latin1');
+  } catch {
+    return '';
+  }
 }

@@ -1,24 +1,26 @@
 /** Waiting on conditions with deadlines: the suite never sleeps and hopes. */
 export { freePort } from '../../lib/free-port.js';
 
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | null | Promise<T | undefined | false | null>,
-  opts: { timeoutMs?: number; everyMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false && v !== null) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, opts.everyMs ?? 20));
-  }
-}
+/** lib/wait-for.ts's waitFor, with the suite's call style (`{ timeoutMs, everyMs, progress }`). */
+import { waitFor, type Probe } from '../../lib/wait-for.js';
+export { waitFor };
 
+/**
+ * Waits for `probe` as long as `progress()` keeps changing (a count growing, a cursor moving):
+ * it fails when nothing has moved for `stallMs`, not at a fixed deadline, so a busy machine gets
+ * the time it needs and a stuck system fails fast, naming where progress stopped. The suite's
+ * call style for lib/wait-for.ts's waitFor with `progress` (the one implementation).
+ */
+export function waitWhileProgressing<T>(
+  what: string,
+  probe: Probe<T>,
+  progress: () => unknown,
+  opts: { stallMs?: number; everyMs?: number; detail?: () => string } = {},
+): Promise<T> {
+  return waitFor(what, probe, {
+    timeoutMs: opts.stallMs ?? 15_000,
+    everyMs: opts.everyMs ?? 100,
+    progress,
+    ...(opts.detail ? { detail: opts.detail } : {}),
+  });
+}

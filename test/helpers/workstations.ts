@@ -21,9 +21,19 @@ for (const [i, id] of ids.entries()) {
     if (!m.welcome) return;
     seq = Number(m.welcome.ackedSeq);
     if (++welcomed === ids.length) console.log('ready');
-    setInterval(() => call.write({ rawBatch: encodeBatch({ seq: ++seq, series: [0], values: [Math.random() * 1e7], timeUs: [Date.now() * 1000] }) }), 250);
+    setInterval(
+      () => call.write({ rawBatch: encodeBatch({ seq: ++seq, series: [0], values: [Math.random() * 1e7], timeUs: [Date.now() * 1000] }) }),
+      250,
+    );
   });
   call.on('error', () => process.exit(1));
-  call.write({ hello: { protocolVersion: PROTOCOL_VERSION, agentId: id, host: id, labels: { floor: 'ldn-3', desk: `fx-${i + 1}`, colour, role: 'workstation' } } });
+  call.write({
+    hello: {
+      protocolVersion: PROTOCOL_VERSION,
+      agentId: id,
+      host: id,
+      labels: { floor: 'ldn-3', desk: `fx-${i + 1}`, colour, role: 'workstation' },
+    },
+  });
   call.write({ series: { defs: [{ id: 0, measurement: 'memory', field: 'dirty_bytes', tags: {} }] } });
 }

@@ -9,7 +9,13 @@ import { floorwatch, scratchDir } from '../helpers/floorwatch.js';
 t.test('config errors name the file, the line and the field', async (t) => {
   const cases: [string, string, number, string, RegExp][] = [
     // [what, yaml, line, field, problem]
-    ['a value out of range', 'listen: 127.0.0.1:7070\nlimits:\n  max_message_bytes: 12\n', 3, 'limits.max_message_bytes', /must be >= 1024/],
+    [
+      'a value out of range',
+      'listen: 127.0.0.1:7070\nlimits:\n  max_message_bytes: 12\n',
+      3,
+      'limits.max_message_bytes',
+      /must be >= 1024/,
+    ],
     ['an unknown field', 'store:\n  kind: none\n  dbb: x\n', 3, 'store.dbb', /unknown field/],
     ['a bad enum value', 'store:\n  kind: influx-v9\n', 2, 'store.kind', /must be one of/],
     ['a missing required field', 'tls:\n  cert: a.pem\n', 2, 'tls.key', /is required/],
@@ -35,10 +41,28 @@ t.test('a sampler section error is located inside the agent file', async (t) => 
 t.test('a log rule the schema accepts but that cannot run is refused at load with its line and field', async (t) => {
   const head = 'samplers:\n  log:\n    files: ["/tmp/app.log"]\n    rules:\n      - {name: ok, action: count, pattern: "x"}\n';
   const cases: [string, string, number, string, RegExp][] = [
-    ['lookaround RE2 refuses', '      - {name: look, action: count, pattern: "(?<=a)b"}\n', 6, 'samplers.log.rules.1.pattern', /rule "look": RE2 refuses/],
-    ['a metric without a capture', '      - {name: lat, action: metric, pattern: "latency=\\\\d+"}\n', 6, 'samplers.log.rules.1.pattern', /needs a named capture/],
+    [
+      'lookaround RE2 refuses',
+      '      - {name: look, action: count, pattern: "(?<=a)b"}\n',
+      6,
+      'samplers.log.rules.1.pattern',
+      /rule "look": RE2 refuses/,
+    ],
+    [
+      'a metric without a capture',
+      '      - {name: lat, action: metric, pattern: "latency=\\\\d+"}\n',
+      6,
+      'samplers.log.rules.1.pattern',
+      /needs a named capture/,
+    ],
     ['a duplicate name', '      - {name: ok, action: count, pattern: "y"}\n', 6, 'samplers.log.rules.1.name', /duplicate rule name/],
-    ['a missing response', '      - name: rt\n        action: roundtrip\n        request: "(?P<id>\\\\d+)"\n', 6, 'samplers.log.rules.1.response', /is required for action roundtrip/],
+    [
+      'a missing response',
+      '      - name: rt\n        action: roundtrip\n        request: "(?P<id>\\\\d+)"\n',
+      6,
+      'samplers.log.rules.1.response',
+      /is required for action roundtrip/,
+    ],
   ];
   for (const [what, rule, line, field, problem] of cases) {
     const err = configError(() => parseAgentConfig(head + rule, 'agent.yaml'));

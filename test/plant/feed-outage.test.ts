@@ -7,11 +7,16 @@ t.test('both feed handlers down: desks report their symbols stale and the ticker
   t.teardown(() => plant.stopAll());
   await plant.startDistribution();
   plant.startProvider();
-  await waitFor('live data at the desks', () => ['ws-1', 'ws-2'].every((id) => plant.hb(id)?.state === 'ok'), { timeoutMs: 20_000 });
+  await waitFor('live data at the desks', () => ['ws-1', 'ws-2'].every((id) => plant.hb(id)?.state === 'ok'), {
+    timeoutMs: 20_000,
+    progress: () => ['ws-1', 'ws-2'].map((id) => [plant.hb(id)?.state, plant.hb(id)?.seq]),
+  });
 
   plant.kill('fh-a');
   plant.kill('fh-b');
-  const lost = await waitFor('the health listener to lose both feed handlers', () => ['fh-a', 'fh-b'].every((id) => plant.health.get(id)?.lost));
+  const lost = await waitFor('the health listener to lose both feed handlers', () =>
+    ['fh-a', 'fh-b'].every((id) => plant.health.get(id)?.lost),
+  );
   t.ok(lost);
   const desk = await waitFor('desks to go stale', () => {
     const hb = plant.hb('ws-1');

@@ -9,10 +9,22 @@ t.test('a desk that joins late gets the current value of every symbol it asked f
   for (const id of ['tp-a', 'tp-b']) plant.start(id, ['ticker-plant', '--id', id]);
   for (const id of ['fh-a', 'fh-b']) plant.start(id, ['feed-handler', '--id', id]);
   plant.startProvider();
-  await waitFor('the primary ticker plant to hold every symbol', () => plant.primary('tp')?.counters['cache_symbols'] === 20, { timeoutMs: 20_000 });
+  await waitFor('the primary ticker plant to hold every symbol', () => plant.primary('tp')?.counters['cache_symbols'] === 20, {
+    timeoutMs: 20_000,
+    progress: () => [plant.primary('tp')?.counters['cache_symbols'], plant.hb('ws-1')?.seq],
+  });
 
   const late = plant.start('ws-late', ['subscriber', '--id', 'ws-late']);
-  await waitFor('updates after the snapshot', () => (plant.hb('ws-late')?.counters['updates'] ?? 0) > 100, { timeoutMs: 20_000 });
+  await waitFor('updates after the snapshot', () => (plant.hb('ws-late')?.counters['updates'] ?? 0) > 100, {
+    timeoutMs: 20_000,
+    progress: () => plant.hb('ws-late')?.counters['updates'],
+  });
   const s = await late.stop();
-  t.match(s, { snapshot_records: asked.length, updates_before_snapshot: 0, symbol_seq_breaks: 0, unexpected_symbols: 0, gaps_unrecoverable: 0 });
+  t.match(s, {
+    snapshot_records: asked.length,
+    updates_before_snapshot: 0,
+    symbol_seq_breaks: 0,
+    unexpected_symbols: 0,
+    gaps_unrecoverable: 0,
+  });
 });

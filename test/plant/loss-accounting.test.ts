@@ -32,7 +32,11 @@ function receiver(opts: { joinBacklog?: number; maxNakRecords?: number }) {
   const naks: [number, number][] = [];
   const delivered: number[] = [];
   const r = new SequencedReceiver({
-    clock, nakRetryMs: 10, maxNakRetries: 3, maxHeldRecords: 100000, ...opts,
+    clock,
+    nakRetryMs: 10,
+    maxNakRetries: 3,
+    maxHeldRecords: 100000,
+    ...opts,
     sendNak: (a, b) => naks.push([a, b]),
     deliver: (_s, body, n) => {
       for (let i = 0; i < n; i++) delivered.push(readQuote(body, i * RECORD_BYTES).feedSeq);
@@ -42,7 +46,8 @@ function receiver(opts: { joinBacklog?: number; maxNakRecords?: number }) {
 }
 const data = (r: SequencedReceiver, from: number, n: number) => {
   const b = Buffer.alloc(n * RECORD_BYTES);
-  for (let i = 0; i < n; i++) writeQuote(b, i * RECORD_BYTES, { feedSeq: from + i, tsUs: 0, bid: 1, ask: 2, last: 1, symbolId: 0, symbolSeq: from + i, size: 1 });
+  for (let i = 0; i < n; i++)
+    writeQuote(b, i * RECORD_BYTES, { feedSeq: from + i, tsUs: 0, bid: 1, ask: 2, last: 1, symbolId: 0, symbolSeq: from + i, size: 1 });
   r.onData(from, b, n, 0);
 };
 
@@ -55,7 +60,11 @@ t.test('a receiver started mid-stream joins a bounded backlog back, and repairs 
   t.same(naks.at(-1), [941, 980], 'progress asks for the next window at once');
   data(r, 941, 40);
   data(r, 981, 20);
-  t.same(delivered, Array.from({ length: 110 }, (_, i) => 901 + i), 'then every record once, in order');
+  t.same(
+    delivered,
+    Array.from({ length: 110 }, (_, i) => 901 + i),
+    'then every record once, in order',
+  );
   t.equal(r.counters.gapsUnrecoverable, 0);
 });
 
@@ -63,11 +72,28 @@ t.test('a stalled secondary that wakes with its deadline due and a heartbeat wai
   const clock = new FakeClock(0);
   const deferred: (() => void)[] = [];
   const m = new PairMember({
-    id: 'b', rank: 1, clock, heartbeatMs: 25, missedHeartbeats: 4, startedUs: 0,
-    send: () => undefined, position: () => 0, onRoleChange: () => undefined,
+    id: 'b',
+    rank: 1,
+    clock,
+    heartbeatMs: 25,
+    missedHeartbeats: 4,
+    startedUs: 0,
+    send: () => undefined,
+    position: () => 0,
+    onRoleChange: () => undefined,
     defer: (fn) => deferred.push(fn),
   });
-  const primary: PairHeartbeat = { t: 'pair', id: 'a', rank: 0, role: 'primary', term: 1, startedUs: 0, sentUs: 0, position: 0, yielding: false };
+  const primary: PairHeartbeat = {
+    t: 'pair',
+    id: 'a',
+    rank: 0,
+    role: 'primary',
+    term: 1,
+    startedUs: 0,
+    sentUs: 0,
+    position: 0,
+    yielding: false,
+  };
   m.start();
   m.onPeerHeartbeat(primary);
   clock.advance(150); // the deadline fires (timers run first) ...

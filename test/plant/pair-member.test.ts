@@ -70,8 +70,15 @@ t.test('a returning member rejoins as secondary', async (t) => {
   t.equal(p.b.role, 'primary');
   p.net.up = true;
   const again = new PairMember({
-    id: 'a', rank: 0, clock, heartbeatMs: 100, missedHeartbeats: 3, startedUs: clock.nowUs(),
-    position: () => 0, send: (hb) => p.b.onPeerHeartbeat(hb), onRoleChange: () => undefined,
+    id: 'a',
+    rank: 0,
+    clock,
+    heartbeatMs: 100,
+    missedHeartbeats: 3,
+    startedUs: clock.nowUs(),
+    position: () => 0,
+    send: (hb) => p.b.onPeerHeartbeat(hb),
+    onRoleChange: () => undefined,
   });
   p.members['a'] = again;
   again.start();
@@ -117,8 +124,15 @@ t.test('a primary that stalls past the deadline wakes into a split brain it lose
   clock.advance(1000);
   t.equal(b.role, 'primary');
   t.equal(a.role, 'secondary');
-  t.same(changes['b']!.map((c) => c.reason), ['missed_heartbeats'], 'one takeover, no flapping back and forth');
-  t.same(changes['a']!.map((c) => c.reason), ['startup', 'split_brain_lost']);
+  t.same(
+    changes['b']!.map((c) => c.reason),
+    ['missed_heartbeats'],
+    'one takeover, no flapping back and forth',
+  );
+  t.same(
+    changes['a']!.map((c) => c.reason),
+    ['startup', 'split_brain_lost'],
+  );
   t.equal(a.failovers + b.failovers, 1);
 });
 
@@ -127,8 +141,15 @@ t.test('on equal terms the winner of a split brain re-announces under a higher t
   const base = { t: 'pair' as const, sentUs: 0, position: 0, yielding: false, role: 'primary' as const };
   const changes: RoleChange[] = [];
   const m = new PairMember({
-    id: 'a', rank: 0, clock, heartbeatMs: 100, missedHeartbeats: 3, startedUs: 1_000,
-    position: () => 41, send: () => undefined, onRoleChange: (c) => changes.push(c),
+    id: 'a',
+    rank: 0,
+    clock,
+    heartbeatMs: 100,
+    missedHeartbeats: 3,
+    startedUs: 1_000,
+    position: () => 41,
+    send: () => undefined,
+    onRoleChange: (c) => changes.push(c),
   });
   m.start();
   clock.advance(400);
@@ -142,19 +163,29 @@ t.test('on equal terms the winner of a split brain re-announces under a higher t
   t.equal(changes.length, 2);
 });
 
-t.test('a member that restarts and grabs the lead without hearing its peer loses the split brain to the long-running primary', async (t) => {
-  const clock = new FakeClock(0);
-  const base = { t: 'pair' as const, sentUs: 0, position: 0, yielding: false, role: 'primary' as const };
-  const fresh = new PairMember({
-    id: 'a', rank: 0, clock, heartbeatMs: 100, missedHeartbeats: 3, startedUs: 5_000_000,
-    position: () => 0, send: () => undefined, onRoleChange: () => undefined,
-  });
-  fresh.start();
-  clock.advance(400);
-  t.equal(fresh.role, 'primary');
-  fresh.onPeerHeartbeat({ ...base, id: 'b', rank: 1, term: 7, startedUs: 1_000_000 });
-  t.equal(fresh.role, 'secondary', 'the better rank does not save a fresh member');
-});
+t.test(
+  'a member that restarts and grabs the lead without hearing its peer loses the split brain to the long-running primary',
+  async (t) => {
+    const clock = new FakeClock(0);
+    const base = { t: 'pair' as const, sentUs: 0, position: 0, yielding: false, role: 'primary' as const };
+    const fresh = new PairMember({
+      id: 'a',
+      rank: 0,
+      clock,
+      heartbeatMs: 100,
+      missedHeartbeats: 3,
+      startedUs: 5_000_000,
+      position: () => 0,
+      send: () => undefined,
+      onRoleChange: () => undefined,
+    });
+    fresh.start();
+    clock.advance(400);
+    t.equal(fresh.role, 'primary');
+    fresh.onPeerHeartbeat({ ...base, id: 'b', rank: 1, term: 7, startedUs: 1_000_000 });
+    t.equal(fresh.role, 'secondary', 'the better rank does not save a fresh member');
+  },
+);
 
 t.test('split brain with equal start times is resolved by rank, the same way on both sides', async (t) => {
   const clock = new FakeClock(0);

@@ -10,12 +10,15 @@ const DESK: Endpoint = { host: '127.0.0.1', port: 1 };
 
 function records(from: number, n: number): Buffer {
   const b = Buffer.alloc(n * RECORD_BYTES);
-  for (let i = 0; i < n; i++) writeQuote(b, i * RECORD_BYTES, { feedSeq: from + i, tsUs: 0, bid: 1, ask: 2, last: 1.5, symbolId: 0, symbolSeq: from + i, size: 100 });
+  for (let i = 0; i < n; i++)
+    writeQuote(b, i * RECORD_BYTES, { feedSeq: from + i, tsUs: 0, bid: 1, ask: 2, last: 1.5, symbolId: 0, symbolSeq: from + i, size: 100 });
   return b;
 }
 
 /** Sender → (lossy) wire → receiver, all synchronous; `lose` decides per datagram. */
-function link(opts: { ring?: number; lose?: (buf: Buffer, n: number) => boolean; maxHeld?: number; retries?: number; joinBacklog?: number } = {}) {
+function link(
+  opts: { ring?: number; lose?: (buf: Buffer, n: number) => boolean; maxHeld?: number; retries?: number; joinBacklog?: number } = {},
+) {
   const clock = new FakeClock(0);
   const delivered: number[] = [];
   let n = 0;
@@ -49,7 +52,16 @@ function link(opts: { ring?: number; lose?: (buf: Buffer, n: number) => boolean;
       pumping = false;
     },
   };
-  sender = new SequencedSender({ out, destinations: [DESK], epoch: 7, term: 1, maxRecordsPerDatagram: 4, ringDatagrams: opts.ring ?? 64, ringBytes: 1 << 20, scheduleFlush: () => undefined });
+  sender = new SequencedSender({
+    out,
+    destinations: [DESK],
+    epoch: 7,
+    term: 1,
+    maxRecordsPerDatagram: 4,
+    ringDatagrams: opts.ring ?? 64,
+    ringBytes: 1 << 20,
+    scheduleFlush: () => undefined,
+  });
   return { clock, sender, receiver, delivered };
 }
 
@@ -111,12 +123,16 @@ t.test('a NAK beyond the ring is answered with a GAP: the hole is counted unreco
 t.test('a member joining mid-stream: the backlog the sender no longer holds is skipped, not lost; later holes still count', async (t) => {
   let joined = false;
   let loseNext = false;
-  const l = link({ ring: 2, joinBacklog: 12, lose: (buf) => {
-    const h = readHeader(buf)!;
-    if (h.type !== PacketType.data || h.flags & 1) return false;
-    if (loseNext && h.seq === 25) return !(loseNext = false);
-    return !joined; // the receiver was not running yet
-  } });
+  const l = link({
+    ring: 2,
+    joinBacklog: 12,
+    lose: (buf) => {
+      const h = readHeader(buf)!;
+      if (h.type !== PacketType.data || h.flags & 1) return false;
+      if (loseNext && h.seq === 25) return !(loseNext = false);
+      return !joined; // the receiver was not running yet
+    },
+  });
   l.sender.append(records(1, 16), 16);
   l.sender.flush();
   joined = true;
@@ -162,7 +178,14 @@ t.test('the out-of-order hold is bounded and its drops are counted, then re-aske
 
 t.test('early datagrams beyond the hold bound are dropped and counted', async (t) => {
   const clock = new FakeClock(0);
-  const r = new SequencedReceiver({ clock, nakRetryMs: 10, maxNakRetries: 3, maxHeldRecords: 4, sendNak: () => undefined, deliver: () => undefined });
+  const r = new SequencedReceiver({
+    clock,
+    nakRetryMs: 10,
+    maxNakRetries: 3,
+    maxHeldRecords: 4,
+    sendNak: () => undefined,
+    deliver: () => undefined,
+  });
   r.onData(5, records(5, 4), 4, 0);
   r.onData(9, records(9, 4), 4, 0);
   t.equal(r.counters.heldDropped, 4);
@@ -203,11 +226,30 @@ function backlogged(opts: { lose: (seq: number, retransmit: boolean) => boolean 
       if (h.type !== PacketType.data || !opts.lose(h.seq, (h.flags & 1) !== 0)) socket.push(Buffer.from(buf));
     },
   };
-  sender = new SequencedSender({ out, destinations: [DESK], epoch: 7, term: 1, maxRecordsPerDatagram: 4, ringDatagrams: 1024, ringBytes: 1 << 20, scheduleFlush: () => undefined });
+  sender = new SequencedSender({
+    out,
+    destinations: [DESK],
+    epoch: 7,
+    term: 1,
+    maxRecordsPerDatagram: 4,
+    ringDatagrams: 1024,
+    ringBytes: 1 << 20,
+    scheduleFlush: () => undefined,
+  });
   /** Records stamped now (the provider's clock), sent at once. */
   const produce = (from: number, n: number) => {
     const b = Buffer.alloc(n * RECORD_BYTES);
-    for (let i = 0; i < n; i++) writeQuote(b, i * RECORD_BYTES, { feedSeq: from + i, tsUs: clock.monotonic() * 1000, bid: 1, ask: 2, last: 1.5, symbolId: 0, symbolSeq: from + i, size: 100 });
+    for (let i = 0; i < n; i++)
+      writeQuote(b, i * RECORD_BYTES, {
+        feedSeq: from + i,
+        tsUs: clock.monotonic() * 1000,
+        bid: 1,
+        ask: 2,
+        last: 1.5,
+        symbolId: 0,
+        symbolSeq: from + i,
+        size: 100,
+      });
     sender.append(b, n);
     sender.flush();
   };

@@ -19,5 +19,9 @@ t.test('a datagram is on its way when send() returns: the caller may reuse its b
   }
   slab.fill(0);
   await waitFor('three datagrams', () => got.length === 3);
-  t.same(got.map((g) => g[0]), [1, 2, 3], 'each datagram carries the bytes it had when it was sent');
+  t.same(
+    got.map((g) => g[0]),
+    [1, 2, 3],
+    'each datagram carries the bytes it had when it was sent',
+  );
 });

@@ -14,7 +14,11 @@ const examples = [...doc.matchAll(/<!-- example: (\S+) -->\n```yaml\n([\s\S]*?)\
 const brainConfigs = [...doc.matchAll(/<!-- brain config -->\n```yaml\n([\s\S]*?)\n```/g)].map((m) => m[1]!);
 
 t.ok(examples.length >= 8, 'the page has its examples');
-t.equal(examples.length + brainConfigs.length, (doc.match(/```yaml/g) ?? []).length, 'every YAML block names its file or is a brain config section');
+t.equal(
+  examples.length + brainConfigs.length,
+  (doc.match(/```yaml/g) ?? []).length,
+  'every YAML block names its file or is a brain config section',
+);
 for (const [i, text] of brainConfigs.entries()) {
   t.test(`brain config section ${i + 1} is valid`, async (t) => {
     t.doesNotThrow(() => parseBrainConfig(`brain: {state_dir: /tmp/unused}\n${text}`), 'the brain accepts it');
@@ -23,7 +27,12 @@ for (const [i, text] of brainConfigs.entries()) {
 for (const { file, text } of examples) {
   t.test(`example from ${file}`, async (t) => {
     t.ok(readFileSync(file, 'utf8').includes(text), 'appears verbatim in the file');
-    if (file.endsWith('.test.yaml')) t.same(runRuleTestFile(file).flatMap((o) => o.problems), [], 'its rule tests pass');
+    if (file.endsWith('.test.yaml'))
+      t.same(
+        runRuleTestFile(file).flatMap((o) => o.problems),
+        [],
+        'its rule tests pass',
+      );
     else if (file.includes('/calendar/')) t.ok(loadCalendarFile(file).calendar.markets.size > 0, 'the calendar loads');
     else t.ok(parseRuleFile(readFileSync(file, 'utf8'), file).rules.length > 0, 'the rule file loads');
   });

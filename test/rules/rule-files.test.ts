@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { runRuleTestFile } from '../../brain/rules/rule-tests.js';
 
 const dir = 'rules';
-const files = readdirSync(dir).filter((f) => f.endsWith('.test.yaml')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.test.yaml'))
+  .sort();
 
 t.ok(files.length >= 3, 'the default rule set has its unit tests');
 for (const f of files) {

@@ -17,7 +17,9 @@ import { waitFor } from '../helpers/wait.js';
 t.test('a periodic flush storm streamed by an agent is one host-level incident with its period and peak', async (t) => {
   const dir = scratchDir(t);
   const brain = await startBrain(
-    parseBrainConfig(`brain: {state_dir: ${dir}/brain}\nlisten: 127.0.0.1:0\nhttp: 127.0.0.1:0\nspool: {enabled: false}\ndetectors: {dirty_flush: {window_ms: 60000}}\n`),
+    parseBrainConfig(
+      `brain: {state_dir: ${dir}/brain}\nlisten: 127.0.0.1:0\nhttp: 127.0.0.1:0\nspool: {enabled: false}\ndetectors: {dirty_flush: {window_ms: 60000}}\n`,
+    ),
     silentLogger,
   );
   t.teardown(() => brain.stop());
@@ -36,7 +38,8 @@ t.test('a periodic flush storm streamed by an agent is one host-level incident w
     series: {
       defs: series.map((s, id) => {
         const [measurement, field] = s.split('/') as [string, string];
-        return { id, measurement, field, tags: measurement === 'disk' ? { device: 'vda' } : {} };
+        const tags: Record<string, string> = measurement === 'disk' ? { device: 'vda' } : {};
+        return { id, measurement, field, tags };
       }),
     },
   });
@@ -47,12 +50,32 @@ t.test('a periodic flush storm streamed by an agent is one host-level incident w
     const step = samples.filter((s) => s.at === at);
     const due = start + at / 4 - Date.now();
     if (due > 0) await new Promise((r) => setTimeout(r, due));
-    const timeUs = Date.now() * 1000;
-    call.write({ rawBatch: encodeBatch({ seq: ++seq, series: step.map((s) => series.indexOf(`${s.measurement}/${s.field}`)), values: step.map((s) => s.value), timeUs: step.map(() => timeUs) }) });
+    // The recording's own time (at 4×), not the moment of sending: a late send on a busy machine
+    // must not change the period the detector measures from the samples' timestamps.
+    const timeUs = (start + at / 4) * 1000;
+    call.write({
+      rawBatch: encodeBatch({
+        seq: ++seq,
+        series: step.map((s) => series.indexOf(`${s.measurement}/${s.field}`)),
+        values: step.map((s) => s.value),
+        timeUs: step.map(() => timeUs),
+      }),
+    });
   }
-  const inc = await waitFor('the flush-storm incident', () => brain.incidents.list({ status: 'active' }).map((s) => brain.incidents.get(s.id)).find((i) => i.roots[0]?.alertname === 'DirtyMemoryFlushStorm'), { timeoutMs: 5_000 });
+  const inc = await waitFor(
+    'the flush-storm incident',
+    () =>
+      brain.incidents
+        .list({ status: 'active' })
+        .map((s) => brain.incidents.get(s.id))
+        .find((i) => i.roots[0]?.alertname === 'DirtyMemoryFlushStorm'),
+    { timeoutMs: 5_000 },
+  );
   t.equal(brain.incidents.list().length, 1, 'one incident');
-  t.match(inc.title, /^dirty memory flush storm on tp-host-a: every 2\.\d s dirty memory rises to 1229 MiB \(60% of the dirty threshold\) and a write burst drains it$/);
+  t.match(
+    inc.title,
+    /^dirty memory flush storm on tp-host-a: every 2\.\d s dirty memory rises to 1229 MiB \(60% of the dirty threshold\) and a write burst drains it$/,
+  );
   const alert = brain.events.recent({ kind: 'alert.firing' }).find((e) => e.tags['alertname'] === 'DirtyMemoryFlushStorm')!;
   t.match(alert.tags, { agent: 'tp-host-a', host: 'tp-host-a' });
   t.ok(Math.abs(Number(alert.attrs['period_ms']) - 2_000) <= 300, `period ${alert.attrs['period_ms']} ms`);

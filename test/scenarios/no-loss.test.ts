@@ -9,7 +9,7 @@ import { influxdAvailable, startInfluxd, type Influxd } from '../helpers/influxd
 import { freePort, waitFor } from '../helpers/wait.js';
 
 const available = await influxdAvailable();
-if (!available.ok) t.skip(`InfluxDB not available: ${available.reason}`);
+if (!available.ok) t.skip(`InfluxDB not available: ${available.reason}`, () => {});
 
 interface Floor {
   dir: string;
@@ -30,6 +30,7 @@ async function floor(t: Test, influx: Influxd, db: string): Promise<Floor> {
     `brain: {id: test-brain, state_dir: ${dir}/brain}
 listen: 127.0.0.1:${grpc}
 http: 127.0.0.1:${http}
+access: {anonymous_read: true}
 store: {kind: influx-v1, url: "${influx.url}", db: ${db}, batch_lines: 2000, timeout_ms: 2000}
 `,
   );
@@ -42,7 +43,7 @@ store: {kind: influx-v1, url: "${influx.url}", db: ${db}, batch_lines: 2000, tim
 }
 
 async function startBrain(f: Floor): Promise<void> {
-  f.brain = floorwatch(['brain', '--config', f.brainConfig]);
+  f.brain = floorwatch(['brain', '--config', f.brainConfig], { built: true });
   await f.brain.line((l) => l['ready'] === 'brain');
 }
 
@@ -57,7 +58,7 @@ flush_ms: 100
 samplers: {synthetic: {enabled: true, series: 40}}
 `,
   );
-  const agent = floorwatch(['agent', '--config', config]);
+  const agent = floorwatch(['agent', '--config', config], { built: true });
   f.agents.set(id, agent);
   await agent.line((l) => l['ready'] === 'agent');
   return agent;
@@ -99,10 +100,14 @@ async function expectExactCounts(t: Test, influx: Influxd, f: Floor, produced: M
   for (const [id, expected] of produced) {
     t.ok(expected > 0, `${id} produced samples`);
     // Wait until the brain has forwarded everything, then compare exactly.
-    const stored = await waitFor(`InfluxDB to hold ${expected} samples of ${id}`, async () => {
-      const n = await storedCount(influx, f.db, id);
-      return n >= expected ? n : undefined;
-    }, { timeoutMs: 60_000, everyMs: 250 }).catch(async () => storedCount(influx, f.db, id));
+    const stored = await waitFor(
+      `InfluxDB to hold ${expected} samples of ${id}`,
+      async () => {
+        const n = await storedCount(influx, f.db, id);
+        return n >= expected ? n : undefined;
+      },
+      { timeoutMs: 60_000, everyMs: 250 },
+    ).catch(async () => storedCount(influx, f.db, id));
     t.equal(stored, expected, `${id}: InfluxDB holds exactly the ${expected} samples produced (no loss, no duplicate)`);
   }
 }
@@ -123,7 +128,9 @@ t.test('nothing is lost', async (t) => {
     await waitFor('every agent acked past batch 10', async () => (await ackedSeq(f, 'ws-c')) > 10 && (await ackedSeq(f, 'ws-a')) > 10);
     await f.brain!.kill('SIGKILL');
     // Agents keep sampling into their queues while the brain is gone.
-    await waitFor('agents to queue while the brain is down', () => f.agents.get('ws-a')!.stderr.some((l) => l.includes('reconnecting')), { timeoutMs: 10_000 });
+    await waitFor('agents to queue while the brain is down', () => f.agents.get('ws-a')!.stderr.some((l) => l.includes('reconnecting')), {
+      timeoutMs: 10_000,
+    });
     await startBrain(f);
     const before = await ackedSeq(f, 'ws-b');
     await waitFor('acks to move after the restart', async () => (await ackedSeq(f, 'ws-b')) > before + 5);
@@ -144,7 +151,10 @@ t.test('nothing is lost', async (t) => {
     t.match(incident.title, /time-series store .* not accepting writes/, `the incident says what is down: ${incident.title}`);
     await waitFor('10 s of outage', () => Date.now() - outageStart >= 10_000, { timeoutMs: 15_000, everyMs: 200 });
     await influx.restart();
-    await waitFor('the store incident resolved once InfluxDB takes writes', async () => (await storeIncidents(f, 'active')).length === 0 && (await storeIncidents(f, 'resolved')).length > 0);
+    await waitFor(
+      'the store incident resolved once InfluxDB takes writes',
+      async () => (await storeIncidents(f, 'active')).length === 0 && (await storeIncidents(f, 'resolved')).length > 0,
+    );
     t.equal((await storeIncidents(f, 'resolved')).length, 1, 'one incident for the whole outage');
     await expectExactCounts(t, influx, f, await stopAgents(t, f));
   });
@@ -158,7 +168,9 @@ t.test('nothing is lost', async (t) => {
     await f.agents.get('ws-g')!.kill('SIGKILL');
     await startAgent(f, 'ws-g');
     // Let the restarted agent queue a few batches with no brain to take them.
-    await waitFor('restarted agent queueing', () => f.agents.get('ws-g')!.stderr.some((l) => l.includes('reconnecting')), { timeoutMs: 10_000 });
+    await waitFor('restarted agent queueing', () => f.agents.get('ws-g')!.stderr.some((l) => l.includes('reconnecting')), {
+      timeoutMs: 10_000,
+    });
     await startBrain(f);
     const before = await ackedSeq(f, 'ws-g');
     await waitFor('the restarted agent to deliver', async () => (await ackedSeq(f, 'ws-g')) > before + 5);

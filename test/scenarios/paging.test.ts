@@ -15,7 +15,7 @@ import { alwaysOpenCalendar } from '../helpers/calendar.js';
 import { waitFor } from '../helpers/wait.js';
 
 const available = await hfaxdAvailable();
-if (!available.ok) t.skip(`hfaxd not available: ${available.reason}`);
+if (!available.ok) t.skip(`hfaxd not available: ${available.reason}`, () => {});
 
 t.test('a process death pages the on-call once, through a real SNPP server, and the timeline says so', async (t) => {
   const dir = scratchDir(t);
@@ -40,7 +40,11 @@ paging:
   );
   t.teardown(() => brain.stop());
   const socket = `${dir}/agent.sock`;
-  const agentConfig = writeYaml(dir, 'agent.yaml', `agent: {id: fh-host-a, state_dir: ${dir}/agent}\nbrain: {addresses: ["127.0.0.1:${brain.grpcPort}"]}\nsamplers: {local: {path: ${socket}}}\n`);
+  const agentConfig = writeYaml(
+    dir,
+    'agent.yaml',
+    `agent: {id: fh-host-a, state_dir: ${dir}/agent}\nbrain: {addresses: ["127.0.0.1:${brain.grpcPort}"]}\nsamplers: {local: {path: ${socket}}}\n`,
+  );
   const agent = floorwatch(['agent', '--config', agentConfig]);
   t.teardown(() => agent.kill('SIGKILL'));
   await agent.line((l) => l['ready'] === 'agent');
@@ -55,7 +59,9 @@ paging:
   t.equal(pages.length, 1, 'one page');
   t.match(pages[0]!.text, /fh-a/, `the page names the process: ${pages[0]!.text}`);
   t.ok(pages[0]!.text.length <= 128, 'fits the pager');
-  const delivered = await waitFor('delivery in the timeline', () => brain.incidents.get(incident.id).timeline.find((e) => e.kind === 'page' && /delivered by snpp/.test(e.text)));
+  const delivered = await waitFor('delivery in the timeline', () =>
+    brain.incidents.get(incident.id).timeline.find((e) => e.kind === 'page' && /delivered by snpp/.test(e.text)),
+  );
   t.ok(delivered, 'the timeline records the delivery');
   t.equal(brain.incidents.list({ status: 'active' }).length, 1, 'still exactly one incident');
   t.equal(smtp.mails.length, 0, 'the pager worked, so no fallback mail');

@@ -1,7 +1,7 @@
 /** The `log` config section: which files to tail and which rules to run over their lines. */
 import { FloorwatchError } from '../../../lib/errors.js';
 
-export type RuleAction = 'count' | 'metric' | 'roundtrip' | 'event';
+export type RuleAction = 'count' | 'metric' | 'roundtrip' | 'event' | 'fix';
 export type TimestampFormat = 'iso8601' | 'fix' | 'unix_s' | 'unix_ms' | 'unix_us' | 'unix_ns';
 
 export interface TimestampConfig {
@@ -38,6 +38,13 @@ export interface RuleConfig {
   /** event: severity and a rate cap per rule (token bucket, burst = the rate). */
   severity: 0 | 1 | 2 | 3 | 4;
   maxEventsPerSec: number;
+  /** fix: our CompIDs (names sessions LOCAL/REMOTE, tells incoming from outgoing); empty = unknown. */
+  localCompIds: string[];
+  /** fix: HeartBtInt until a Logon says otherwise, and the slack before a heartbeat counts as missed. */
+  defaultHeartBtIntS: number;
+  heartbeatToleranceMs: number;
+  /** fix: minutes east of UTC of a zone-less ISO timestamp prefix (log4j/logback layouts). */
+  prefixUtcOffsetMinutes: number;
 }
 
 /** A rule the schema accepts but that cannot run: names the rule, its field and (once known) its index. */
@@ -86,7 +93,7 @@ const ruleSchema = {
   required: ['name', 'action'],
   properties: {
     name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
-    action: { enum: ['count', 'metric', 'roundtrip', 'event'] },
+    action: { enum: ['count', 'metric', 'roundtrip', 'event', 'fix'] },
     pattern: { type: 'string', minLength: 1, maxLength: 4096 },
     request: { type: 'string', minLength: 1, maxLength: 4096 },
     response: { type: 'string', minLength: 1, maxLength: 4096 },
@@ -102,6 +109,10 @@ const ruleSchema = {
     timeoutMs: { type: 'integer', minimum: 1, maximum: 3600000, default: 60000 },
     severity: { enum: [0, 1, 2, 3, 4], default: 1 },
     maxEventsPerSec: { type: 'number', exclusiveMinimum: 0, maximum: 100000, default: 20 },
+    localCompIds: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+    defaultHeartBtIntS: { type: 'integer', minimum: 1, maximum: 3600, default: 30 },
+    heartbeatToleranceMs: { type: 'integer', minimum: 0, maximum: 600000, default: 2000 },
+    prefixUtcOffsetMinutes: { type: 'integer', minimum: -840, maximum: 840, default: 0 },
   },
 };
 

@@ -1,9 +1,10 @@
 /**
- * File globs: wildcards (* ? [...]) in the last path component only, so one directory watch
- * covers each entry. Compiled to RE2 like every other user-supplied pattern.
+ * File globs: wildcards (* ? [...] [!...], lib/glob.ts) in the last path component only, so one
+ * directory watch covers each entry. Compiled to RE2 like every other user-supplied pattern.
  */
 import { basename, dirname, resolve } from 'node:path';
 import RE2 from 're2';
+import { globSource } from '../../../lib/glob.js';
 
 export interface FileGlob {
   readonly source: string;
@@ -16,7 +17,7 @@ export function compileGlob(glob: string): FileGlob {
   const dir = dirname(abs);
   if (/[*?[]/.test(dir)) throw new Error(`${glob}: wildcards are only allowed in the file name, not in directories`);
   const base = basename(abs);
-  const re = new RE2(`^${globToRegex(base)}$`);
+  const re = new RE2(`^${globSource(base)}$`);
   // Every file event asks again about the same few paths; RE2 on a JS string costs µs a call.
   const known = new Map<string, boolean>();
   return {
@@ -32,25 +33,6 @@ export function compileGlob(glob: string): FileGlob {
       return hit;
     },
   };
-}
-
-function globToRegex(glob: string): string {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i]!;
-    if (ch === '*') out += '[^/]*';
-    else if (ch === '?') out += '[^/]';
-    else if (ch === '[') {
-      const close = glob.indexOf(']', i + 2);
-      if (close < 0) out += '\\[';
-      else {
-        const body = glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
-        out += `[${body}]`;
-        i = close;
-      }
-    } else out += ch.replace(/[.+^${}()|\\\]]/g, '\\$&');
-  }
-  return out;
 }
 
 /** Names logrotate gives old generations (app.log.1, app.log.2.gz, app.log-20260101[.gz]). */

@@ -312,7 +312,8 @@ class Glushkov {
       return false;
     };
     if (clash(first)) return 'two ways to start a match on the same character';
-    for (let p = 0; p < this.follow.length; p++) if (clash(this.follow[p]!)) return 'two ways to continue on the same character (ambiguous: may backtrack)';
+    for (let p = 0; p < this.follow.length; p++)
+      if (clash(this.follow[p]!)) return 'two ways to continue on the same character (ambiguous: may backtrack)';
     return null;
   }
 }
@@ -351,7 +352,17 @@ function source(n: Node): string {
       return n.capture ? `(${source(n.body)})` : `(?:${source(n.body)})`;
     case 'rep': {
       const q =
-        n.min === 0 && n.max === Infinity ? '*' : n.min === 1 && n.max === Infinity ? '+' : n.min === 0 && n.max === 1 ? '?' : n.max === Infinity ? `{${n.min},}` : n.min === n.max ? `{${n.min}}` : `{${n.min},${n.max}}`;
+        n.min === 0 && n.max === Infinity
+          ? '*'
+          : n.min === 1 && n.max === Infinity
+            ? '+'
+            : n.min === 0 && n.max === 1
+              ? '?'
+              : n.max === Infinity
+                ? `{${n.min},}`
+                : n.min === n.max
+                  ? `{${n.min}}`
+                  : `{${n.min},${n.max}}`;
       const body = n.body.k === 'set' ? source(n.body) : `(?:${source(n.body)})`;
       return `${body}${q}${n.lazy ? '?' : ''}`;
     }

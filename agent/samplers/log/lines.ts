@@ -39,11 +39,11 @@ export class LineSplitter {
   }
 
   /**
-   * Collects the lines of buf[from, to) into starts/ends/count. Returns how many bytes were
-   * consumed: up to the end of the last complete line, or all of an overlong line's bytes.
-   * With `final` (a finished file), a last line without "\n" counts as complete.
+   * Collects the lines of buf[from, to), at most `maxLines`, into starts/ends/count. Returns how
+   * many bytes were consumed: up to the end of the last line collected, or all of an overlong
+   * line's bytes. With `final` (a finished file), a last line without "\n" counts as complete.
    */
-  split(buf: Buffer, from: number, to: number, state: SplitState, counts: SplitCounts, final: boolean): number {
+  split(buf: Buffer, from: number, to: number, state: SplitState, counts: SplitCounts, final: boolean, maxLines = Infinity): number {
     this.count = 0;
     let pos = from;
     if (state.skipping) {
@@ -56,7 +56,7 @@ export class LineSplitter {
       pos = nl + 1;
       state.skipping = false;
     }
-    while (pos < to) {
+    while (pos < to && this.count < maxLines) {
       let nl = buf.indexOf(10, pos);
       if (nl >= to) nl = -1;
       const limit = pos + this.maxLineBytes;

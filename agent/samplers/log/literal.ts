@@ -5,10 +5,7 @@
  *
  * Result: alternatives, at least one of which occurs in any matching line.
  */
-type Atom =
-  | { kind: 'char'; text: string }
-  | { kind: 'group'; alternatives: string[] | null; pure: string | null }
-  | { kind: 'other' };
+type Atom = { kind: 'char'; text: string } | { kind: 'group'; alternatives: string[] | null; pure: string | null } | { kind: 'other' };
 
 const SIMPLE_ESCAPES: Record<string, string> = { t: '\t', n: '\n', r: '\r', f: '\f', v: '\v', a: '\x07' };
 const CLASS_ESCAPES = new Set('dDwWsSbBAzZpPCQE123456789');

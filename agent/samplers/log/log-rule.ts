@@ -10,6 +10,7 @@ import { LogRuleError, type RuleConfig, type TimestampConfig } from './config.js
 import { compileGlob } from './glob.js';
 import type { LineBatch } from './lines.js';
 import { captureText, compileMatcher, type Capture, type Groups, type Matcher } from './matcher.js';
+import { FixSessionReader } from './fix/fix-rule.js';
 import { PendingTable } from './pending.js';
 import { SeriesCounts } from './series.js';
 import { parseTimestampUs } from './timestamp.js';
@@ -151,7 +152,17 @@ class MetricRule extends LogRule {
       }
     }
   }
+  /** Without tag captures, one tags object per file, reused for every sample (nothing downstream keeps or changes it). */
+  readonly #fileTags = new Map<string, Tags>();
   #tags(file: string, groups: Groups): Tags {
+    if (this.config.tags.length === 0) {
+      let tags = this.#fileTags.get(file);
+      if (!tags) {
+        if (this.#fileTags.size >= 1000) this.#fileTags.clear();
+        this.#fileTags.set(file, (tags = { rule: this.name, file }));
+      }
+      return tags;
+    }
     const tags: Tags = { rule: this.name, file };
     for (const t of this.config.tags) tags[t] = tagValue(groups[t]);
     return tags;
@@ -184,7 +195,8 @@ class EventRule extends LogRule {
         continue;
       }
       const attrs: Record<string, string> = { line: line.subarray(0, this.env.eventLineBytes).toString('utf8') };
-      for (const [k, v] of Object.entries(groups)) if (v !== undefined) attrs[k] = typeof v === 'string' ? v.slice(0, 1024) : v.subarray(0, 1024).toString('utf8');
+      for (const [k, v] of Object.entries(groups))
+        if (v !== undefined) attrs[k] = typeof v === 'string' ? v.slice(0, 1024) : v.subarray(0, 1024).toString('utf8');
       emit.event(MATCH_EVENT, {
         tags: { rule: this.name, file: batch.file },
         attrs,
@@ -274,6 +286,23 @@ class RoundTripRule extends LogRule {
   }
 }
 
+/** `action: fix`: FIX session health from an engine's message log (fix/fix-rule.ts). */
+class FixRule extends LogRule {
+  readonly #reader: FixSessionReader;
+  constructor(config: RuleConfig, env: RuleEnv) {
+    super(config, env);
+    this.#reader = new FixSessionReader(config, env);
+  }
+  process(batch: LineBatch, emit: Emit): void {
+    this.#reader.process(batch, emit);
+  }
+  override report(emit: Emit): void {
+    this.#reader.report(emit);
+  }
+  // Sessions appear at their first message: nothing to report for a file before that.
+  override watching(): void {}
+}
+
 function tagValue(v: Capture | undefined): string {
   return v === undefined ? '' : captureText(v, 'utf8').slice(0, 128);
 }
@@ -296,6 +325,7 @@ function requireCaptures(rule: RuleConfig, m: Matcher, field: string, names: (st
 export function compileRule(config: RuleConfig, env: RuleEnv): LogRule {
   const compile = (field: 'pattern' | 'request' | 'response'): Matcher =>
     compileMatcher(config.name, field, need(config, field), config.ignoreCase, config.literal);
+  if (config.action === 'fix') return new FixRule(config, env);
   if (config.action === 'roundtrip') {
     const req = compile('request');
     const resp = compile('response');

@@ -17,6 +17,8 @@ import { FileTailer } from './tailer.js';
 
 export type { LogConfig } from './config.js';
 export const FILE_MEASUREMENT = 'log_file';
+/** Lines in one read that mean a backlog (the tailer hands on at most 4,096 at once). */
+const BACKLOG_LINES = 4096;
 
 export class LogSampler implements EventSampler {
   readonly name = 'log';
@@ -36,6 +38,7 @@ export class LogSampler implements EventSampler {
   #dueRun: NodeJS.Immediate | null = null;
   #emit: Emit | null = null;
   #stopped = false;
+  #busyTold = false;
 
   /** Throws a config error (naming the rule) for a pattern RE2 refuses. */
   constructor(config: LogConfig, deps: SamplerDeps) {
@@ -43,20 +46,25 @@ export class LogSampler implements EventSampler {
     this.#deps = deps;
     this.#globs = config.files.map(compileGlob);
     this.rules = compileRules(config.rules, { clock: deps.clock, eventLineBytes: config.eventLineBytes });
-    this.#store = new OffsetStore(deps.stateDir, config.fsyncOffsets);
+    this.#store = new OffsetStore(deps.stateDir, config.fsyncOffsets, deps.queuedSeq);
   }
 
   async start(emit: Emit): Promise<void> {
     this.#emit = emit;
     try {
       this.#restored = this.#store.load();
+      if (this.#store.problem) emit.error(new Error(this.#store.problem));
     } catch (err) {
       emit.error(new Error(`log offsets unreadable, starting without them: ${(err as Error).message}`));
     }
     for (const path of this.#restored.keys()) if (this.#wanted(path)) this.#tailer(path, false);
     this.#scan(true);
     const dirs = [...new Set(this.#globs.map((g) => g.dir))];
-    this.#watcher = new DirWatcher(dirs, (path) => this.#onFsEvent(path), (err) => emit.error(err));
+    this.#watcher = new DirWatcher(
+      dirs,
+      (path) => this.#onFsEvent(path),
+      (err) => emit.error(err),
+    );
     this.#watcher.ensure();
     this.#armPoll();
     await Promise.all([...this.#tailers.values()].map((t) => this.#check(t)));
@@ -74,14 +82,9 @@ export class LogSampler implements EventSampler {
   }
 
   /**
-   * Saves every offset now, fsynced. Offsets are already saved after each batch; the agent core
-   * should call this on shutdown after flushing what was emitted (stop() calls it too).
+   * Stops reading; the last offsets are saved, fsynced, at the seal of the last lines' batch (the
+   * agent flushes right after stopping its samplers), so a restart resumes exactly there.
    */
-  checkpoint(): void {
-    for (const t of this.#tailers.values()) this.#store.set(t.path, t.cursors());
-    this.#store.save(true);
-  }
-
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
@@ -90,12 +93,16 @@ export class LogSampler implements EventSampler {
     for (const t of this.#trailing.values()) t.cancel();
     this.#watcher?.close();
     await Promise.all([...this.#tailers.values()].map((t) => t.close()));
-    try {
-      this.checkpoint();
-    } catch (err) {
-      this.#emit?.error(err as Error);
-    }
-    this.#store.close();
+    this.#atSeal((seq) => {
+      try {
+        for (const t of this.#tailers.values()) this.#store.set(t.path, t.cursors());
+        this.#store.save(seq, true);
+      } catch (err) {
+        this.#emit?.error(err as Error);
+      } finally {
+        this.#store.close();
+      }
+    });
   }
 
   #wanted(path: string, name = basename(path)): boolean {
@@ -210,6 +217,9 @@ export class LogSampler implements EventSampler {
   }
 
   async #check(t: FileTailer): Promise<void> {
+    // Backpressure from a full state disk: the lines wait in the file, the cursor stays put, and
+    // the next poll after the disk takes writes again reads them.
+    if (this.#deps.readPaused?.()) return;
     try {
       await t.check();
     } catch (err) {
@@ -218,32 +228,44 @@ export class LogSampler implements EventSampler {
   }
 
   #onBatch(batch: LineBatch): void {
-    if (this.#emit) runRules(this.rules, batch, this.#emit);
+    const emit = this.#emit;
+    if (!emit) return;
+    // A full unit in one read is a backlog (a start or rotation catch-up, a burst): work for optimised code.
+    if (batch.count >= BACKLOG_LINES && !this.#busyTold) {
+      this.#busyTold = true;
+      this.#deps.busy?.();
+    }
+    if (emit.unit) emit.unit(() => runRules(this.rules, batch, emit));
+    else runRules(this.rules, batch, emit);
   }
 
   /**
-   * After each read that moved a cursor, its position is saved once the lines it covers are in
-   * the agent's disk queue (at the next batch): a SIGKILL neither loses nor repeats a line.
-   * The cursors are taken when the save runs, right after the seal, not at every read: a cursor
-   * only ever covers lines already handed to the rules, and those were emitted synchronously,
-   * so by then they are all in the sealed batch.
+   * After each read that moved a cursor, the cursors are saved at the next seal, tagged with the
+   * seq of the batch that holds every sample of the lines they cover (emit.atSeal): the tailer
+   * moves a cursor only together with handing on its lines, and those lines' samples are emitted
+   * as one unit, so at a seal the cursors cover exactly what is sealed. After a SIGKILL the saved
+   * cursors whose batch reached the disk queue win: no line lost, none repeated.
    */
   #save(t: FileTailer): void {
     this.#unsaved.add(t);
     if (this.#saveQueued) return;
     this.#saveQueued = true;
-    const save = () => {
+    this.#atSeal((seq) => {
       this.#saveQueued = false;
       try {
         for (const tailer of this.#unsaved) this.#store.set(tailer.path, tailer.cursors());
         this.#unsaved.clear();
-        this.#store.save();
+        this.#store.save(seq);
       } catch (err) {
         this.#emit?.error(err as Error);
       }
-    };
-    if (this.#emit?.whenDurable) this.#emit.whenDurable(save);
-    else save();
+    });
+  }
+
+  /** At the next seal (emit.atSeal), or at once when the Emit has no queue behind it. */
+  #atSeal(fn: (seq: number) => void): void {
+    if (this.#emit?.atSeal) this.#emit.atSeal(fn);
+    else fn(0);
   }
 }
 

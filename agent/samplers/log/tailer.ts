@@ -1,13 +1,24 @@
 /**
  * Tails one log path through every way it gets replaced: rename+create (with or without
  * compression), copytruncate, delete+recreate, and any number of rotations while the agent was
- * down. Lines are handed on in batches; a cursor only moves past lines already handed on.
+ * down. Lines are handed on in units of at most UNIT_LINES; a cursor moves past a unit's lines
+ * just before they are handed on, and the sampler emits what they make as one unit (emit.unit),
+ * so a batch is never sealed between the two: what a seal saves covers exactly what it holds.
  */
 import { closeSync, createReadStream, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
 import type { Clock } from '../../../lib/clock.js';
-import { FP_BYTES, hashPrefix, headMatches, identityAndHeadOfFd, identityOfFd, readHeadFd, readHeadGz, type Identity } from './fingerprint.js';
+import {
+  FP_BYTES,
+  hashPrefix,
+  headMatches,
+  identityAndHeadOfFd,
+  identityOfFd,
+  readHeadFd,
+  readHeadGz,
+  type Identity,
+} from './fingerprint.js';
 import { LineSplitter, type LineBatch, type SplitCounts } from './lines.js';
 import type { Cursor } from './offsets.js';
 import { listGenerations, type Candidate } from './rotated.js';
@@ -17,9 +28,12 @@ export interface TailerOptions {
   maxLineBytes: number;
   readChunkBytes: number;
   rotateGraceMs: number;
-  /** Runs the rules over a batch, synchronously: the buffer is reused afterwards. */
+  /**
+   * Runs the rules over a batch, synchronously (the buffer is reused afterwards), as one unit:
+   * the cursor already covers its lines.
+   */
   onBatch(batch: LineBatch): void;
-  /** Cursors moved: persist them (called right after the batch that moved them). */
+  /** Cursors moved: persist them at the next seal (called before the lines they passed are handed on). */
   onProgress(): void;
 }
 
@@ -40,6 +54,8 @@ interface Open {
 }
 
 const YIELD_EVERY_BYTES = 8 << 20;
+/** Lines handed on at once at most: bounds what one unit adds to a batch (rules × lines samples). */
+const UNIT_LINES = 4096;
 
 export class FileTailer {
   readonly path: string;
@@ -51,7 +67,12 @@ export class FileTailer {
   readonly #headScratch = Buffer.allocUnsafe(FP_BYTES);
   #live: Open | null = null;
   #draining: (Open & { quietSinceMs: number }) | null = null;
-  /** Where reading must resume before the live file: saved state, or the file just rotated away. */
+  /**
+   * Where reading must resume before the live file: saved state, or the file just rotated away.
+   * During a catch-up only the cursors of generations not reached yet: the one being read is
+   * #catching (or #draining), and a save that also kept the cursor it started from would make a
+   * restart read that generation again.
+   */
   #pendingPrev: Cursor[] | null;
   #catching: Cursor | null = null;
   #startAtEnd: boolean;
@@ -73,7 +94,7 @@ export class FileTailer {
 
   /** Every cursor a restart needs, oldest file first. */
   cursors(): Cursor[] {
-    const all = [this.#draining?.cur, ...(this.#pendingPrev ?? []), this.#catching ?? undefined, this.#live?.cur];
+    const all = [this.#draining?.cur, this.#catching ?? undefined, ...(this.#pendingPrev ?? []), this.#live?.cur];
     return [...new Set(all.filter((c): c is Cursor => c !== undefined))];
   }
 
@@ -192,34 +213,37 @@ export class FileTailer {
     for (let j = start; j < gens.length; j++) {
       const g = gens[j]!;
       const from = matched.get(j);
+      const later = [...matched].filter(([i]) => i > j).map(([, c]) => c);
       if (g.live) {
-        this.#openLive(g, from);
-        return;
+        if (this.#openLive(g, from)) return;
+        break;
       }
       if (this.#isDrainingFile(g)) continue;
       const isNewestRotated = j === gens.length - 1 || gens[j + 1]!.live;
       if (!g.gz && isNewestRotated && !this.#draining) {
-        this.#adoptAsDraining(g, from); // the writer may still be appending to it
+        this.#adoptAsDraining(g, from, later); // the writer may still be appending to it
         continue;
       }
-      const ok = await this.#readRotated(g, from);
-      if (!ok) return; // e.g. a .gz still being written: retried on the next check
+      const ok = await this.#readRotated(g, from, later);
+      if (!ok) break; // e.g. a .gz still being written: retried on the next check
     }
-    if (this.#catching) {
-      this.#pendingPrev = [this.#catching];
-      this.#catching = null;
-    }
+    // No live file yet, or a generation not readable yet: the next look resumes from the newest
+    // position reached (and the cursors of generations not reached).
+    const reached = this.#catching ?? this.#draining?.cur;
+    if (reached) this.#pendingPrev = [reached, ...(this.#pendingPrev ?? []).filter((c) => c !== reached)];
+    this.#catching = null;
   }
 
-  #openLive(g: Candidate, from: Cursor | undefined): void {
+  #openLive(g: Candidate, from: Cursor | undefined): boolean {
     const fd = openOrNull(g.path);
-    if (fd === null) return;
+    if (fd === null) return false;
     const { id, head } = identityAndHeadOfFd(fd);
     this.#live = { fd, head, cur: { id, offset: from?.offset ?? 0, skipping: from?.skipping ?? false } };
     this.#backlogLive = true;
     this.#pendingPrev = null;
     this.#catching = null;
     this.#o.onProgress();
+    return true;
   }
 
   #isDrainingFile(g: Candidate): boolean {
@@ -228,17 +252,20 @@ export class FileTailer {
     return st !== null && st.ino === this.#draining.cur.id.ino && st.dev === this.#draining.cur.id.dev;
   }
 
-  #adoptAsDraining(g: Candidate, from: Cursor | undefined): void {
+  /** `later`: the saved cursors of newer generations, still to be reached. */
+  #adoptAsDraining(g: Candidate, from: Cursor | undefined, later: Cursor[]): void {
     const fd = openOrNull(g.path);
     if (fd === null) return;
     const { id, head } = identityAndHeadOfFd(fd);
     const cur = { id, offset: from?.offset ?? 0, skipping: from?.skipping ?? false };
     this.#draining = { fd, head, cur, quietSinceMs: this.#o.clock.monotonic() };
+    this.#pendingPrev = later;
     this.#catching = null;
     this.#drainOld();
   }
 
-  async #readRotated(g: Candidate, from: Cursor | undefined): Promise<boolean> {
+  /** Reads a rotated generation to its end with a cursor of its own (see #pendingPrev). */
+  async #readRotated(g: Candidate, from: Cursor | undefined, later: Cursor[]): Promise<boolean> {
     const offset = from?.offset ?? 0;
     if (!g.gz) {
       const fd = openOrNull(g.path);
@@ -246,6 +273,7 @@ export class FileTailer {
       try {
         const cur = { id: identityOfFd(fd), offset, skipping: from?.skipping ?? false };
         this.#catching = cur;
+        this.#pendingPrev = later;
         await this.#pumpFdAsync(fd, cur);
       } finally {
         closeSync(fd);
@@ -254,8 +282,13 @@ export class FileTailer {
     }
     try {
       const head = readHeadGz(g.path);
-      const cur = { id: { ino: 0, dev: 0, fpLen: head.length, fpHash: hashPrefix(head, head.length) }, offset, skipping: from?.skipping ?? false };
+      const cur = {
+        id: { ino: 0, dev: 0, fpLen: head.length, fpHash: hashPrefix(head, head.length) },
+        offset,
+        skipping: from?.skipping ?? false,
+      };
       this.#catching = cur;
+      this.#pendingPrev = later;
       await this.#pumpGz(g.path, cur);
       return true;
     } catch {
@@ -298,16 +331,33 @@ export class FileTailer {
       const n = readSync(fd, buf, 0, buf.length, cur.offset);
       if (n === 0) break;
       const eof = n < buf.length;
-      const used = this.#split.split(buf, 0, n, cur, this.stats, final && eof);
+      const used = this.#handOn(buf, n, cur, final && eof, backlog);
       this.#lastReadLeftBytes = used < n;
-      this.#deliver(buf, backlog);
-      cur.offset += used;
       total += used;
-      this.stats.bytes += used;
-      if (this.#split.count > 0 || used > 0) this.#o.onProgress();
       if (eof || used === 0) break;
     }
     return total;
+  }
+
+  /**
+   * Hands on the complete lines of buf[0, n) in units of at most UNIT_LINES lines, moving the
+   * cursor past each unit just before it is handed on. Returns the bytes consumed.
+   */
+  #handOn(buf: Buffer, n: number, cur: Cursor, final: boolean, backlog: boolean): number {
+    const s = this.#split;
+    let pos = 0;
+    for (;;) {
+      const used = s.split(buf, pos, n, cur, this.stats, final, UNIT_LINES);
+      if (used === 0 && s.count === 0) break;
+      cur.offset += used;
+      this.stats.bytes += used;
+      pos += used;
+      // The save is asked for before the lines go out: the unit's own seal (a full batch) must save this cursor.
+      this.#o.onProgress();
+      this.#deliver(buf, backlog);
+      if (s.count < UNIT_LINES || pos >= n) break;
+    }
+    return pos;
   }
 
   async #pumpFdAsync(fd: number, cur: Cursor): Promise<void> {
@@ -340,11 +390,7 @@ export class FileTailer {
   }
 
   #consumeCarry(carry: Buffer, cur: Cursor, final: boolean): Buffer {
-    const used = this.#split.split(carry, 0, carry.length, cur, this.stats, final);
-    this.#deliver(carry, true);
-    cur.offset += used;
-    this.stats.bytes += used;
-    if (used > 0) this.#o.onProgress();
+    const used = this.#handOn(carry, carry.length, cur, final, true);
     return Buffer.from(carry.subarray(used)); // copy: do not pin a whole zlib chunk for a partial line
   }
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Emit, Sampler, SamplerDeps } from '../../sampler.js';
 import type { SamplerPlugin } from '../plugin.js';
-import { nameFilter } from '../nic/glob.js';
+import { nameFilter } from '../../../lib/glob.js';
 import { KeptFile } from '../nic/kept-file.js';
 import { RateTracker } from '../nic/rate.js';
 import { pageSize } from '../page-size.js';

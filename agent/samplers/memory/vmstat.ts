@@ -36,8 +36,4 @@ export const vmstatThresholds = [
   ['nr_dirty_background_threshold', 'dirty_background_threshold_bytes'],
 ] as const;
 
-export const vmstatKeys: ReadonlySet<string> = new Set([
-  ...vmstatGauges,
-  ...vmstatCounters,
-  ...vmstatThresholds.map(([k]) => k),
-]);
+export const vmstatKeys: ReadonlySet<string> = new Set([...vmstatGauges, ...vmstatCounters, ...vmstatThresholds.map(([k]) => k)]);

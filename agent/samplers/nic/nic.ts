@@ -7,7 +7,7 @@ import type { Timer } from '../../../lib/clock.js';
 import type { Emit, EventSampler, SamplerDeps } from '../../sampler.js';
 import type { SamplerPlugin } from '../plugin.js';
 import { BondReader, listBonds, type BondState } from './bond.js';
-import { nameFilter } from './glob.js';
+import { nameFilter } from '../../../lib/glob.js';
 import { errnoOf } from './kept-file.js';
 import { LinkMonitor } from './link-monitor.js';
 import { RateTracker } from './rate.js';

@@ -86,7 +86,11 @@ export class ProcessWatchSampler implements Sampler {
   constructor(config: ProcessConfig, deps: Pick<SamplerDeps, 'clock' | 'procRoot'>) {
     this.#procRoot = deps.procRoot;
     this.#clock = deps.clock;
-    this.#watches = config.watches.map((w, i) => ({ config: w, pattern: compile(w, i), state: { known: false, pids: [], ticks: new Map(), atMs: 0 } }));
+    this.#watches = config.watches.map((w, i) => ({
+      config: w,
+      pattern: compile(w, i),
+      state: { known: false, pids: [], ticks: new Map(), atMs: 0 },
+    }));
     this.#needsCmdline = this.#watches.some((w) => w.pattern !== undefined);
     this.#pageBytes = pageSize(deps.procRoot);
   }
@@ -182,7 +186,8 @@ export class ProcessWatchSampler implements Sampler {
     }
     emit.gauge('process_watch', 'count', match.pids.length, tags, timeUs);
     emit.gauge('process_watch', 'rss_bytes', match.rssBytes, tags, timeUs);
-    if (previous.known) emit.gauge('process_watch', 'cpu_percent', round2(cpuPercent(prevTicks, previous.atMs, ticks, nowMs)), tags, timeUs);
+    if (previous.known)
+      emit.gauge('process_watch', 'cpu_percent', round2(cpuPercent(prevTicks, previous.atMs, ticks, nowMs)), tags, timeUs);
     for (const e of watchEvents(watch.config, previous, match.pids)) emit.event(e.kind, { ...e.input, tags, timeUs });
     watch.state = { known: true, pids: match.pids, ticks: match.ticks, atMs: nowMs };
   }

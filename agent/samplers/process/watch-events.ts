@@ -47,7 +47,13 @@ export function watchEvents(watch: { min: number }, previous: WatchState, pids: 
   return events;
 }
 
-function vanished(gone: readonly number[], pids: readonly number[], previous: number, min: number, extra: Record<string, string>): WatchEvent {
+function vanished(
+  gone: readonly number[],
+  pids: readonly number[],
+  previous: number,
+  min: number,
+  extra: Record<string, string>,
+): WatchEvent {
   return {
     kind: 'process.vanished',
     input: {

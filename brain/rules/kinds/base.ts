@@ -1,6 +1,6 @@
 /** What every kind shares: the rule's metadata, and the level comparison with hysteresis. */
 import type { Phase } from '../../calendar/phase.js';
-import { matchesAll, type Labels } from '../labels.js';
+import { matchesAll, type Labels } from '../../../lib/labels.js';
 import type { Observation, Rule, RuleEvent, RuleKind, RuleQuery, RuleScope, RuleTiming, Severity } from '../rule.js';
 
 /** Everything a Rule declares except what its kind decides. */

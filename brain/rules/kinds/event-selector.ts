@@ -1,5 +1,5 @@
 /** Which events a rule reacts to: a kind, matchers on the event's attributes, a minimum severity. */
-import { matchesAll, pickLabels, type LabelMatcher, type Labels } from '../labels.js';
+import { matchesAll, pickLabels, type LabelMatcher, type Labels } from '../../../lib/labels.js';
 import type { RuleEvent } from '../rule.js';
 
 export interface EventSelector {
@@ -11,7 +11,9 @@ export interface EventSelector {
 }
 
 export function selects(sel: EventSelector, e: RuleEvent): boolean {
-  return e.kind === sel.kind && e.severity >= sel.minSeverity && (sel.when.length === 0 || matchesAll(sel.when, { ...e.labels, ...e.attrs }));
+  return (
+    e.kind === sel.kind && e.severity >= sel.minSeverity && (sel.when.length === 0 || matchesAll(sel.when, { ...e.labels, ...e.attrs }))
+  );
 }
 
 /** The identity of an event's alert: the `by` labels, or all of them. */

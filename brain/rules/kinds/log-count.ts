@@ -3,13 +3,14 @@
  * ("ERROR counts"). From events (`log.match` of an `event` log rule, `process.restart`...), it
  * reacts on arrival; from a counter series (`log_rule.matches`), on the group's slot.
  */
-import { labelsKey, type Labels } from '../labels.js';
+import { labelsKey, type Labels } from '../../../lib/labels.js';
 import type { Observation, RuleEvent, RuleQuery } from '../rule.js';
 import { BaseRule, compare, type RuleMeta } from './base.js';
 import { eventLabels, selects, type EventSelector } from './event-selector.js';
 import { SampleWindows } from './sample-window.js';
 
-export type LogCountSource = { readonly event: EventSelector; readonly by: readonly string[] | undefined } | { readonly measurement: string; readonly field: string };
+export type LogCountSource =
+  { readonly event: EventSelector; readonly by: readonly string[] | undefined } | { readonly measurement: string; readonly field: string };
 
 export interface LogCountSpec {
   readonly source: LogCountSource;

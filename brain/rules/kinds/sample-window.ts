@@ -3,7 +3,7 @@
  * the latest value, so a rule that needs history records what it saw at each evaluation.
  * Bounded: points per series and series per rule, the oldest dropped first.
  */
-import { cachedLabelsKey, type Labels } from '../labels.js';
+import { cachedLabelsKey, type Labels } from '../../../lib/labels.js';
 
 const MAX_POINTS = 1024;
 const MAX_SERIES = 50_000;

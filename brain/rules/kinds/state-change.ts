@@ -4,8 +4,8 @@
  * event (link up, heartbeat back) and at least `hold` after the last occurrence; without a
  * `resolve` event it resolves `hold` after the last occurrence.
  */
-import { labelsKey, pickLabels, type Labels } from '../labels.js';
-import type { Observation, RuleEvent, RuleQuery } from '../rule.js';
+import { labelsKey, pickLabels, type Labels } from '../../../lib/labels.js';
+import type { FiredBy, Observation, RuleEvent, RuleQuery } from '../rule.js';
 import { BaseRule, type RuleMeta } from './base.js';
 import { eventLabels, selects, type EventSelector } from './event-selector.js';
 
@@ -23,6 +23,8 @@ interface Occurrence {
   count: number;
   /** Seen again since the last evaluation. */
   recurred: boolean;
+  /** The latest occurrence's event, carried by the alert (a process exit's signal or code). */
+  firedBy: FiredBy | undefined;
 }
 
 const MAX_OCCURRENCES = 10_000;
@@ -31,6 +33,8 @@ export class StateChangeRule extends BaseRule {
   override readonly eventKinds: readonly string[];
   readonly #spec: StateChangeSpec;
   readonly #occurrences = new Map<string, Occurrence>();
+  /** Keys observed since the last evaluation (evalTouched). */
+  readonly #touched = new Set<string>();
   dropped = 0;
 
   constructor(meta: RuleMeta, spec: StateChangeSpec) {
@@ -49,17 +53,29 @@ export class StateChangeRule extends BaseRule {
         o.resolvedMs = undefined;
         o.count++;
         o.recurred = true;
+        o.firedBy = firedBy(e);
       } else if (this.#occurrences.size < MAX_OCCURRENCES) {
-        this.#occurrences.set(key, { labels, lastOnMs: e.atMs, resolvedMs: undefined, count: 1, recurred: false });
+        this.#occurrences.set(key, {
+          labels,
+          lastOnMs: e.atMs,
+          resolvedMs: undefined,
+          count: 1,
+          recurred: false,
+          firedBy: firedBy(e),
+        });
       } else {
         this.dropped++;
         return false;
       }
+      this.#touched.add(key);
       return true;
     }
     if (this.#spec.resolve && selects(this.#spec.resolve, e)) {
       const o = this.#occurrences.get(key);
-      if (o) o.resolvedMs = e.atMs;
+      if (o) {
+        o.resolvedMs = e.atMs;
+        this.#touched.add(key);
+      }
       return o !== undefined;
     }
     return false;
@@ -75,19 +91,44 @@ export class StateChangeRule extends BaseRule {
     const labels = pickLabels(Object.fromEntries(Object.entries(alertLabels).filter(([k]) => !own.has(k))), this.#spec.by);
     const key = labelsKey(labels);
     if (this.#occurrences.has(key) || this.#occurrences.size >= MAX_OCCURRENCES) return;
-    this.#occurrences.set(key, { labels, lastOnMs, resolvedMs: undefined, count: 1, recurred: false });
+    this.#occurrences.set(key, { labels, lastOnMs, resolvedMs: undefined, count: 1, recurred: false, firedBy: undefined });
   }
 
   eval(now: number, _q: RuleQuery): Observation[] {
+    this.#touched.clear();
     const out: Observation[] = [];
-    for (const [key, o] of this.#occurrences) {
-      const held = now - o.lastOnMs < this.#spec.holdMs;
-      const unresolved = this.#spec.resolve !== undefined && o.resolvedMs === undefined;
-      const active = held || unresolved;
-      out.push({ labels: o.labels, value: o.count, active, cleared: !active, recurred: o.recurred });
-      o.recurred = false;
-      if (!active) this.#occurrences.delete(key);
-    }
+    for (const [key, o] of this.#occurrences) out.push(this.#observe(key, o, now));
     return out;
   }
+
+  evalTouched(now: number): Observation[] {
+    const out: Observation[] = [];
+    for (const key of this.#touched) {
+      const o = this.#occurrences.get(key);
+      if (o) out.push(this.#observe(key, o, now));
+    }
+    this.#touched.clear();
+    return out;
+  }
+
+  #observe(key: string, o: Occurrence, now: number): Observation {
+    const held = now - o.lastOnMs < this.#spec.holdMs;
+    const unresolved = this.#spec.resolve !== undefined && o.resolvedMs === undefined;
+    const active = held || unresolved;
+    const obs: Observation = {
+      labels: o.labels,
+      value: o.count,
+      active,
+      cleared: !active,
+      recurred: o.recurred,
+      ...(o.firedBy ? { firedBy: o.firedBy } : {}),
+    };
+    o.recurred = false;
+    if (!active) this.#occurrences.delete(key);
+    return obs;
+  }
+}
+
+function firedBy(e: RuleEvent): FiredBy {
+  return { attrs: e.attrs, values: e.values, ...(e.eventTimeUs !== undefined ? { eventTimeUs: e.eventTimeUs } : {}) };
 }

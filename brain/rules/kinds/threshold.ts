@@ -4,7 +4,7 @@
  * memory climbing towards the flush). With `aggregate`, series are first combined by labels:
  * `count` of fresh plant series by `pair` below 1 is "both legs of the pair are down".
  */
-import { labelsKey, pickLabels, type Labels } from '../labels.js';
+import { labelsKey, pickLabels, type Labels } from '../../../lib/labels.js';
 import type { Observation, RuleQuery, SeriesSample } from '../rule.js';
 import { BaseRule, compare, type Level, type RuleMeta } from './base.js';
 

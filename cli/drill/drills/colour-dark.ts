@@ -19,17 +19,23 @@ export const colourDark: Drill = {
   async unavailable(ctx) {
     const ws = (await ctx.brain.agents()).filter((a) => a.labels['role'] === 'workstation' && a.labels['colour'] === DARK_COLOUR);
     if (ws.length === 0) return `the brain knows no ${DARK_COLOUR} workstation`;
-    const missing = ws.filter((a) => agentPids(a.id).length === 0);
+    const missing = ws.filter((a) => agentPids(a.id, ctx.demo?.stateDir).length === 0);
     return missing.length ? `${missing.map((a) => a.id).join(', ')} not running as a process on this host` : undefined;
   },
   async inject(ctx) {
-    const ws = (await ctx.brain.agents()).filter((a) => a.labels['role'] === 'workstation' && a.labels['colour'] === DARK_COLOUR).map((a) => a.id);
-    const pids = ws.flatMap(agentPids);
+    const ws = (await ctx.brain.agents())
+      .filter((a) => a.labels['role'] === 'workstation' && a.labels['colour'] === DARK_COLOUR)
+      .map((a) => a.id);
+    const pids = ws.flatMap((id) => agentPids(id, ctx.demo?.stateDir));
     signal(pids, 'SIGSTOP');
     ctx.step(`froze ${ws.length} ${DARK_COLOUR} workstations (${ws.join(', ')})`);
     return async () => {
       signal(pids, 'SIGCONT');
-      const back = await poll(30_000, async () => ((await ctx.brain.agents()).filter((a) => ws.includes(a.id)).every((a) => a.connected && a.silent_since_ms === null) ? true : undefined));
+      const back = await poll(30_000, async () =>
+        (await ctx.brain.agents()).filter((a) => ws.includes(a.id)).every((a) => a.connected && a.silent_since_ms === null)
+          ? true
+          : undefined,
+      );
       if (!back) throw new Error(`${ws.join(', ')} not heard again within 30 s`);
     };
   },

@@ -22,7 +22,7 @@ const TICK_MS = 100;
  */
 export const dirtyFlushStorm: Drill = {
   name: 'dirty-flush-storm',
-  what: "periodic dirty-memory peaks drained by write bursts on the fixture host (fixture /proc)",
+  what: 'periodic dirty-memory peaks drained by write bursts on the fixture host (fixture /proc)',
   expected: {
     describe: 'DirtyMemoryFlushStorm on the fixture host',
     matches: hasAlert('DirtyMemoryFlushStorm'),
@@ -31,7 +31,11 @@ export const dirtyFlushStorm: Drill = {
   async inject(ctx) {
     const proc = ctx.demo!.fixtureHost.procRoot;
     const files = { meminfo: join(proc, 'meminfo'), vmstat: join(proc, 'vmstat'), diskstats: join(proc, 'diskstats') };
-    const original = { meminfo: readFileSync(files.meminfo, 'utf8'), vmstat: readFileSync(files.vmstat, 'utf8'), diskstats: readFileSync(files.diskstats, 'utf8') };
+    const original = {
+      meminfo: readFileSync(files.meminfo, 'utf8'),
+      vmstat: readFileSync(files.vmstat, 'utf8'),
+      diskstats: readFileSync(files.diskstats, 'utf8'),
+    };
     const disk = firstDisk(original.diskstats, ctx.demo!.fixtureHost.sysRoot);
     const start = Date.now();
     let writtenBytes = 0;
@@ -47,7 +51,9 @@ export const dirtyFlushStorm: Drill = {
     };
     tick();
     const timer = setInterval(tick, TICK_MS);
-    ctx.step(`flush cycles every ${PERIOD_MS} ms on ${ctx.demo!.fixtureHost.agent}: dirty ${TROUGH / MiB}→${PEAK / MiB} MiB of a ${THRESHOLD / MiB} MiB threshold, drained through ${disk}`);
+    ctx.step(
+      `flush cycles every ${PERIOD_MS} ms on ${ctx.demo!.fixtureHost.agent}: dirty ${TROUGH / MiB}→${PEAK / MiB} MiB of a ${THRESHOLD / MiB} MiB threshold, drained through ${disk}`,
+    );
     return async () => {
       clearInterval(timer);
       writeFileSync(files.meminfo, original.meminfo);
@@ -60,7 +66,7 @@ export const dirtyFlushStorm: Drill = {
 /** Dirty bytes at a point of the cycle: a steady climb, then a quick drain. */
 function dirtyAt(phaseMs: number): number {
   if (phaseMs < FILL_MS) return TROUGH + ((PEAK - TROUGH) * phaseMs) / FILL_MS;
-  return PEAK - ((PEAK - TROUGH) * Math.min(1, (phaseMs - FILL_MS) / (PERIOD_MS - FILL_MS - TICK_MS)));
+  return PEAK - (PEAK - TROUGH) * Math.min(1, (phaseMs - FILL_MS) / (PERIOD_MS - FILL_MS - TICK_MS));
 }
 
 function setVmstat(text: string, values: Record<string, number>): string {

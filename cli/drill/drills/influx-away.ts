@@ -22,7 +22,11 @@ export const influxAway: Drill = {
     ctx.step('influxd stopped');
     await waitStore(ctx, (s) => s.up === false, 'the brain to see the store down');
     // Held until a few seconds of the floor's samples wait in the spool, as after a real outage.
-    await waitStore(ctx, (s) => (s.spool_appended_lines ?? 0) - (s.forwarded_lines ?? 0) >= BACKLOG_LINES, `${BACKLOG_LINES} lines waiting in the spool`);
+    await waitStore(
+      ctx,
+      (s) => (s.spool_appended_lines ?? 0) - (s.forwarded_lines ?? 0) >= BACKLOG_LINES,
+      `${BACKLOG_LINES} lines waiting in the spool`,
+    );
     const held = await ctx.brain.store();
     ctx.step(`brain buffering: ${(held.spool_appended_lines ?? 0) - (held.forwarded_lines ?? 0)} lines in its spool`);
     return async () => {
@@ -40,10 +44,14 @@ export const influxAway: Drill = {
 };
 
 async function waitStore(ctx: DrillContext, ok: (s: Awaited<ReturnType<DrillContext['brain']['store']>>) => boolean, what: string) {
-  const s = await poll(60_000, async () => {
-    const store = await ctx.brain.store();
-    return ok(store) ? store : undefined;
-  }, 100);
+  const s = await poll(
+    60_000,
+    async () => {
+      const store = await ctx.brain.store();
+      return ok(store) ? store : undefined;
+    },
+    100,
+  );
   if (!s) throw new Error(`timed out waiting for ${what}`);
   return s;
 }

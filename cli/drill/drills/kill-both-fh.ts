@@ -12,9 +12,13 @@ export const killBothFh: Drill = {
   },
   async inject(ctx) {
     const members = await pairMembers(ctx.brain, 'fh');
-    signal(members.flatMap(pidsOf), 'SIGKILL');
+    const within = ctx.demo?.stateDir;
+    signal(
+      members.flatMap((m) => pidsOf(m, within)),
+      'SIGKILL',
+    );
     ctx.step(`kill -9 ${members.join(' and ')}`);
     const killedAt = Date.now();
-    return () => waitComponentsBack(ctx.brain, members, killedAt);
+    return () => waitComponentsBack(ctx.brain, members, killedAt, within);
   },
 };

@@ -12,9 +12,10 @@ export const killPrimaryFh: Drill = {
   },
   async inject(ctx) {
     const [primary] = await pairMembers(ctx.brain, 'fh');
-    signal(pidsOf(primary!), 'SIGKILL');
+    const within = ctx.demo?.stateDir;
+    signal(pidsOf(primary!, within), 'SIGKILL');
     ctx.step(`kill -9 ${primary}`);
     const killedAt = Date.now();
-    return () => waitComponentsBack(ctx.brain, [primary!], killedAt);
+    return () => waitComponentsBack(ctx.brain, [primary!], killedAt, within);
   },
 };

@@ -16,7 +16,10 @@ export const logErrorBurst: Drill = {
     const file = ctx.demo!.logs.app;
     await primeCounter(ctx, file);
     const stamp = new Date().toISOString();
-    const lines = Array.from({ length: LINES }, (_, i) => `${stamp} [ERROR] pricer: drill error ${i + 1} of ${LINES}: quote cache refresh failed\n`);
+    const lines = Array.from(
+      { length: LINES },
+      (_, i) => `${stamp} [ERROR] pricer: drill error ${i + 1} of ${LINES}: quote cache refresh failed\n`,
+    );
     appendFileSync(file, lines.join(''));
     ctx.step(`${LINES} error lines appended to ${file}`);
     // Nothing to undo: the lines age out of the rule's window.
@@ -30,7 +33,8 @@ export const logErrorBurst: Drill = {
  * So the drill makes sure the brain has that baseline before the burst.
  */
 async function primeCounter(ctx: DrillContext, file: string): Promise<void> {
-  const known = async () => ((await ctx.brain.series('log_rule', 'matches')).some((s) => s.tags['file'] === file && s.tags['level'] === 'ERROR') ? true : undefined);
+  const known = async () =>
+    (await ctx.brain.series('log_rule', 'matches')).some((s) => s.tags['file'] === file && s.tags['level'] === 'ERROR') ? true : undefined;
   if (await known()) return;
   appendFileSync(file, `${new Date().toISOString()} [ERROR] drill: baseline line before the error burst\n`);
   if (!(await poll(15_000, known, 100))) throw new Error(`the brain never saw the error counter of ${file}`);

@@ -10,7 +10,11 @@ export const nicDown: Drill = {
     matches: hasAlert('NicLinkDown'),
   },
   unavailable: (ctx) =>
-    !ctx.demo ? 'needs a running `floorwatch demo` (its veth workstation)' : !ctx.demo.veth ? 'the demo has no veth workstation (it was not started as root)' : undefined,
+    !ctx.demo
+      ? 'needs a running `floorwatch demo` (its veth workstation)'
+      : !ctx.demo.veth
+        ? 'the demo has no veth workstation (it was not started as root)'
+        : undefined,
   async inject(ctx) {
     const v = ctx.demo!.veth!;
     const link = (state: 'up' | 'down') => execFileSync('ip', ['-n', v.netns, 'link', 'set', v.peer, state], { stdio: 'pipe' });

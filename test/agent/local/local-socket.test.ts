@@ -4,7 +4,8 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { LocalSocketSampler, localSocketPlugin, type LocalSocketConfig } from '../../../agent/local/local-socket.js';
+import { LocalSocketSampler, type LocalSocketConfig } from '../../../agent/local/local-socket.js';
+import { localSocketPlugin } from '../../../agent/samplers/local-socket-plugin.js';
 import { parseConfigText } from '../../../lib/config-file.js';
 import { systemClock } from '../../../lib/clock.js';
 import { silentLogger } from '../../../lib/log.js';
@@ -37,10 +38,15 @@ t.test('events and samples written to the socket become emitted events, gauges a
   const { emit } = await startListener(t, path);
   t.equal(statSync(path).mode & 0o777, 0o660, 'socket mode is 0660');
   const socket = await producer(t, path);
-  socket.write('{"v":1,"type":"event","kind":"plant.failover","time_us":1700000000000000,"tags":{"plant":"tp"},"attrs":{"to":"b"},"severity":3}\n');
+  socket.write(
+    '{"v":1,"type":"event","kind":"plant.failover","time_us":1700000000000000,"tags":{"plant":"tp"},"attrs":{"to":"b"},"severity":3}\n',
+  );
   socket.write('{"v":1,"type":"sample","measurement":"plant","tags":{"plant":"tp"},"fields":{"lag_ms":4},"counters":{"updates":10}}\n');
   await waitFor('both messages', () => emit.events.length === 1 && emit.points.length === 2);
-  t.same(emit.events[0], { kind: 'plant.failover', input: { timeUs: 1700000000000000, tags: { plant: 'tp' }, attrs: { to: 'b' }, severity: 3 } });
+  t.same(emit.events[0], {
+    kind: 'plant.failover',
+    input: { timeUs: 1700000000000000, tags: { plant: 'tp' }, attrs: { to: 'b' }, severity: 3 },
+  });
   t.match(emit.points, [
     { kind: 'gauge', measurement: 'plant', field: 'lag_ms', value: 4, tags: { plant: 'tp' } },
     { kind: 'counter', measurement: 'plant', field: 'updates', value: 10, tags: { plant: 'tp' } },
@@ -104,6 +110,10 @@ t.test('README embeds sample.yaml verbatim and the sample passes the schema', as
   const sample = readFileSync(new URL('../../../agent/local/sample.yaml', import.meta.url), 'utf8');
   const readme = readFileSync(new URL('../../../agent/local/README.md', import.meta.url), 'utf8');
   t.ok(readme.includes(`\`\`\`yaml\n${sample}\`\`\``), 'README contains sample.yaml in a yaml block');
-  const parsed = parseConfigText<{ local: LocalSocketConfig }>(sample, { type: 'object', properties: { local: localSocketPlugin.schema } }, 'sample.yaml');
+  const parsed = parseConfigText<{ local: LocalSocketConfig }>(
+    sample,
+    { type: 'object', properties: { local: localSocketPlugin.schema } },
+    'sample.yaml',
+  );
   t.same(parsed.local, { enabled: true, path: '/run/floorwatch/agent.sock' });
 });

@@ -3,7 +3,16 @@ import { encodeMessage, parseMessage, type LocalMessage } from '../../../agent/l
 
 t.test('a valid event and a valid sample round-trip through encode and parse', async (t) => {
   const messages: LocalMessage[] = [
-    { v: 1, type: 'event', kind: 'process.exit', time_us: 1_700_000_000_000_000, tags: { process: 'fh-a' }, attrs: { reason: 'exit code 3' }, values: { exit_code: 3 }, severity: 2 },
+    {
+      v: 1,
+      type: 'event',
+      kind: 'process.exit',
+      time_us: 1_700_000_000_000_000,
+      tags: { process: 'fh-a' },
+      attrs: { reason: 'exit code 3' },
+      values: { exit_code: 3 },
+      severity: 2,
+    },
     { v: 1, type: 'sample', measurement: 'process', tags: { process: 'fh-a' }, fields: { cpu_percent: 1.5 }, counters: { orders: 7 } },
   ];
   for (const m of messages) {

@@ -22,7 +22,11 @@ t.test('replays pending batches in order after a restart, and continues the seq'
   const again = new DiskQueue({ dir, maxBytes: 1 << 20 });
   again.ack(20); // what the brain's Welcome says it already stored
   const seqs = [...again.after(0)].map((b) => b.seq);
-  t.same(seqs, Array.from({ length: 30 }, (_, i) => i + 21), 'batches 21..50 pending, in order');
+  t.same(
+    seqs,
+    Array.from({ length: 30 }, (_, i) => i + 21),
+    'batches 21..50 pending, in order',
+  );
   t.same([...again.after(40)].map((b) => b.seq)[0], 41, 'after(seq) skips what was sent');
   t.equal(again.nextSeq, 51);
   t.equal(again.cumulativeSamples, 500);
@@ -65,13 +69,19 @@ t.test('a torn record at the tail (crash mid-write) is cut, and later appends ar
   const seg = readdirSync(dir).find((f) => f.endsWith('.q'))!;
   appendFileSync(join(dir, seg), Buffer.from([1, 2, 3, 4, 5, 6, 7]));
   const again = new DiskQueue({ dir, maxBytes: 1 << 20 });
-  t.same([...again.after(0)].map((b) => b.seq), [1, 2, 3, 4, 5]);
+  t.same(
+    [...again.after(0)].map((b) => b.seq),
+    [1, 2, 3, 4, 5],
+  );
   fill(again, 2);
   const third = new DiskQueue({ dir, maxBytes: 1 << 20 });
-  t.same([...third.after(0)].map((b) => b.seq), [1, 2, 3, 4, 5, 6, 7]);
+  t.same(
+    [...third.after(0)].map((b) => b.seq),
+    [1, 2, 3, 4, 5, 6, 7],
+  );
 });
 
-t.test('sync() fsyncs only while a batch is unacknowledged (acked batches are the brain\'s)', async (t) => {
+t.test("sync() fsyncs only while a batch is unacknowledged (acked batches are the brain's)", async (t) => {
   const dir = scratchDir(t);
   const q = new DiskQueue({ dir, maxBytes: 1 << 20 });
   fill(q, 3);

@@ -8,21 +8,49 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { systemClock } from '../../../lib/clock.js';
 import { GrpcStatus } from '../../../lib/grpc-status.js';
-import { INGEST_STREAM_PATH, PROTOCOL_VERSION, decodeBrainMessage, encodeAgentMessage, encodeBatch, pb, type BrainMessage, type OutgoingAgentMessage } from '../../../proto/wire.js';
+import {
+  INGEST_STREAM_PATH,
+  PROTOCOL_VERSION,
+  decodeBrainMessage,
+  encodeAgentMessage,
+  encodeBatch,
+  pb,
+  type BrainMessage,
+  type OutgoingAgentMessage,
+} from '../../../proto/wire.js';
 import { GrpcStreamCall, percentDecode, type CallStatus, type GrpcStreamOptions } from '../../../agent/transport/grpc-stream-client.js';
 import { floorwatch, scratchDir, writeYaml, type FloorwatchProcess } from '../../helpers/floorwatch.js';
 import { freePort, waitFor } from '../../helpers/wait.js';
 
 const dir = scratchDir(t);
 
-async function brain(t: Test, name: string, extra = ''): Promise<{ address: string; process: FloorwatchProcess }> {
+async function brain(t: Test, name: string, extra = ''): Promise<Brain> {
   const [grpc, http] = [await freePort(), await freePort()];
-  const config = writeYaml(dir, `${name}.yaml`, `brain: {state_dir: ${dir}/${name}}\nlisten: 127.0.0.1:${grpc}\nhttp: 127.0.0.1:${http}\nspool: {fsync: false}\n${extra}`);
-  const process = floorwatch(['brain', '--config', config]);
+  const config = writeYaml(
+    dir,
+    `${name}.yaml`,
+    `brain: {state_dir: ${dir}/${name}}\nlisten: 127.0.0.1:${grpc}\nhttp: 127.0.0.1:${http}\nspool: {fsync: false}\n${extra}`,
+  );
+  // The compiled CLI when dist/ is fresh (`npm test` builds first): half the start-up CPU of tsx.
+  const process = floorwatch(['brain', '--config', config], { built: true });
   t.teardown(() => process.kill('SIGKILL'));
   await process.line((l) => l['ready'] === 'brain');
   return { address: `127.0.0.1:${grpc}`, process };
 }
+
+interface Brain {
+  address: string;
+  process: FloorwatchProcess;
+}
+
+/**
+ * One brain for the subtests that need nothing but a token (each its own agent id, so their
+ * streams do not meet): started once for the file, not once per subtest (each start is seconds of
+ * CPU on a busy box). The keepalive subtest freezes it, so it is the last to use it.
+ */
+const TOKEN = 's3cret';
+let shared: Promise<Brain> | undefined;
+const sharedBrain = () => (shared ??= brain(t, 'shared', `token: ${TOKEN}\n`));
 
 /** A call that records what the brain sends and how the call ended. */
 function open(options: Partial<GrpcStreamOptions> & { address: string }) {
@@ -41,13 +69,15 @@ function open(options: Partial<GrpcStreamOptions> & { address: string }) {
   return { call, send, received, ended, drains: () => drains };
 }
 
-const hello = (agentId: string, token = '') => ({ hello: { agentId, host: 'test-host', softwareVersion: 'test', protocolVersion: PROTOCOL_VERSION, token, runId: agentId } });
+const hello = (agentId: string, token = '') => ({
+  hello: { agentId, host: 'test-host', softwareVersion: 'test', protocolVersion: PROTOCOL_VERSION, token, runId: agentId },
+});
 
 t.test('hello → welcome, series and batches → acks, over one HTTP/2 stream', async (t) => {
-  const b = await brain(t, 'plain');
+  const b = await sharedBrain();
   const c = open({ address: b.address });
   t.teardown(() => c.call.cancel());
-  c.send(hello('ws-frame'));
+  c.send(hello('ws-frame', TOKEN));
   const welcome = await waitFor('welcome', () => c.received.find((m) => m.welcome));
   t.equal(Number(welcome.welcome!.ackedSeq), 0);
   c.send({ series: { defs: [{ id: 1, measurement: 'cpu', field: 'busy', kind: pb.MetricKind.GAUGE, tags: { core: '0' } }] } });
@@ -59,19 +89,27 @@ t.test('hello → welcome, series and batches → acks, over one HTTP/2 stream',
 });
 
 t.test('a backlog much bigger than the HTTP/2 window is written with write() = false / drain, and all acked', async (t) => {
-  const b = await brain(t, 'backlog');
+  const b = await sharedBrain();
   const c = open({ address: b.address });
   t.teardown(() => c.call.cancel());
-  c.send(hello('ws-backlog'));
+  c.send(hello('ws-backlog', TOKEN));
   await waitFor('welcome', () => c.received.find((m) => m.welcome));
   const ids = Array.from({ length: 1000 }, (_, i) => i + 1);
-  c.send({ series: { defs: ids.map((id) => ({ id, measurement: 'load', field: 'value', kind: pb.MetricKind.GAUGE, tags: { n: String(id) } })) } });
+  c.send({
+    series: { defs: ids.map((id) => ({ id, measurement: 'load', field: 'value', kind: pb.MetricKind.GAUGE, tags: { n: String(id) } })) },
+  });
   const batches = 400; // 400 × 1,000 samples ≈ 10 MB, against a 64 KB stream window
   let seq = 0;
   let refused = 0;
   while (seq < batches) {
     seq++;
-    const batch = encodeBatch({ seq, series: ids, values: ids.map((i) => i * seq), timeUs: ids.map(() => Date.now() * 1000), cumulativeSamples: seq * ids.length });
+    const batch = encodeBatch({
+      seq,
+      series: ids,
+      values: ids.map((i) => i * seq),
+      timeUs: ids.map(() => Date.now() * 1000),
+      cumulativeSamples: seq * ids.length,
+    });
     if (!c.send({ rawBatch: batch })) {
       refused++;
       const before = c.drains();
@@ -84,7 +122,7 @@ t.test('a backlog much bigger than the HTTP/2 window is written with write() = f
 });
 
 t.test("the brain's refusal arrives as the gRPC status and its reason", async (t) => {
-  const b = await brain(t, 'token', 'token: s3cret\n');
+  const b = await sharedBrain();
   const c = open({ address: b.address });
   c.send(hello('ws-no-token', 'wrong'));
   const status = await waitFor('the call to end', () => c.ended.status);
@@ -112,9 +150,9 @@ t.test('a message of many HTTP/2 frames (a 2 MB config push) arrives whole', asy
 });
 
 t.test('a message above maxReceiveBytes ends the call RESOURCE_EXHAUSTED', async (t) => {
-  const b = await brain(t, 'small');
+  const b = await sharedBrain();
   const c = open({ address: b.address, maxReceiveBytes: 1 });
-  c.send(hello('ws-small'));
+  c.send(hello('ws-small', TOKEN));
   const status = await waitFor('the call to end', () => c.ended.status);
   t.equal(status.code, GrpcStatus.RESOURCE_EXHAUSTED);
   t.match(status.details, /received message larger than max \(\d+ vs\. 1\)/);
@@ -132,14 +170,37 @@ t.test('TLS: mutual, with the server name overridden when dialling by IP', async
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
   openssl('req', '-x509', ...key, '-days', '2', '-subj', '/CN=test-ca', '-keyout', 'ca.key', '-out', 'ca.pem');
-  for (const [name, san] of [['brain', 'DNS:brain.floor'], ['ws-tls', 'DNS:ws-tls']] as const) {
+  for (const [name, san] of [
+    ['brain', 'DNS:brain.floor'],
+    ['ws-tls', 'DNS:ws-tls'],
+  ] as const) {
     openssl('req', ...key, '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
     writeYaml(dir, `${name}.ext`, `subjectAltName=${san}\n`);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.pem`);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.pem`,
+    );
   }
   const b = await brain(t, 'tls', `tls: {cert: ${dir}/brain.pem, key: ${dir}/brain.key, ca: ${dir}/ca.pem, require_client_cert: true}\n`);
   const { readFileSync } = await import('node:fs');
-  const files = { ca: readFileSync(join(dir, 'ca.pem')), key: readFileSync(join(dir, 'ws-tls.key')), cert: readFileSync(join(dir, 'ws-tls.pem')) };
+  const files = {
+    ca: readFileSync(join(dir, 'ca.pem')),
+    key: readFileSync(join(dir, 'ws-tls.key')),
+    cert: readFileSync(join(dir, 'ws-tls.pem')),
+  };
 
   const good = open({ address: b.address, tls: { ...files, serverName: 'brain.floor' } });
   t.teardown(() => good.call.cancel());
@@ -154,9 +215,9 @@ t.test('TLS: mutual, with the server name overridden when dialling by IP', async
 });
 
 t.test('keepalive notices a brain that stops answering (SIGSTOP)', async (t) => {
-  const b = await brain(t, 'frozen');
+  const b = await sharedBrain(); // the last subtest on it: it stays frozen until the file ends
   const c = open({ address: b.address, keepaliveMs: 200, keepaliveTimeoutMs: 300 });
-  c.send(hello('ws-frozen'));
+  c.send(hello('ws-frozen', TOKEN));
   await waitFor('welcome', () => c.received.find((m) => m.welcome));
   b.process.child.kill('SIGSTOP');
   t.teardown(() => b.process.child.kill('SIGCONT'));

@@ -23,7 +23,11 @@ interface BrainAgentView {
 
 async function brainConfig(name: string, extra = ''): Promise<{ config: string; grpc: number; http: number }> {
   const [grpc, http] = [await freePort(), await freePort()];
-  const config = writeYaml(dir, `${name}.yaml`, `brain: {state_dir: ${dir}/${name}}\nlisten: 127.0.0.1:${grpc}\nhttp: 127.0.0.1:${http}\nspool: {fsync: false}\n${extra}`);
+  const config = writeYaml(
+    dir,
+    `${name}.yaml`,
+    `brain: {state_dir: ${dir}/${name}}\nlisten: 127.0.0.1:${grpc}\nhttp: 127.0.0.1:${http}\naccess: {anonymous_read: true}\nspool: {fsync: false}\n${extra}`,
+  );
   return { config, grpc, http };
 }
 
@@ -34,9 +38,17 @@ async function runBrain(t: Test, config: string): Promise<FloorwatchProcess> {
   return brain;
 }
 
-async function agent(t: Test, id: string, addresses: string[], extra = ''): Promise<{ agent: AgentHandle; logs: Record<string, unknown>[] }> {
+async function agent(
+  t: Test,
+  id: string,
+  addresses: string[],
+  extra = '',
+): Promise<{ agent: AgentHandle; logs: Record<string, unknown>[] }> {
   const logs: Record<string, unknown>[] = [];
-  const log = pino({ level: 'info' }, new Writable({ write: (c: Buffer, _e, done) => (logs.push(JSON.parse(c.toString()) as Record<string, unknown>), done()) }));
+  const log = pino(
+    { level: 'info' },
+    new Writable({ write: (c: Buffer, _e, done) => (logs.push(JSON.parse(c.toString()) as Record<string, unknown>), done()) }),
+  );
   const handle = await startAgent(
     parseAgentConfig(`
 agent: {id: ${id}, state_dir: ${dir}/${id}}
@@ -87,3 +99,24 @@ t.test('brain SIGKILLed and restarted: the agent reconnects and replays, no batc
   t.equal(view?.missing_batches, 0, 'no seq skipped');
   t.equal(view?.agent_cumulative_samples, cumulativeSamples, "the brain has the agent's last batch");
 });
+
+t.test(
+  'every brain of the list gone: the agent says locally, once, that the monitor may be down, and again when one is back',
+  async (t) => {
+    const b = await brainConfig('gone');
+    const brain = await runBrain(t, b.config);
+    const addresses = [`127.0.0.1:${b.grpc}`, `127.0.0.1:${await freePort()}`];
+    const { agent: a, logs } = await agent(t, 'ws-gone', addresses, ', unreachable_alarm_ms: 1000');
+    await waitFor('connected', () => a.shipper.connected);
+    await brain.kill('SIGKILL');
+    const alarm = await waitFor('the local alarm', () => logs.find((l) => String(l['msg']).startsWith('no brain reachable')));
+    t.equal(alarm['level'], 50, 'at error level');
+    t.same(alarm['brains'], addresses, 'names the brains it tried');
+    await new Promise((r) => setTimeout(r, 1500));
+    t.equal(logs.filter((l) => String(l['msg']).startsWith('no brain reachable')).length, 1, 'said once, not per retry');
+    await runBrain(t, b.config);
+    const back = await waitFor('the all-clear', () => logs.find((l) => /reachable again after \d+ s/.test(String(l['msg']))));
+    t.ok(back, `then: ${String(back['msg'])}`);
+    await a.stop(5_000);
+  },
+);

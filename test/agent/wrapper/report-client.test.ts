@@ -33,7 +33,10 @@ t.test('reports sent while no agent listens are delivered in order, drop count f
   const { emit } = await startAgent(t, socket);
   await waitFor('queued reports', () => emit.events.length === 3, { timeoutMs: 5_000 });
   t.same(emit.fieldValues('producer', 'dropped'), [2]);
-  t.same(emit.events.map((e) => e.input.values?.['i']), [3, 4, 5]);
+  t.same(
+    emit.events.map((e) => e.input.values?.['i']),
+    [3, 4, 5],
+  );
   client.send({ v: 1, type: 'event', kind: 'test.seq', values: { i: 6 } });
   await waitFor('a report sent while connected', () => emit.events.length === 4);
   t.same(emit.fieldValues('producer', 'dropped'), [2], 'the drop count is not repeated without new drops');

@@ -2,7 +2,13 @@ import t from 'tap';
 import { FakeClock } from '../../../lib/clock.js';
 import { exitStatusOf, RestartPolicy, type RestartDecision, type RestartPolicyOptions } from '../../../agent/wrapper/restart-policy.js';
 
-const crashLoop: RestartPolicyOptions = { mode: 'on-failure', maxRestarts: 5, backoffMinMs: 100, backoffMaxMs: 1000, stableAfterMs: 10_000 };
+const crashLoop: RestartPolicyOptions = {
+  mode: 'on-failure',
+  maxRestarts: 5,
+  backoffMinMs: 100,
+  backoffMaxMs: 1000,
+  stableAfterMs: 10_000,
+};
 
 t.test('a crash loop restarts with doubling backoff capped at the max, then gives up at max restarts', async (t) => {
   const clock = new FakeClock(0);

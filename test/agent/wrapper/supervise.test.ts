@@ -35,7 +35,11 @@ t.test('restarts of a real crashing child wait for the backoff on the clock and 
     log: silentLogger,
   });
   supervisor.start();
-  for (const [attempt, delayMs] of [[1, 1000], [2, 2000], [3, 3000]] as const) {
+  for (const [attempt, delayMs] of [
+    [1, 1000],
+    [2, 2000],
+    [3, 3000],
+  ] as const) {
     await waitFor(`restart ${attempt} scheduled`, () => reporter.events('process.restart').length === attempt);
     t.match(reporter.events('process.restart')[attempt - 1], { attrs: { reason: 'exit code 3' }, values: { attempt, delay_ms: delayMs } });
     clock.advance(delayMs - 1);
@@ -43,7 +47,7 @@ t.test('restarts of a real crashing child wait for the backoff on the clock and 
     clock.advance(1);
     await waitFor(`start ${attempt + 1}`, () => reporter.events('process.start').length === attempt + 1);
   }
-  t.equal(await supervisor.done, 3, 'gives up with the child\'s exit code');
+  t.equal(await supervisor.done, 3, "gives up with the child's exit code");
   t.match(reporter.events('process.giveup'), [{ severity: 3, attrs: { reason: /gave up after 3 consecutive restarts/ } }]);
   t.equal(reporter.events('process.exit').length, 4);
   t.equal(readFileSync(logFile, 'utf8'), 'attempt\n'.repeat(4));

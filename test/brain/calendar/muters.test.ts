@@ -8,11 +8,29 @@ import { harness } from '../rules/harness.js';
 const loaded = loadCalendarFile('rules/calendar/trading-day.yaml');
 
 t.test('a silence mutes matching alerts until its expiry, with author and reason', async (t) => {
-  const { silences } = parseCalendar('markets:\n  L: { time_zone: Europe/London, bod: "05:00", intraday: "08:00", eod: "16:00", closed: "18:00" }\n', 'c.yaml');
+  const { silences } = parseCalendar(
+    'markets:\n  L: { time_zone: Europe/London, bod: "05:00", intraday: "08:00", eod: "16:00", closed: "18:00" }\n',
+    'c.yaml',
+  );
   const start = Date.UTC(2026, 10, 23, 9, 0);
-  silences.add(silence({ id: 's1', match: ['host=~"tp-.*"', 'alertname="NicLinkDown"'], author: 'jo', reason: 'swapping the NIC', startsAt: start, endsAt: start + 3_600_000 }));
+  silences.add(
+    silence({
+      id: 's1',
+      match: ['host=~"tp-.*"', 'alertname="NicLinkDown"'],
+      author: 'jo',
+      reason: 'swapping the NIC',
+      startsAt: start,
+      endsAt: start + 3_600_000,
+    }),
+  );
   const labels = { alertname: 'NicLinkDown', host: 'tp-a' };
-  t.same(silences.mutes(labels, new Date(start + 60_000)), { kind: 'silence', id: 's1', author: 'jo', reason: 'swapping the NIC', until: start + 3_600_000 });
+  t.same(silences.mutes(labels, new Date(start + 60_000)), {
+    kind: 'silence',
+    id: 's1',
+    author: 'jo',
+    reason: 'swapping the NIC',
+    until: start + 3_600_000,
+  });
   t.equal(silences.mutes({ ...labels, host: 'fh-a' }, new Date(start + 60_000)), undefined, 'other hosts page');
   t.equal(silences.mutes(labels, new Date(start + 3_600_000)), undefined, 'expired');
   t.equal(silences.list().length, 0, 'and dropped');
@@ -53,12 +71,18 @@ t.test('the phase policy: closed hours page only critical alerts', async (t) => 
 
 t.test('a muted alert is still raised, with the reason recorded on the change', async (t) => {
   const saturday = Date.UTC(2026, 10, 28, 10, 0);
-  const h = harness({ 'r.yaml': `rules:\n  - { name: LinkDown, kind: state-change, on: { kind: nic.link }, by: [host], severity: critical }\n` }, { start: saturday, calendar: loaded, schedule: false });
+  const h = harness(
+    { 'r.yaml': `rules:\n  - { name: LinkDown, kind: state-change, on: { kind: nic.link }, by: [host], severity: critical }\n` },
+    { start: saturday, calendar: loaded, schedule: false },
+  );
   h.event('nic.link', { host: 'tp-a' });
   h.event('nic.link', { host: 'ws-1' });
-  t.same(h.changes.map((c) => [c.labels['host'], c.muted?.kind, c.muted?.reason]), [
-    ['tp-a', 'maintenance', 'weekly OS patching of plant hosts'],
-    ['ws-1', undefined, undefined],
-  ]);
+  t.same(
+    h.changes.map((c) => [c.labels['host'], c.muted?.kind, c.muted?.reason]),
+    [
+      ['tp-a', 'maintenance', 'weekly OS patching of plant hosts'],
+      ['ws-1', undefined, undefined],
+    ],
+  );
   await h.manager.stop();
 });

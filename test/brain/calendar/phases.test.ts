@@ -29,14 +29,32 @@ t.test('phase at an instant, per market', async (t) => {
 
 t.test('one instant, three markets (follow the sun)', async (t) => {
   const at = Date.parse('2026-11-23T14:45:00Z');
-  t.same(['LDN', 'NY', 'TKY'].map((m) => phaseAt(calendar, m, at)), ['intraday', 'intraday', 'closed']);
+  t.same(
+    ['LDN', 'NY', 'TKY'].map((m) => phaseAt(calendar, m, at)),
+    ['intraday', 'intraday', 'closed'],
+  );
 });
 
 t.test('calendar errors are located', async (t) => {
   const cases: [string, string, string, RegExp][] = [
-    ['markets:\n  X:\n    time_zone: Europe/Lndon\n    bod: "05:00"\n    intraday: "08:00"\n    eod: "16:00"\n    closed: "18:00"\n', 'x.yaml:3', 'markets.X.time_zone', /unknown IANA time zone/],
-    ['markets:\n  X:\n    time_zone: UTC\n    bod: "05:00"\n    intraday: "8am"\n    eod: "16:00"\n    closed: "18:00"\n', 'x.yaml:5', 'markets.X.intraday', /must match pattern/],
-    ['markets:\n  X:\n    time_zone: UTC\n    bod: "09:00"\n    intraday: "08:00"\n    eod: "16:00"\n    closed: "18:00"\n', 'x.yaml:5', 'markets.X.intraday', /in order/],
+    [
+      'markets:\n  X:\n    time_zone: Europe/Lndon\n    bod: "05:00"\n    intraday: "08:00"\n    eod: "16:00"\n    closed: "18:00"\n',
+      'x.yaml:3',
+      'markets.X.time_zone',
+      /unknown IANA time zone/,
+    ],
+    [
+      'markets:\n  X:\n    time_zone: UTC\n    bod: "05:00"\n    intraday: "8am"\n    eod: "16:00"\n    closed: "18:00"\n',
+      'x.yaml:5',
+      'markets.X.intraday',
+      /must match pattern/,
+    ],
+    [
+      'markets:\n  X:\n    time_zone: UTC\n    bod: "09:00"\n    intraday: "08:00"\n    eod: "16:00"\n    closed: "18:00"\n',
+      'x.yaml:5',
+      'markets.X.intraday',
+      /in order/,
+    ],
   ];
   for (const [yaml, at, field, problem] of cases) {
     try {

@@ -17,7 +17,13 @@ function world(start: number) {
     s.last = 0;
     s.lastUs = clock.nowUs();
   };
-  const check = new BodReadiness({ clock, calendar, market: 'LDN', isUp: componentsUpIn(series, clock, 90_000), publish: publishTo(events, clock) });
+  const check = new BodReadiness({
+    clock,
+    calendar,
+    market: 'LDN',
+    isUp: componentsUpIn(series, clock, 90_000),
+    publish: publishTo(events, clock),
+  });
   return { clock, events, beat, check };
 }
 
@@ -29,7 +35,10 @@ t.test('all components up by 07:45 London: one "system ready"', async (t) => {
   for (const c of ['fh-a', 'fh-b', 'tp-a', 'tp-b']) w.beat(c);
   w.clock.advance(60_000);
   const out = w.events.recent();
-  t.same(out.map((e) => [e.kind, e.attrs['message']]), [['bod.ready', 'system ready']]);
+  t.same(
+    out.map((e) => [e.kind, e.attrs['message']]),
+    [['bod.ready', 'system ready']],
+  );
   t.equal(out[0]?.timeUs, Date.UTC(2026, 10, 23, 7, 45) * 1000, 'at the deadline');
   w.clock.advance(60 * 60_000);
   t.equal(w.events.recent().length, 1, 'exactly one');
@@ -43,7 +52,10 @@ t.test('components missing at the deadline: one "not ready: X, Y"', async (t) =>
   w.beat('fh-a');
   w.beat('tp-a');
   w.clock.advance(2 * 60 * 60_000);
-  t.same(w.events.recent().map((e) => [e.kind, e.attrs['message'], e.severity]), [['bod.not_ready', 'not ready: fh-b, tp-b', 3]]);
+  t.same(
+    w.events.recent().map((e) => [e.kind, e.attrs['message'], e.severity]),
+    [['bod.not_ready', 'not ready: fh-b, tp-b', 3]],
+  );
   w.check.stop();
 });
 

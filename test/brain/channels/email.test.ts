@@ -35,7 +35,8 @@ t.test('a page mail is delivered and reads back with a sortable subject, headers
 t.test('HTML escapes what the incident says, and a resolve notice says RESOLVED in the subject', async (t) => {
   const result = await channel.send(sampleNotification({ kind: 'resolve', what: 'desk <ws-7> & co "down"' }), signal);
   t.equal(result.status, 'sent');
-  const p = (await waitFor('the resolve mail', () => sink.mails.find((m) => m.parsed.headers.get('x-floorwatch-kind') === 'resolve'))).parsed;
+  const p = (await waitFor('the resolve mail', () => sink.mails.find((m) => m.parsed.headers.get('x-floorwatch-kind') === 'resolve')))
+    .parsed;
   t.equal(p.subject, '[SEV2][INC-42] RESOLVED desk <ws-7> & co "down" — ldn-1 08:01Z');
   t.match(String(p.html), /desk &#60;ws-7&#62; &#38; co &#34;down&#34;/);
   t.notMatch(String(p.html), /<ws-7>/);

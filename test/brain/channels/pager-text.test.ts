@@ -1,8 +1,8 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { pagerText } from '../../../brain/channels/pager-text.js';
 import { abbreviate } from '../../../brain/channels/abbreviations.js';
 import { sampleNotification, alice } from '../notify/sample-notification.js';
-import type { Notification } from '../../../brain/notify/notification.js';
+import type { Notification } from '../../../brain/channels/notification.js';
 
 const utc = { ...alice, timeZone: 'UTC' };
 const n = (over: Partial<Notification>) => sampleNotification({ recipient: utc, ...over });
@@ -29,7 +29,10 @@ t.test('abbreviations come before dropping anything, and apply to every field', 
 t.test('words are dropped from the least important field first and the field is marked', async (t) => {
   const what = 'ticker plant B stale symbols on every desk of the equities floor';
   const where = 'ldn-1 rack 14 slot 3 bonded interface bond0 leg eth1';
-  t.equal(pagerText(n({ what, where }), { maxLength: 80 }), 'INC-42 SEV2 TP B stale symbols on every desk of the equities floor @ldn-1 rack+');
+  t.equal(
+    pagerText(n({ what, where }), { maxLength: 80 }),
+    'INC-42 SEV2 TP B stale symbols on every desk of the equities floor @ldn-1 rack+',
+  );
   t.equal(pagerText(n({ what, where }), { maxLength: 60 }), 'INC-42 SEV2 TP B stale symbols on every desk of the+ @ldn-1+');
 });
 
@@ -40,7 +43,11 @@ t.test('a word too long for the pager is cut with the marker, never silently', a
 });
 
 const cases: { name: string; what: string; where: string }[] = [
-  { name: 'long component names', what: 'marketdatafeedhandlerprimaryinstancenumberseventeen process restarted 14 times', where: 'ny4-colo-cage-12-rack-07-host-ws-nyc-0042' },
+  {
+    name: 'long component names',
+    what: 'marketdatafeedhandlerprimaryinstancenumberseventeen process restarted 14 times',
+    where: 'ny4-colo-cage-12-rack-07-host-ws-nyc-0042',
+  },
   { name: 'many short words', what: 'a b c d e f g h i j k l m n o p q r s t u v w x y z '.repeat(6), where: 'x y z' },
   { name: 'unicode place names', what: 'Zürich Börse Verbindung unterbrochen — Prüfung läuft', where: 'zürich-1 straße' },
   { name: 'CJK and emoji', what: '東京 ティッカープラント 停止 🔥🔥 データ 遅延', where: '東京-1' },
@@ -66,7 +73,7 @@ for (const limit of [80, 128, 160, 16, 20]) {
 }
 
 /** Every word shown is a whole word of the input (plain or abbreviated, folded alike) or ends in the marker. */
-function assertNoSilentCut(t: Tap.Test, text: string, ascii: boolean): void {
+function assertNoSilentCut(t: Test, text: string, ascii: boolean): void {
   const marker = ascii ? '+' : '…';
   const everything = n({ what: cases.map((c) => c.what).join(' '), where: cases.map((c) => c.where).join(' ') });
   const plain = pagerText(everything, { maxLength: 100_000, ascii });

@@ -5,7 +5,7 @@ import { hfaxdAvailable, startHfaxdSnpp } from '../../helpers/snpp-hfaxd.js';
 import { sampleNotification, alice } from '../notify/sample-notification.js';
 
 const available = await hfaxdAvailable();
-if (!available.ok) t.skip(`hfaxd: ${available.reason}`);
+if (!available.ok) t.skip(`hfaxd: ${available.reason}`, () => {});
 else {
   const gateway = await startHfaxdSnpp();
   t.teardown(() => gateway.stop());

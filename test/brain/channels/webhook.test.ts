@@ -1,5 +1,10 @@
 import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WebhookChannel } from '../../../brain/channels/webhook.js';
 import { freePort } from '../../helpers/wait.js';
 import { sampleNotification } from '../notify/sample-notification.js';
@@ -20,11 +25,14 @@ const server = createServer((req, res) => {
   });
 });
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-t.teardown(() => new Promise<void>((r) => {
-  // fetch keeps connections alive; without this close() waits for their idle timeout.
-  server.closeAllConnections();
-  server.close(() => r());
-}));
+t.teardown(
+  () =>
+    new Promise<void>((r) => {
+      // fetch keeps connections alive; without this close() waits for their idle timeout.
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+);
 const address = server.address();
 const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
 const signal = new AbortController().signal;
@@ -64,4 +72,96 @@ t.test('a receiver that does not answer in time is a retryable timeout', async (
 t.test('a receiver that is down is retryable and unreachable', async (t) => {
   const result = await new WebhookChannel({ url: `http://127.0.0.1:${await freePort()}/` }).send(sampleNotification(), signal);
   t.match(result, { status: 'failed', retryable: true, reason: 'unreachable' });
+});
+
+t.test('format chat: one line of text for a chat tool incoming webhook', async (t) => {
+  answer = (res) => res.writeHead(200).end('ok');
+  const result = await new WebhookChannel({ url, format: 'chat', headers: { authorization: 'Bearer s3cret' } }).send(
+    sampleNotification({ escalationStep: 1 }),
+    signal,
+  );
+  t.match(result, { status: 'sent' });
+  const got = received.at(-1)!;
+  t.same(got.body, {
+    text: 'SEV2 INC-42 page, step 1: feed handler A down, failover to secondary @ ldn-1 (for Alice Ng) console: http://console.floor.example/incidents/INC-42',
+  });
+  t.equal(got.headers['authorization'], 'Bearer s3cret', 'configured headers are sent');
+});
+
+t.test('https with a private CA and a server name: trusted with the CA, refused without it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), `fw-webhook-${process.pid}-`));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=test-ca',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    '/CN=chat.floor.example',
+    '-keyout',
+    'srv.key',
+    '-out',
+    'srv.csr',
+  );
+  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=DNS:chat.floor.example\n');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'srv.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    'ext.cnf',
+    '-out',
+    'srv.pem',
+  );
+  const bodies: string[] = [];
+  const tls = createHttpsServer({ key: readFileSync(join(dir, 'srv.key')), cert: readFileSync(join(dir, 'srv.pem')) }, (req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      bodies.push(body);
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => tls.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => new Promise<void>((r) => tls.close(() => r())));
+  const port = (tls.address() as { port: number }).port;
+  const https = `https://127.0.0.1:${port}/hook`;
+  const trusted = await new WebhookChannel({
+    url: https,
+    tls: { ca: readFileSync(join(dir, 'ca.pem'), 'utf8'), servername: 'chat.floor.example' },
+  }).send(sampleNotification(), signal);
+  t.match(trusted, { status: 'sent', detail: 'HTTP 200' });
+  t.equal(bodies.length, 1);
+  const untrusted = await new WebhookChannel({ url: https, tls: { servername: 'chat.floor.example' } }).send(sampleNotification(), signal);
+  t.match(untrusted, { status: 'failed', reason: 'unreachable' }, 'an unknown CA is not trusted');
+  t.match(String((untrusted as { error: Error }).error.message), /certificate/);
+  t.equal(bodies.length, 1, 'nothing was posted to it');
 });

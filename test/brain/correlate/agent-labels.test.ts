@@ -22,10 +22,22 @@ t.test('hosts nobody declared get their colour from what their agents announce t
   const store = new IncidentStore({ file: join(mkdtempSync(join(tmpdir(), 'fw-agents-')), 'i.jsonl'), clock });
   new Correlator({ clock, topology, store, agents }).attach(events);
   for (let i = 1; i <= 6; i++) {
-    events.publish({ timeUs: clock.nowUs(), kind: 'alert.firing', source: 'brain', agentId: `ws-green-${i}`, tags: { agent: `ws-green-${i}`, alertname: 'AgentSilent', rule: 'AgentSilent' }, attrs: { severity: 'major' }, values: {}, severity: 3 });
+    events.publish({
+      timeUs: clock.nowUs(),
+      kind: 'alert.firing',
+      source: 'brain',
+      agentId: `ws-green-${i}`,
+      tags: { agent: `ws-green-${i}`, alertname: 'AgentSilent', rule: 'AgentSilent' },
+      attrs: { severity: 'major' },
+      values: {},
+      severity: 3,
+    });
     clock.advance(10);
   }
   t.equal(store.list().length, 1);
   t.match(store.list()[0]!.title, /^6 of 6 green hosts silent at once/);
-  t.same(store.list()[0]!.impact.hosts, [1, 2, 3, 4, 5, 6].map((i) => `ws-green-${i}.floor`));
+  t.same(
+    store.list()[0]!.impact.hosts,
+    [1, 2, 3, 4, 5, 6].map((i) => `ws-green-${i}.floor`),
+  );
 });

@@ -1,6 +1,9 @@
 import t from 'tap';
-import { pagesSuppressed } from '../../../brain/incidents/incident.js';
+import type { Incident } from '../../../brain/incidents/incident.js';
+import { firstPageMute } from '../../../brain/incidents/page-mute.js';
 import { clear, fire, floor, killed, L, type Step } from './replay.js';
+
+const pagesSuppressed = (inc: Incident, now: number) => firstPageMute(inc, now)?.text;
 
 const fhA = L.proc('fh-host-a', 'fh-a');
 const fhB = L.proc('fh-host-b', 'fh-b');
@@ -23,7 +26,10 @@ t.test('a SIGKILL of feed handler fh-a is exactly one major incident with heartb
   const inc = incidents[0]!;
   t.equal(inc.title, 'feed handler fh-a exited (signal 9)');
   t.equal(inc.severity, 'major');
-  t.same(inc.symptoms.map((s) => s.alertname), ['PlantHeartbeatLost', 'PlantFailover']);
+  t.same(
+    inc.symptoms.map((s) => s.alertname),
+    ['PlantHeartbeatLost', 'PlantFailover'],
+  );
   t.same(inc.impact.pairs, [{ pair: 'fh', legsDown: 1, legs: 2 }]);
 });
 
@@ -34,7 +40,7 @@ t.test('the root says "(signal 9)" even when the alert reaches the correlator be
   t.equal(f.store.list()[0]!.title, 'feed handler fh-a exited (signal 9)');
 });
 
-t.test('the incident resolves when fh-a is back, after the fail-over hold\'s grace, with a report', async (t) => {
+t.test("the incident resolves when fh-a is back, after the fail-over hold's grace, with a report", async (t) => {
   const f = floor({ resolveGraceMs: 30_000 });
   f.replay([...killFhA, clear(2_000, 'ProcessExited', fhA), clear(2_100, 'PlantHeartbeatLost', hbA)]);
   const inc = f.store.list()[0]!;
@@ -63,7 +69,13 @@ t.test('both feed handlers killed is one critical incident with the stale symbol
   const inc = incidents[0]!;
   t.equal(inc.severity, 'critical');
   t.equal(inc.title, 'both feed handlers of pair fh down: feed handler fh-a exited (signal 9); feed handler fh-b exited (signal 9)');
-  t.same(inc.symptoms.map((s) => s.alertname).sort(), ['PlantHeartbeatLost', 'PlantHeartbeatLost', 'PlantPairDown', 'PlantStaleSymbols', 'PlantStaleSymbols']);
+  t.same(inc.symptoms.map((s) => s.alertname).sort(), [
+    'PlantHeartbeatLost',
+    'PlantHeartbeatLost',
+    'PlantPairDown',
+    'PlantStaleSymbols',
+    'PlantStaleSymbols',
+  ]);
   t.ok(inc.timeline.some((e) => e.kind === 'severity' && e.text === 'severity major → critical'));
 });
 
@@ -95,7 +107,10 @@ t.test('a NIC down under a ticker plant host is one incident rooted at the NIC, 
 
 t.test('a cause arriving after the settle window does not swallow an older incident', async (t) => {
   const f = floor({ settleMs: 200 });
-  f.replay([{ ...hbTpA, at: 0 }, { ...nicDown, at: 5_000 }]);
+  f.replay([
+    { ...hbTpA, at: 0 },
+    { ...nicDown, at: 5_000 },
+  ]);
   t.equal(f.store.list().length, 2);
 });
 
@@ -112,7 +127,9 @@ t.test('ten workstations of one colour silent at once are one incident naming th
   t.equal(red.symptoms.filter((s) => s.alertname === 'AgentSilent').length, 10);
   t.equal(red.severity, 'major');
   t.equal(incidents.find((i) => i !== red)!.title, 'agent ws-blue-03 silent');
-  f.replay([...Array.from({ length: 10 }, (_, i) => clear(10_000 + i, 'AgentSilent', L.agent(`ws-red-${String(i + 1).padStart(2, '0')}`)))]);
+  f.replay([
+    ...Array.from({ length: 10 }, (_, i) => clear(10_000 + i, 'AgentSilent', L.agent(`ws-red-${String(i + 1).padStart(2, '0')}`))),
+  ]);
   t.equal(f.store.get(red.id)!.status, 'resolved');
 });
 

@@ -1,8 +1,8 @@
 /**
  * Replays recorded event sequences through the real Correlator and IncidentStore on a
- * FakeClock: the alert events are shaped exactly as brain/main.ts publishes the RuleManager's
- * changes (tags = labels + alertname + rule; attrs = summary, severity, trigger), and the
- * process.exit events as the agent's wrapper sends them.
+ * FakeClock: the alert events are encoded by the rules' own encoder (brain/rules/alert-event.ts),
+ * and the process.exit events as the agent's wrapper sends them. A state-change alert carries the
+ * event that fired it: a `fire` of a process's alert carries the nearest `killed` of that process.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,16 @@ import { IncidentStore } from '../../../brain/incidents/incident-store.js';
 import { Correlator, type CorrelatorOptions } from '../../../brain/correlate/correlator.js';
 import { Topology } from '../../../brain/topology/topology.js';
 import { loadTopologyFile } from '../../../brain/topology/topology-file.js';
-import { severityLevel, type Severity } from '../../../brain/rules/rule.js';
+import type { FiredBy, Severity } from '../../../brain/rules/rule.js';
+import type { AlertChange } from '../../../brain/rules/group.js';
+import { alertEvent } from '../../../brain/rules/alert-event.js';
+
+/** A process.exit as the wrapper reports it: signal name and number, or the exit code. */
+function exitEvent({ signal, code }: { signal?: number; code?: number }): FiredBy {
+  return signal
+    ? { attrs: { signal: signal === 9 ? 'SIGKILL' : String(signal) }, values: { signal } }
+    : { attrs: { exit_code: String(code ?? 1) }, values: { exit_code: code ?? 1 } };
+}
 
 export type Step =
   | { at: number; alert: 'firing' | 'resolved'; name: string; labels: Record<string, string>; severity?: Severity; muted?: string }
@@ -50,7 +59,11 @@ export interface Floor {
   restart(): Floor;
 }
 
-export function floor(opts: Partial<Omit<CorrelatorOptions, 'clock' | 'topology' | 'store'>> = {}, file?: string, clock = new FakeClock()): Floor {
+export function floor(
+  opts: Partial<Omit<CorrelatorOptions, 'clock' | 'topology' | 'store'>> = {},
+  file?: string,
+  clock = new FakeClock(),
+): Floor {
   const journal = file ?? join(mkdtempSync(join(tmpdir(), 'fw-incidents-')), 'incidents.jsonl');
   const start = clock.now();
   const topo = new Topology(loadTopologyFile('docs/examples/topology.yaml'));
@@ -73,33 +86,47 @@ export function floor(opts: Partial<Omit<CorrelatorOptions, 'clock' | 'topology'
     corr,
     file: journal,
     replay(steps) {
+      const exitOf = (labels: Record<string, string>, at: number) =>
+        steps
+          .flatMap((k) => ('exit' in k && k.exit.agent === labels['agent'] && k.exit.process === labels['process'] ? [k] : []))
+          .sort((a, b) => Math.abs(a.at - at) - Math.abs(b.at - at))[0];
       for (const s of steps) {
         const due = start + s.at - clock.now();
         if (due > 0) clock.advance(due);
         if ('exit' in s) {
-          const { agent, process, signal, code } = s.exit;
+          const { agent, process } = s.exit;
           events.publish({
             timeUs: clock.nowUs(),
             kind: 'process.exit',
             source: 'agent',
             agentId: agent,
             tags: { process },
-            attrs: signal ? { signal: signal === 9 ? 'SIGKILL' : String(signal) } : { exit_code: String(code ?? 1) },
-            values: signal ? { signal } : { exit_code: code ?? 1 },
+            ...exitEvent(s.exit),
             severity: 2,
           });
         } else {
-          const sev = s.severity ?? 'major';
-          events.publish({
-            timeUs: clock.nowUs(),
-            kind: `alert.${s.alert}`,
-            source: 'brain',
-            agentId: s.labels['agent'] ?? '',
-            tags: { ...s.labels, alertname: s.name, rule: s.name },
-            attrs: { severity: sev, trigger: 'event', ...(s.muted ? { muted: s.muted } : {}) },
-            values: { value: 1 },
-            severity: severityLevel[sev],
-          });
+          const exit = s.alert === 'firing' ? exitOf(s.labels, s.at) : undefined;
+          const labels = { ...s.labels, alertname: s.name };
+          const firedBy = exit && 'exit' in exit ? exitEvent(exit.exit) : undefined;
+          const change: AlertChange = {
+            state: s.alert,
+            group: 'replay',
+            file: 'replay.yaml',
+            rule: s.name,
+            labels,
+            severity: s.severity ?? 'major',
+            phase: undefined,
+            annotations: {},
+            value: 1,
+            activeAt: clock.now(),
+            firedAt: clock.now(),
+            resolvedAt: undefined,
+            atMs: clock.now(),
+            trigger: 'event',
+            muted: s.muted ? { kind: 'maintenance', id: 'replay', author: 'replay', reason: s.muted, until: undefined } : undefined,
+            ...(firedBy ? { firedBy } : {}),
+          };
+          events.publish(alertEvent(change));
         }
       }
     },

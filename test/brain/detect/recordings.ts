@@ -44,10 +44,15 @@ export function flushRecording(f: FlushShape): Sample[] {
   return out;
 }
 
-export const periodic = (periodMs: number, cycles: number, firstAt = 10_000) => Array.from({ length: cycles }, (_, i) => firstAt + i * periodMs);
+export const periodic = (periodMs: number, cycles: number, firstAt = 10_000) =>
+  Array.from({ length: cycles }, (_, i) => firstAt + i * periodMs);
 
 /** log_rule rtt_us of one roundtrip rule: one completed TestRequest → Heartbeat per entry. */
-export function roundTrips(rule: string, trips: readonly { at: number; rttUs: number }[], file = '/var/log/fixgw/session-lse.log'): Sample[] {
+export function roundTrips(
+  rule: string,
+  trips: readonly { at: number; rttUs: number }[],
+  file = '/var/log/fixgw/session-lse.log',
+): Sample[] {
   return trips.map((t) => ({ at: t.at, measurement: 'log_rule', field: 'rtt_us', tags: { rule, file }, value: t.rttUs }));
 }
 

@@ -30,7 +30,13 @@ export class Feed {
     this.clock = opts.clock ?? new FakeClock();
     this.events = opts.events ?? new EventLog({ clock: this.clock });
     this.start = this.clock.now();
-    this.stage = new DetectorStage({ clock: this.clock, query: this.query, events: this.events, detectors, checkEveryMs: opts.checkEveryMs ?? 250 });
+    this.stage = new DetectorStage({
+      clock: this.clock,
+      query: this.query,
+      events: this.events,
+      detectors,
+      checkEveryMs: opts.checkEveryMs ?? 250,
+    });
     this.stage.start();
   }
 
@@ -39,7 +45,11 @@ export class Feed {
     for (const s of samples) {
       const due = this.start + s.at - this.clock.now();
       if (due > 0) this.clock.advance(due);
-      const series = this.table.intern(agent, { agent, host }, { measurement: s.measurement, field: s.field, tags: s.tags ?? {}, kind: 0 })!;
+      const series = this.table.intern(
+        agent,
+        { agent, host },
+        { measurement: s.measurement, field: s.field, tags: s.tags ?? {}, kind: 0 },
+      )!;
       series.last = s.value;
       series.lastUs = (this.start + s.at) * 1000;
     }
@@ -51,6 +61,8 @@ export class Feed {
   }
 
   alerts(alertname?: string): BrainEvent[] {
-    return this.events.recent({ limit: 10_000 }).filter((e) => e.kind.startsWith('alert.') && (!alertname || e.tags['alertname'] === alertname));
+    return this.events
+      .recent({ limit: 10_000 })
+      .filter((e) => e.kind.startsWith('alert.') && (!alertname || e.tags['alertname'] === alertname));
   }
 }

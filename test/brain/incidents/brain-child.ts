@@ -7,7 +7,11 @@ import { fire, floor, killed, L } from '../correlate/replay.js';
 
 const file = process.argv[2]!;
 const f = floor({}, file);
-f.replay([killed(0, 'fh-host-a', 'fh-a'), fire(1, 'ProcessExited', L.proc('fh-host-a', 'fh-a')), fire(300, 'PlantHeartbeatLost', L.plant('fh-a', 'feed_handler', 'fh'))]);
+f.replay([
+  killed(0, 'fh-host-a', 'fh-a'),
+  fire(1, 'ProcessExited', L.proc('fh-host-a', 'fh-a')),
+  fire(300, 'PlantHeartbeatLost', L.plant('fh-a', 'feed_handler', 'fh')),
+]);
 const id = f.store.list()[0]!.id;
 f.store.ack(id, 'night-oncall', 'looking');
 f.store.addTimeline(id, { kind: 'page', text: 'page sent to night-oncall (SNPP)' });

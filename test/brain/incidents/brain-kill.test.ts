@@ -7,7 +7,9 @@ import { fire, floor, L } from '../correlate/replay.js';
 
 t.test('a kill -9 of the brain mid-incident keeps the incident, its timeline and its ack, and opens no duplicate', async (t) => {
   const file = join(mkdtempSync(join(tmpdir(), 'fw-brain-kill-')), 'incidents.jsonl');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'brain-child.ts'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'brain-child.ts'), file], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const ready = await new Promise<{ id: string; timeline: number }>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -29,6 +31,12 @@ t.test('a kill -9 of the brain mid-incident keeps the incident, its timeline and
   t.equal(inc.timeline.at(-1)?.text, 'page sent to night-oncall (SNPP)');
   t.equal(inc.title, 'feed handler fh-a exited (signal 9)');
   // The restarted rules engine re-fires the same alerts: they join the open incident.
-  after.replay([fire(1_000, 'ProcessExited', L.proc('fh-host-a', 'fh-a')), fire(1_300, 'PlantHeartbeatLost', L.plant('fh-a', 'feed_handler', 'fh'))]);
-  t.same(after.store.list().map((i) => i.id), [ready.id]);
+  after.replay([
+    fire(1_000, 'ProcessExited', L.proc('fh-host-a', 'fh-a')),
+    fire(1_300, 'PlantHeartbeatLost', L.plant('fh-a', 'feed_handler', 'fh')),
+  ]);
+  t.same(
+    after.store.list().map((i) => i.id),
+    [ready.id],
+  );
 });

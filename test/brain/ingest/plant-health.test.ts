@@ -26,7 +26,9 @@ t.test('the brain sees plant heartbeat loss, fail-over and stale desks', async (
   const dir = scratchDir(t);
   const healthPort = await freeUdpPort();
   const brain = await startBrain(
-    parseBrainConfig(`brain: {state_dir: ${dir}/brain}\nlisten: 127.0.0.1:0\nhttp: 127.0.0.1:0\nspool: {fsync: false}\nplant: {health_listen: "127.0.0.1:${healthPort}"}\n`),
+    parseBrainConfig(
+      `brain: {state_dir: ${dir}/brain}\nlisten: 127.0.0.1:0\nhttp: 127.0.0.1:0\nspool: {fsync: false}\nplant: {health_listen: "127.0.0.1:${healthPort}"}\n`,
+    ),
     silentLogger,
   );
   t.teardown(() => brain.stop());
@@ -42,11 +44,14 @@ t.test('the brain sees plant heartbeat loss, fail-over and stale desks', async (
   await waitFor('the brain to hold plant series', () => [...brain.series.select({ measurement: 'plant', field: 'primary' })].length >= 6);
   const primary = plant.primary('fh')!.component;
   const survivor = primary === 'fh-a' ? 'fh-b' : 'fh-a';
-  const lastSeq = () => [...brain.series.select({ measurement: 'plant', field: 'seq' })].find((s) => s.tags['component'] === 'ws-1')?.last ?? 0;
+  const lastSeq = () =>
+    [...brain.series.select({ measurement: 'plant', field: 'seq' })].find((s) => s.tags['component'] === 'ws-1')?.last ?? 0;
   await waitFor('desk ws-1 to be receiving', () => lastSeq() > 100);
 
   plant.kill(primary);
-  const lost = await waitFor('heartbeat loss of the killed primary', () => brain.events.recent({ kind: 'plant.heartbeat_lost' }).find((e) => e.tags['component'] === primary));
+  const lost = await waitFor('heartbeat loss of the killed primary', () =>
+    brain.events.recent({ kind: 'plant.heartbeat_lost' }).find((e) => e.tags['component'] === primary),
+  );
   t.equal(lost.severity, 3, 'heartbeat loss is major');
   const failover = await waitFor('the survivor to become primary', () =>
     brain.events.recent({ kind: 'plant.role_change' }).find((e) => e.tags['component'] === survivor && e.attrs['to'] === 'primary'),
@@ -55,8 +60,10 @@ t.test('the brain sees plant heartbeat loss, fail-over and stale desks', async (
   t.equal(failover.tags['pair'], 'fh', 'the event names the pair');
 
   plant.kill(survivor);
-  const stale = await waitFor('desks to go stale with both feed handlers down', () =>
-    brain.events.recent({ kind: 'plant.state' }).find((e) => e.tags['kind'] === 'subscriber' && e.attrs['state'] === 'stale'),
-  { timeoutMs: 15_000 });
+  const stale = await waitFor(
+    'desks to go stale with both feed handlers down',
+    () => brain.events.recent({ kind: 'plant.state' }).find((e) => e.tags['kind'] === 'subscriber' && e.attrs['state'] === 'stale'),
+    { timeoutMs: 15_000 },
+  );
   t.ok(stale.values['stale_symbols']! > 0, `stale symbols reported (${stale.values['stale_symbols']})`);
 });

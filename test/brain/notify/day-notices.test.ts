@@ -24,18 +24,32 @@ t.test('BOD readiness and EOD summary mails to the day list', async (t) => {
   t.teardown(() => smtp.stop());
   const clock = new FakeClock(at('06:00'));
   const events = new EventLog({ clock });
-  const readiness = new BodReadiness({ clock, calendar, market: 'LDN', isUp: (c) => c === 'fh-a' || c === 'tp-a', publish: publishTo(events, clock) });
+  const readiness = new BodReadiness({
+    clock,
+    calendar,
+    market: 'LDN',
+    isUp: (c) => c === 'fh-a' || c === 'tp-a',
+    publish: publishTo(events, clock),
+  });
   readiness.start();
   t.teardown(() => readiness.stop());
-  const { incidents, stop, start } = startPagingRig(t, dir, `
+  const { incidents, stop, start } = startPagingRig(
+    t,
+    dir,
+    `
   market: LDN
   console_url: http://wallboard.floor:7080
   escalation: {steps: [{tier: first-line, after_s: 0}], repeat_every_s: 3600, max_repeats: 0}
   email: {host: 127.0.0.1, port: ${smtp.port}, from: floorwatch@floor.example, ignore_tls: true}
   day_notices:
     to: [{id: ops, name: Plant ops, email: plant-ops@floor.example}, {id: head, name: Head of desk, email: head@floor.example}]
-`, { clock, events, calendar });
-  const mailsOf = (k: string, n: number) => waitFor(`${n} ${k} mails`, () => (smtp.mails.filter((m) => kind(m) === k).length >= n ? smtp.mails.filter((m) => kind(m) === k) : undefined));
+`,
+    { clock, events, calendar },
+  );
+  const mailsOf = (k: string, n: number) =>
+    waitFor(`${n} ${k} mails`, () =>
+      smtp.mails.filter((m) => kind(m) === k).length >= n ? smtp.mails.filter((m) => kind(m) === k) : undefined,
+    );
 
   clock.advance(at('07:45') - clock.now());
   const bod = await mailsOf('bod', 2);
@@ -62,7 +76,10 @@ t.test('BOD readiness and EOD summary mails to the day list', async (t) => {
   t.equal(eod[0]!.parsed.subject, '[SEV2][EOD-LDN-2026-11-23] EOD 2 incidents, 1 still open — LDN 16:30Z');
   const text = eod[0]!.parsed.text ?? '';
   t.match(text, /opened 2, acknowledged 1, resolved 1, still open 1, pages sent 2/);
-  t.match(text, /INC-0001 major "feed handler fh-a exited \(signal 9\)" opened 2026-11-23 08:10:00Z, acknowledged after 5 min by alice, resolved after 50 min, pages sent 1/);
+  t.match(
+    text,
+    /INC-0001 major "feed handler fh-a exited \(signal 9\)" opened 2026-11-23 08:10:00Z, acknowledged after 5 min by alice, resolved after 50 min, pages sent 1/,
+  );
   t.match(text, /INC-0002 critical "ticker plant tp-a down" opened 2026-11-23 15:00:00Z, open for 1 h 30 min, pages sent 1/);
   t.match(eod[0]!.parsed.html, /<h3>Details<\/h3>/, 'the HTML part too');
 

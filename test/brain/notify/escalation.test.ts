@@ -4,7 +4,7 @@ import { FakeClock } from '../../../lib/clock.js';
 import { loadSchedule } from '../../../brain/oncall/schedule-config.js';
 import { whoIsOnCall } from '../../../brain/oncall/schedule.js';
 import { Escalator, escalationPlan, type EscalationPolicy, type PageReason } from '../../../brain/notify/escalation.js';
-import type { Notification } from '../../../brain/notify/notification.js';
+import type { Notification } from '../../../brain/channels/notification.js';
 import { sampleNotification } from './sample-notification.js';
 
 const schedule = loadSchedule(join(import.meta.dirname, '../oncall/follow-the-sun.yaml'));
@@ -34,13 +34,20 @@ function harness(startIso: string) {
     const { recipient: _r, escalationStep: _s, kind: _k, ...rest } = sampleNotification({ when: clock.now() });
     return rest;
   };
-  const brief = () => sent.map((s) => `${(s.at - Date.parse(startIso)) / MIN}m ${s.n.kind} ${s.n.escalationStep} ${s.n.recipient.id} ${s.reason}`);
+  const brief = () =>
+    sent.map((s) => `${(s.at - Date.parse(startIso)) / MIN}m ${s.n.kind} ${s.n.escalationStep} ${s.n.recipient.id} ${s.reason}`);
   return { clock, sent, nobody, escalator, summary, brief };
 }
 
 t.test('the plan is a pure function of the policy and the opening time', async (t) => {
   const plan = escalationPlan(policy, 0, 80 * MIN).map((p) => `${p.dueAt / MIN}:${p.step}:${p.reason}:${p.tiers.join('+')}`);
-  t.same(plan, ['0:0:firstPage:first-line', '10:1:escalation:back-line', '20:2:escalation:support-manager', '35:3:repeatElapsed:first-line+back-line+support-manager', '50:4:repeatElapsed:first-line+back-line+support-manager']);
+  t.same(plan, [
+    '0:0:firstPage:first-line',
+    '10:1:escalation:back-line',
+    '20:2:escalation:support-manager',
+    '35:3:repeatElapsed:first-line+back-line+support-manager',
+    '50:4:repeatElapsed:first-line+back-line+support-manager',
+  ]);
 });
 
 t.test('unacknowledged, the page climbs first line → back line → manager, then reminds; ack stops it', async (t) => {
@@ -55,14 +62,27 @@ t.test('unacknowledged, the page climbs first line → back line → manager, th
   h.clock.advance(10 * MIN);
   t.same(h.brief().slice(4), ['20m page 2 mgr escalation'], 'the manager at 20 minutes');
   h.clock.advance(15 * MIN);
-  t.same(h.brief().slice(5).map((s) => s.split(' ').slice(2).join(' ')), ['3 alice repeatElapsed', '3 nina repeatElapsed', '3 sam repeatElapsed', '3 dev repeatElapsed', '3 mgr repeatElapsed']);
+  t.same(
+    h
+      .brief()
+      .slice(5)
+      .map((s) => s.split(' ').slice(2).join(' ')),
+    ['3 alice repeatElapsed', '3 nina repeatElapsed', '3 sam repeatElapsed', '3 dev repeatElapsed', '3 mgr repeatElapsed'],
+  );
   h.escalator.ack('INC-42');
   h.clock.advance(120 * MIN);
   t.equal(h.sent.length, 10, 'ack stopped every further page');
   t.equal(h.escalator.escalating, 0);
   h.escalator.resolve('INC-42');
   h.escalator.resolve('INC-42');
-  t.same(h.brief().slice(10).map((s) => s.split(' ').slice(1).join(' ')), ['resolve 0 alice resolved', 'resolve 0 nina resolved', 'resolve 0 sam resolved', 'resolve 0 dev resolved', 'resolve 0 mgr resolved'], 'one resolve notice to everyone paged, once');
+  t.same(
+    h
+      .brief()
+      .slice(10)
+      .map((s) => s.split(' ').slice(1).join(' ')),
+    ['resolve 0 alice resolved', 'resolve 0 nina resolved', 'resolve 0 sam resolved', 'resolve 0 dev resolved', 'resolve 0 mgr resolved'],
+    'one resolve notice to everyone paged, once',
+  );
 });
 
 t.test('an ack within the timeout means back line is never paged', async (t) => {
@@ -83,12 +103,19 @@ t.test('a tier with nobody on call is reported, and the escalation carries on to
   t.same(h.brief(), ['10m page 1 dev escalation']);
 });
 
-t.test('reopened after a restart, everything due is emitted again (the outbox drops what was sent) and missed reminders collapse', async (t) => {
-  const h = harness('2026-03-02T17:00:00Z');
-  const opened = h.summary();
-  h.clock.advance(52 * MIN); // the brain was down: steps 0, 1, 2 and reminders at 35 and 50 minutes were due
-  h.escalator.open(opened, opened.when);
-  t.same(h.brief().map((s) => s.split(' ').slice(2, 4).join(' ')), ['0 nina', '0 sam', '1 dev', '2 mgr', '4 nina', '4 sam', '4 dev', '4 mgr'], 'the 35-minute reminder is folded into the 50-minute one');
-  h.clock.advance(60 * MIN);
-  t.equal(h.sent.length, 8, 'maxRepeats reached: no more pages');
-});
+t.test(
+  'reopened after a restart, everything due is emitted again (the outbox drops what was sent) and missed reminders collapse',
+  async (t) => {
+    const h = harness('2026-03-02T17:00:00Z');
+    const opened = h.summary();
+    h.clock.advance(52 * MIN); // the brain was down: steps 0, 1, 2 and reminders at 35 and 50 minutes were due
+    h.escalator.open(opened, opened.when);
+    t.same(
+      h.brief().map((s) => s.split(' ').slice(2, 4).join(' ')),
+      ['0 nina', '0 sam', '1 dev', '2 mgr', '4 nina', '4 sam', '4 dev', '4 mgr'],
+      'the 35-minute reminder is folded into the 50-minute one',
+    );
+    h.clock.advance(60 * MIN);
+    t.equal(h.sent.length, 8, 'maxRepeats reached: no more pages');
+  },
+);

@@ -7,7 +7,7 @@ import type { Channel } from '../../../brain/channels/channel.js';
 import { Outbox } from '../../../brain/notify/outbox.js';
 import { Dispatcher } from '../../../brain/notify/dispatcher.js';
 import type { DeliveryEntry, RetryPolicy } from '../../../brain/notify/retry.js';
-import type { Notification } from '../../../brain/notify/notification.js';
+import type { Notification } from '../../../brain/channels/notification.js';
 import { hfaxdAvailable, startHfaxdSnpp } from '../../helpers/snpp-hfaxd.js';
 import { startSmtpSink } from '../../helpers/smtp-sink.js';
 import { scratchDir } from '../../helpers/floorwatch.js';
@@ -31,17 +31,33 @@ class Watched implements Channel {
   }
 }
 
-const policy: RetryPolicy = { initialBackoffMs: 5_000, maxBackoffMs: 30_000, multiplier: 2, jitter: 0, fallbackAfterMs: 60_000, giveUpAfterMs: 3_600_000, attemptTimeoutMs: 15_000 };
+const policy: RetryPolicy = {
+  initialBackoffMs: 5_000,
+  maxBackoffMs: 30_000,
+  multiplier: 2,
+  jitter: 0,
+  fallbackAfterMs: 60_000,
+  giveUpAfterMs: 3_600_000,
+  attemptTimeoutMs: 15_000,
+};
 
 const available = await hfaxdAvailable();
-if (!available.ok) t.skip(`hfaxd: ${available.reason}`);
+if (!available.ok) t.skip(`hfaxd: ${available.reason}`, () => {});
 else
   t.test('pager gateway down for 2 minutes: retried, falls back to email, every attempt recorded, nothing sent twice', async (t) => {
     const gateway = await startHfaxdSnpp();
     t.teardown(() => gateway.stop());
     const sink = await startSmtpSink();
     t.teardown(() => sink.stop());
-    const snpp = new Watched(new SnppChannel({ host: '127.0.0.1', port: gateway.port, login: { user: 'floorwatch' }, hylafaxQueue: true, text: { maxLength: 80 } }));
+    const snpp = new Watched(
+      new SnppChannel({
+        host: '127.0.0.1',
+        port: gateway.port,
+        login: { user: 'floorwatch' },
+        hylafaxQueue: true,
+        text: { maxLength: 80 },
+      }),
+    );
     const emailChannel = new EmailChannel({ host: '127.0.0.1', port: sink.port, from: 'floorwatch@floor.example', ignoreTLS: true });
     t.teardown(() => emailChannel.close());
     const email = new Watched(emailChannel);
@@ -51,7 +67,10 @@ else
     const timeline: DeliveryEntry[] = [];
     const open = () => {
       const outbox = Outbox.open({ file: outboxFile, clock });
-      return { outbox, dispatcher: new Dispatcher({ outbox, clock, policy, route: () => [snpp, email], onOutcome: (e) => timeline.push(e) }) };
+      return {
+        outbox,
+        dispatcher: new Dispatcher({ outbox, clock, policy, route: () => [snpp, email], onOutcome: (e) => timeline.push(e) }),
+      };
     };
     const quiet = async () => {
       await new Promise((r) => setImmediate(r));

@@ -20,10 +20,22 @@ if (mode === 'enqueue') {
   // "Incident opened, page not yet sent": wait here for the SIGKILL.
   setInterval(() => undefined, 1_000);
 } else {
-  const snpp = new SnppChannel({ host: '127.0.0.1', port: Number(snppPort), login: { user: 'floorwatch' }, hylafaxQueue: true, text: { maxLength: 80 } });
+  const snpp = new SnppChannel({
+    host: '127.0.0.1',
+    port: Number(snppPort),
+    login: { user: 'floorwatch' },
+    hylafaxQueue: true,
+    text: { maxLength: 80 },
+  });
   const email = new EmailChannel({ host: '127.0.0.1', port: Number(smtpPort), from: 'floorwatch@floor.example', ignoreTLS: true });
   const timeline: DeliveryEntry[] = [];
-  const dispatcher = new Dispatcher({ outbox, clock: systemClock, policy: defaultRetryPolicy, route: () => [snpp, email], onOutcome: (e) => timeline.push(e) });
+  const dispatcher = new Dispatcher({
+    outbox,
+    clock: systemClock,
+    policy: defaultRetryPolicy,
+    route: () => [snpp, email],
+    onOutcome: (e) => timeline.push(e),
+  });
   const replayed = dispatcher.replay();
   await dispatcher.idle();
   await email.close();

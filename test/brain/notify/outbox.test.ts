@@ -22,7 +22,10 @@ t.test('an enqueued notification survives a reopen; a key seen before is refused
   a.markSent('INC-42/0/page/alice', 'snpp');
   a.close();
   const b = Outbox.open({ file, clock });
-  t.same(b.pending().map((e) => e.key), ['INC-42/1/page/alice']);
+  t.same(
+    b.pending().map((e) => e.key),
+    ['INC-42/1/page/alice'],
+  );
   t.same(b.pending()[0]?.notification, sampleNotification({ escalationStep: 1 }), 'the notification comes back whole');
   t.match(b.enqueue(sampleNotification()), { status: 'duplicate', state: 'sent' });
   b.close();
@@ -40,7 +43,10 @@ t.test('a torn last line (crash mid-write) is cut off, not counted as data, and 
   b.enqueue(sampleNotification({ incidentId: 'INC-9' }));
   b.close();
   const c = Outbox.open({ file, clock });
-  t.same(c.pending().map((e) => e.key), ['INC-42/0/page/alice', 'INC-9/0/page/alice']);
+  t.same(
+    c.pending().map((e) => e.key),
+    ['INC-42/0/page/alice', 'INC-9/0/page/alice'],
+  );
   c.close();
 });
 
@@ -61,13 +67,16 @@ t.test('a full outbox refuses and counts the drop; compaction keeps pending entr
   const lines = readFileSync(file, 'utf8').trim().split('\n').length;
   t.ok(lines <= 50 + 1 + 10 + 2, `compacted to ${lines} lines (${statSync(file).size} bytes)`);
   const b = Outbox.open({ file, clock });
-  t.same(b.pending().map((e) => e.key), ['INC-43/0/page/alice']);
+  t.same(
+    b.pending().map((e) => e.key),
+    ['INC-43/0/page/alice'],
+  );
   t.match(b.enqueue(sampleNotification({ escalationStep: 69 })), { status: 'duplicate', state: 'sent' });
   b.close();
 });
 
 const available = await hfaxdAvailable();
-if (!available.ok) t.skip(`hfaxd: ${available.reason}`);
+if (!available.ok) t.skip(`hfaxd: ${available.reason}`, () => {});
 else
   t.test('a brain SIGKILLed between "enqueued" and "sent" pages exactly once after the restart', async (t) => {
     const gateway = await startHfaxdSnpp();
@@ -86,7 +95,10 @@ else
     const restarted = run('replay');
     const replay = await restarted.line();
     t.match(replay, { event: 'replayed', replayed: 1 });
-    t.match(replay.timeline, [{ type: 'attempt', channel: 'snpp', outcome: 'sent' }, { type: 'delivered', channel: 'snpp' }]);
+    t.match(replay.timeline, [
+      { type: 'attempt', channel: 'snpp', outcome: 'sent' },
+      { type: 'delivered', channel: 'snpp' },
+    ]);
     await restarted.exited;
     const pages = gateway.pages();
     t.equal(pages.length, 1, 'hfaxd queued one page');
@@ -100,15 +112,24 @@ else
   });
 
 function child(mode: string, file: string, snppPort: number, smtpPort: number) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'outbox-child.ts'), mode, file, String(snppPort), String(smtpPort)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'outbox-child.ts'), mode, file, String(snppPort), String(smtpPort)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const lines: Record<string, unknown>[] = [];
   createInterface({ input: proc.stdout! }).on('line', (l) => lines.push(JSON.parse(l) as Record<string, unknown>));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    proc.once('exit', (code, signal) => r({ code, signal })),
+  );
   return {
     exited,
-    line: () => waitFor(`a line from the ${mode} child`, () => lines[0], { timeoutMs: 20_000 }) as Promise<Record<string, unknown> & { timeline?: unknown }>,
+    line: () =>
+      waitFor(`a line from the ${mode} child`, () => lines[0], { timeoutMs: 20_000 }) as Promise<
+        Record<string, unknown> & { timeline?: unknown }
+      >,
     kill: () => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
       return exited;

@@ -7,6 +7,7 @@ import { startPaging } from '../../../brain/notify/paging.js';
 import type { EventLog } from '../../../brain/state/event-log.js';
 import { FakeClock } from '../../../lib/clock.js';
 import { silentLogger } from '../../../lib/log.js';
+import type { MetricsRegistry } from '../../../lib/metrics.js';
 import { writeYaml } from '../../helpers/floorwatch.js';
 import { ALICE_ON_CALL } from '../../helpers/oncall.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -28,14 +29,15 @@ export function startPagingRig(
   t: { teardown(fn: () => unknown): void },
   dir: string,
   paging: string,
-  o: { clock?: FakeClock; schedule?: string; events?: EventLog; calendar?: Calendar } = {},
+  o: { clock?: FakeClock; schedule?: string; events?: EventLog; calendar?: Calendar; metrics?: MetricsRegistry } = {},
 ): PagingRig {
   const schedule = writeYaml(dir, 'oncall.yaml', o.schedule ?? ALICE_ON_CALL);
   const config = parseBrainConfig(`paging:\n  schedule: ${schedule}\n  settle_ms: 0\n${paging}`).paging!;
   const clock = o.clock ?? new FakeClock();
   const incidents = new IncidentStore({ file: `${dir}/incidents.jsonl`, clock });
   t.teardown(() => incidents.close());
-  const start = () => startPaging({ config, clock, log: silentLogger, incidents, stateDir: dir, events: o.events, calendar: o.calendar });
+  const start = () =>
+    startPaging({ config, clock, log: silentLogger, incidents, stateDir: dir, events: o.events, calendar: o.calendar, metrics: o.metrics });
   let running = start();
   t.teardown(() => running.stop());
   return { clock, incidents, stop: () => running.stop(), start: () => void (running = start()) };
@@ -69,7 +71,10 @@ export function enqueuedKeys(dir: string): string[] {
  */
 export function outboxSettled(dir: string): Promise<true> {
   const settled = () => {
-    const records = readFileSync(`${dir}/outbox.jsonl`, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { t: string; k: string });
+    const records = readFileSync(`${dir}/outbox.jsonl`, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { t: string; k: string });
     const done = new Set(records.filter((r) => r.t !== 'enq').map((r) => r.k));
     return records.every((r) => r.t !== 'enq' || done.has(r.k)) ? (true as const) : undefined;
   };

@@ -35,14 +35,29 @@ const routes = config.paging!.routes;
 const calendar = loadCalendarFile(new URL('../../../rules/calendar/trading-day.yaml', import.meta.url).pathname).calendar;
 const market = calendar.markets.get(calendar.defaultMarket ?? '')!;
 
-function incident(o: { severity?: Incident['severity']; labels?: Record<string, string>; hosts?: string[]; components?: string[] }): Incident {
+function incident(o: {
+  severity?: Incident['severity'];
+  labels?: Record<string, string>;
+  hosts?: string[];
+  components?: string[];
+}): Incident {
   return {
     id: 'INC-0001',
     status: 'open',
     severity: o.severity ?? 'major',
     title: 'x',
     causeKeys: [],
-    roots: [{ key: 'k', alertname: 'ProcessExited', labels: o.labels ?? {}, text: 'x', state: 'firing', severity: o.severity ?? 'major', firedAt: 0 }],
+    roots: [
+      {
+        key: 'k',
+        alertname: 'ProcessExited',
+        labels: o.labels ?? {},
+        text: 'x',
+        state: 'firing',
+        severity: o.severity ?? 'major',
+        firedAt: 0,
+      },
+    ],
     symptoms: [],
     impact: { hosts: o.hosts ?? [], components: o.components ?? [], pairs: [] },
     openedAt: 0,
@@ -67,7 +82,11 @@ t.test('first matching route wins, phase taken at the instant', async (t) => {
   t.equal(marketPhaseAt(market, monday(10)), 'intraday');
   t.equal(route(md, monday(10)), 'market-data-open', 'critical market-data intraday');
   t.equal(route(md, monday(3)), 'market-data-quiet', 'same incident when the market is closed');
-  t.equal(route(incident({ labels: { team: 'market-data' }, severity: 'minor' }), monday(10)), 'market-data-quiet', 'minor: severity does not match the first');
+  t.equal(
+    route(incident({ labels: { team: 'market-data' }, severity: 'minor' }), monday(10)),
+    'market-data-quiet',
+    'minor: severity does not match the first',
+  );
 });
 
 t.test('host globs and labels, components from the impact', async (t) => {
@@ -89,7 +108,10 @@ t.test('channels and urgency', async (t) => {
 });
 
 t.test('without a calendar a phase condition never matches', async (t) => {
-  t.equal(routeFor(routes, routingFacts(incident({ labels: { team: 'market-data' }, severity: 'critical' })), undefined)?.name, 'market-data-quiet');
+  t.equal(
+    routeFor(routes, routingFacts(incident({ labels: { team: 'market-data' }, severity: 'critical' })), undefined)?.name,
+    'market-data-quiet',
+  );
 });
 
 t.test('config errors name file:line:field', async (t) => {
@@ -98,10 +120,23 @@ t.test('config errors name file:line:field', async (t) => {
   email: {host: 127.0.0.1, port: 25, from: fw@floor.example}
   routes:
 `;
-  t.throws(() => parseBrainConfig(`${head}    - name: a\n      channels: [snpp]\n`, 'brain.yaml'), { message: 'brain.yaml:6: paging.routes.0.channels.0: channel "snpp" is not configured (no paging.snpp section)' });
-  t.throws(() => parseBrainConfig(`${head}    - name: a\n    - name: b\n      match: {team: [x]}\n`, 'brain.yaml'), { message: /brain\.yaml:5: paging\.routes\.0\.match: only the last route/ });
-  t.throws(() => parseBrainConfig(`${head}    - {name: a, match: {team: [x]}}\n    - {name: a}\n`, 'brain.yaml'), { message: /brain\.yaml:6: paging\.routes\.1\.name: route "a" is defined twice/ });
-  t.throws(() => parseBrainConfig(`${head}    - name: a\n      match: {phase: [lunch]}\n`, 'brain.yaml'), { message: /brain\.yaml:6: paging\.routes\.0\.match\.phase\.0: must be one of/ });
-  t.throws(() => parseBrainConfig(`${head}    - name: a\n      match: {}\n`, 'brain.yaml'), { message: /brain\.yaml:6: paging\.routes\.0\.match:/ });
-  t.throws(() => parseBrainConfig(`paging:\n  schedule: /x.yaml\n  day_notices:\n    to: [{id: ops, name: Ops, email: ops@x}]\n`, 'brain.yaml'), { message: /brain\.yaml:4: paging\.day_notices: day notices are sent by email/ });
+  t.throws(() => parseBrainConfig(`${head}    - name: a\n      channels: [snpp]\n`, 'brain.yaml'), {
+    message: 'brain.yaml:6: paging.routes.0.channels.0: channel "snpp" is not configured (no paging.snpp section)',
+  });
+  t.throws(() => parseBrainConfig(`${head}    - name: a\n    - name: b\n      match: {team: [x]}\n`, 'brain.yaml'), {
+    message: /brain\.yaml:5: paging\.routes\.0\.match: only the last route/,
+  });
+  t.throws(() => parseBrainConfig(`${head}    - {name: a, match: {team: [x]}}\n    - {name: a}\n`, 'brain.yaml'), {
+    message: /brain\.yaml:6: paging\.routes\.1\.name: route "a" is defined twice/,
+  });
+  t.throws(() => parseBrainConfig(`${head}    - name: a\n      match: {phase: [lunch]}\n`, 'brain.yaml'), {
+    message: /brain\.yaml:6: paging\.routes\.0\.match\.phase\.0: must be one of/,
+  });
+  t.throws(() => parseBrainConfig(`${head}    - name: a\n      match: {}\n`, 'brain.yaml'), {
+    message: /brain\.yaml:6: paging\.routes\.0\.match:/,
+  });
+  t.throws(
+    () => parseBrainConfig(`paging:\n  schedule: /x.yaml\n  day_notices:\n    to: [{id: ops, name: Ops, email: ops@x}]\n`, 'brain.yaml'),
+    { message: /brain\.yaml:4: paging\.day_notices: day notices are sent by email/ },
+  );
 });

@@ -1,7 +1,13 @@
 /** A realistic notification for tests, with every field overridable. */
-import type { Notification, Recipient } from '../../../brain/notify/notification.js';
+import type { Notification, Recipient } from '../../../brain/channels/notification.js';
 
-export const alice: Recipient = { id: 'alice', name: 'Alice Ng', pager: 'oncall-ldn', email: 'alice@floor.example', timeZone: 'Europe/London' };
+export const alice: Recipient = {
+  id: 'alice',
+  name: 'Alice Ng',
+  pager: 'oncall-ldn',
+  email: 'alice@floor.example',
+  timeZone: 'Europe/London',
+};
 
 export function sampleNotification(over: Partial<Notification> = {}): Notification {
   return {

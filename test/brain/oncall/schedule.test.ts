@@ -14,9 +14,9 @@ t.test('follow-the-sun across three zones: the right people at given instants', 
   t.same(who('first-line', '2026-03-02T11:30:00Z'), ['alice', 'sam'], '19:30 SGT: Singapore starts its night');
   t.same(who('first-line', '2026-03-02T12:30:00Z'), ['alice', 'nina', 'sam'], '07:30 EST: New York joins');
   t.same(who('first-line', '2026-03-02T17:00:00Z'), ['nina', 'sam'], 'London has gone home');
-  t.same(who('first-line', '2026-03-02T22:00:00Z'), ['sam'], '06:00 SGT Tuesday is still Monday\'s night shift');
+  t.same(who('first-line', '2026-03-02T22:00:00Z'), ['sam'], "06:00 SGT Tuesday is still Monday's night shift");
   t.same(who('first-line', '2026-03-02T23:30:00Z'), [], '07:30 SGT: nobody; the rota has a gap here');
-  t.same(who('first-line', '2026-03-06T20:00:00Z'), ['nina', 'sam'], 'Saturday 04:00 SGT belongs to Friday\'s shift');
+  t.same(who('first-line', '2026-03-06T20:00:00Z'), ['nina', 'sam'], "Saturday 04:00 SGT belongs to Friday's shift");
   t.same(who('first-line', '2026-03-07T12:00:00Z'), [], 'Saturday: nobody on first line');
   t.same(who('back-line', '2026-03-07T12:00:00Z'), ['dev'], 'back line all week');
   t.same(who('support-manager', '2026-03-07T03:00:00Z'), ['mgr'], 'the manager always');
@@ -47,8 +47,15 @@ rotations: [{ name: r, tier: back-line, timeZone: UTC, start: "00:00", end: "24:
 overrides: [{ tier: back-line, person: b, start: "2026-01-01T00:00:00Z", end: "2026-01-02T00:00:00+01:00" }]
 `;
   const s = parseSchedule(text, 'inline.yaml');
-  t.same(whoIsOnCall(s, 'back-line', Date.parse('2026-01-01T12:00:00Z')).map((o) => o.person.id), ['b']);
-  t.same(whoIsOnCall(s, 'back-line', Date.parse('2026-01-01T23:30:00Z')).map((o) => o.person.id), ['a'], 'end honours its offset');
+  t.same(
+    whoIsOnCall(s, 'back-line', Date.parse('2026-01-01T12:00:00Z')).map((o) => o.person.id),
+    ['b'],
+  );
+  t.same(
+    whoIsOnCall(s, 'back-line', Date.parse('2026-01-01T23:30:00Z')).map((o) => o.person.id),
+    ['a'],
+    'end honours its offset',
+  );
 });
 
 const bad = (name: string, text: string, line: number, field: RegExp, problem: RegExp) =>
@@ -69,13 +76,40 @@ rotations:
     tier: first-line
 ${rotation}
 ${extra}`;
-bad('unknown person', base('    timeZone: Europe/London\n    start: "07:00"\n    end: "16:00"\n    people: [alice, zed]'), 9, /^rotations\.0\.people\.1$/, /unknown person "zed"/);
-bad('unknown time zone', base('    timeZone: Europe/Londn\n    start: "07:00"\n    end: "16:00"\n    people: [alice]'), 6, /^rotations\.0\.timeZone$/, /unknown time zone/);
-bad('time of day out of range', base('    timeZone: UTC\n    start: "25:00"\n    end: "16:00"\n    people: [alice]'), 7, /^rotations\.0\.start$/, /not a time of day/);
-bad('unknown tier', base('    timeZone: UTC\n    start: "07:00"\n    end: "16:00"\n    people: [alice]').replace('first-line', 'third-line'), 5, /^rotations\.0\.tier$/, /must be one of/);
+bad(
+  'unknown person',
+  base('    timeZone: Europe/London\n    start: "07:00"\n    end: "16:00"\n    people: [alice, zed]'),
+  9,
+  /^rotations\.0\.people\.1$/,
+  /unknown person "zed"/,
+);
+bad(
+  'unknown time zone',
+  base('    timeZone: Europe/Londn\n    start: "07:00"\n    end: "16:00"\n    people: [alice]'),
+  6,
+  /^rotations\.0\.timeZone$/,
+  /unknown time zone/,
+);
+bad(
+  'time of day out of range',
+  base('    timeZone: UTC\n    start: "25:00"\n    end: "16:00"\n    people: [alice]'),
+  7,
+  /^rotations\.0\.start$/,
+  /not a time of day/,
+);
+bad(
+  'unknown tier',
+  base('    timeZone: UTC\n    start: "07:00"\n    end: "16:00"\n    people: [alice]').replace('first-line', 'third-line'),
+  5,
+  /^rotations\.0\.tier$/,
+  /must be one of/,
+);
 bad(
   'override ending before it starts',
-  base('    timeZone: UTC\n    start: "07:00"\n    end: "16:00"\n    people: [alice]', 'overrides:\n  - tier: first-line\n    person: alice\n    start: 2026-01-02T00:00:00Z\n    end: 2026-01-01T00:00:00Z\n'),
+  base(
+    '    timeZone: UTC\n    start: "07:00"\n    end: "16:00"\n    people: [alice]',
+    'overrides:\n  - tier: first-line\n    person: alice\n    start: 2026-01-02T00:00:00Z\n    end: 2026-01-01T00:00:00Z\n',
+  ),
   14,
   /^overrides\.0\.end$/,
   /must be after start/,

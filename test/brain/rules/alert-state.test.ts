@@ -21,21 +21,57 @@ t.test('values at t → state, for each timing', async (t) => {
     // Without `for`, an active value fires at once.
     ['fires at once without for', [1, 10, 10, 1], { above: 5 }, { forMs: 0, keepFiringForMs: 0 }, ['-', 'firing', 'firing', 'inactive']],
     // With for 2 s: pending at 1 s and 2 s, firing once active for 2 s.
-    ['pending until for has passed', [10, 10, 10, 10], { above: 5 }, { forMs: 2000, keepFiringForMs: 0 }, ['pending', 'pending', 'firing', 'firing']],
+    [
+      'pending until for has passed',
+      [10, 10, 10, 10],
+      { above: 5 },
+      { forMs: 2000, keepFiringForMs: 0 },
+      ['pending', 'pending', 'firing', 'firing'],
+    ],
     // Pending that clears is dropped (nobody was told), and starts over.
-    ['pending that clears is dropped', [10, 1, 10, 10, 10], { above: 5 }, { forMs: 2000, keepFiringForMs: 0 }, ['pending', '-', 'pending', 'pending', 'firing']],
+    [
+      'pending that clears is dropped',
+      [10, 1, 10, 10, 10],
+      { above: 5 },
+      { forMs: 2000, keepFiringForMs: 0 },
+      ['pending', '-', 'pending', 'pending', 'firing'],
+    ],
     // Hysteresis: fires above 5, holds between 2 and 5, resolves only at or below 2.
-    ['the clear level holds a firing alert', [10, 4, 3, 2, 4], { above: 5, clear: 2 }, { forMs: 0, keepFiringForMs: 0 }, ['firing', 'firing', 'firing', 'inactive', 'inactive']],
+    [
+      'the clear level holds a firing alert',
+      [10, 4, 3, 2, 4],
+      { above: 5, clear: 2 },
+      { forMs: 0, keepFiringForMs: 0 },
+      ['firing', 'firing', 'firing', 'inactive', 'inactive'],
+    ],
     // The clear level is checked only while firing: 4 never starts anything.
     ['the clear level does not start an alert', [4, 4, 10], { above: 5, clear: 2 }, { forMs: 0, keepFiringForMs: 0 }, ['-', '-', 'firing']],
     // keep_firing_for 2 s: cleared at 1 s, still firing at 2 s, resolved at 3 s.
-    ['keep_firing_for holds after clearing', [10, 1, 1, 1], { above: 5 }, { forMs: 0, keepFiringForMs: 2000 }, ['firing', 'firing', 'firing', 'inactive']],
+    [
+      'keep_firing_for holds after clearing',
+      [10, 1, 1, 1],
+      { above: 5 },
+      { forMs: 0, keepFiringForMs: 2000 },
+      ['firing', 'firing', 'firing', 'inactive'],
+    ],
     // Active again within keep_firing_for: stays firing, the hold restarts later.
-    ['keep_firing_for is reset by a new active value', [10, 1, 10, 1, 1, 1], { above: 5 }, { forMs: 0, keepFiringForMs: 2000 }, ['firing', 'firing', 'firing', 'firing', 'firing', 'inactive']],
+    [
+      'keep_firing_for is reset by a new active value',
+      [10, 1, 10, 1, 1, 1],
+      { above: 5 },
+      { forMs: 0, keepFiringForMs: 2000 },
+      ['firing', 'firing', 'firing', 'firing', 'firing', 'inactive'],
+    ],
     // No observation (the series went away) clears like a low value.
     ['a missing observation resolves', [10, undefined], { above: 5 }, { forMs: 0, keepFiringForMs: 0 }, ['firing', 'inactive']],
     // A resolved alert that becomes active again is a new alert (pending again).
-    ['resolved then active again', [10, 1, 10, 10], { above: 5 }, { forMs: 1000, keepFiringForMs: 0 }, ['pending', '-', 'pending', 'firing']],
+    [
+      'resolved then active again',
+      [10, 1, 10, 10],
+      { above: 5 },
+      { forMs: 1000, keepFiringForMs: 0 },
+      ['pending', '-', 'pending', 'firing'],
+    ],
   ];
   for (const [what, values, level, timing, want] of cases) t.same(run(values, level, timing), want, what);
 });
@@ -56,6 +92,13 @@ t.test('timestamps: activeAt, firedAt, resolvedAt', async (t) => {
 
 t.test('a rule state is the highest over its instances', async (t) => {
   const base = { labels, value: 1, activeAt: 0, firedAt: undefined, resolvedAt: undefined, keepFiringSince: undefined };
-  t.equal(highestState([{ ...base, state: 'pending' }, { ...base, state: 'firing' }, { ...base, state: 'inactive' }]), 'firing');
+  t.equal(
+    highestState([
+      { ...base, state: 'pending' },
+      { ...base, state: 'firing' },
+      { ...base, state: 'inactive' },
+    ]),
+    'firing',
+  );
   t.equal(highestState([]), 'inactive');
 });

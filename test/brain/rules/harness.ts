@@ -24,7 +24,10 @@ export interface Harness {
   firing(alertname?: string): string[];
 }
 
-export function harness(files: Record<string, string>, opts: { start?: number; calendar?: LoadedCalendar; schedule?: boolean } = {}): Harness {
+export function harness(
+  files: Record<string, string>,
+  opts: { start?: number; calendar?: LoadedCalendar; schedule?: boolean } = {},
+): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'fw-rules-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   const clock = new FakeClock(opts.start ?? Date.UTC(2026, 10, 23, 9, 0, 0));
@@ -61,7 +64,13 @@ export function harness(files: Record<string, string>, opts: { start?: number; c
     firing(alertname) {
       return [...manager.alerts()]
         .filter((a) => a.alert.state === 'firing' && (alertname === undefined || a.rule.name === alertname))
-        .map((a) => Object.entries(a.alert.labels).filter(([k]) => k !== 'alertname').map(([k, v]) => `${k}=${v}`).sort().join(','))
+        .map((a) =>
+          Object.entries(a.alert.labels)
+            .filter(([k]) => k !== 'alertname')
+            .map(([k, v]) => `${k}=${v}`)
+            .sort()
+            .join(','),
+        )
         .sort();
     },
   };

@@ -22,7 +22,9 @@ t.test('threshold: above with for, and a below level', async (t) => {
 });
 
 t.test('absence: a series not updated for N intervals', async (t) => {
-  const h = harness({ 'r.yaml': `rules:\n  - { name: Gone, kind: absence, series: { measurement: plant, field: seq }, missed: 3, every: 100ms, severity: major }\n` });
+  const h = harness({
+    'r.yaml': `rules:\n  - { name: Gone, kind: absence, series: { measurement: plant, field: seq }, missed: 3, every: 100ms, severity: major }\n`,
+  });
   const s = h.set('plant', 'seq', { component: 'fh-a' }, 1);
   h.clock.advance(1500); // the group's slot offset is hashed: its last slot saw an age over 500 ms
   t.same(h.firing('Gone'), ['component=fh-a'], 'silent for over 500 ms > 300 ms');
@@ -35,7 +37,9 @@ t.test('absence: a series not updated for N intervals', async (t) => {
 });
 
 t.test('rate: errors per second over a window, counter resets are not negative', async (t) => {
-  const h = harness({ 'r.yaml': `rules:\n  - { name: Errs, kind: rate, series: { measurement: nic, field: rx_errors }, window: 10s, above: 5, severity: warning }\n` });
+  const h = harness({
+    'r.yaml': `rules:\n  - { name: Errs, kind: rate, series: { measurement: nic, field: rx_errors }, window: 10s, above: 5, severity: warning }\n`,
+  });
   const tags = { agent: 'a1', interface: 'eth0' };
   for (const v of [0, 10, 20]) {
     h.set('nic', 'rx_errors', tags, v);
@@ -54,7 +58,9 @@ t.test('rate: errors per second over a window, counter resets are not negative',
 });
 
 t.test('log-count: N events in a sliding window, evaluated on arrival', async (t) => {
-  const h = harness({ 'r.yaml': `rules:\n  - { name: Errs, kind: log-count, event: { kind: log.match, when: ['rule="errors"'] }, by: [agent], window: 10s, at_least: 3, severity: minor }\n` });
+  const h = harness({
+    'r.yaml': `rules:\n  - { name: Errs, kind: log-count, event: { kind: log.match, when: ['rule="errors"'] }, by: [agent], window: 10s, at_least: 3, severity: minor }\n`,
+  });
   h.event('log.match', { agent: 'a1', rule: 'errors' });
   h.event('log.match', { agent: 'a1', rule: 'other' });
   h.event('log.match', { agent: 'a1', rule: 'errors' });
@@ -77,7 +83,11 @@ t.test('state-change: fires on the event itself, before any slot; hold; resolve 
     { schedule: false },
   );
   h.event('nic.link', { agent: 'tp-a', interface: 'eth1' }, { state: 'down' });
-  t.same(h.changes.map((c) => [c.rule, c.state, c.trigger, c.atMs - h.clock.now()]), [['Link', 'firing', 'event', 0]], 'firing inside publish(), no time passed');
+  t.same(
+    h.changes.map((c) => [c.rule, c.state, c.trigger, c.atMs - h.clock.now()]),
+    [['Link', 'firing', 'event', 0]],
+    'firing inside publish(), no time passed',
+  );
   h.event('nic.link', { agent: 'tp-a', interface: 'eth1' }, { state: 'up' }, 0);
   t.same(h.firing('Link'), [], 'resolved by link up');
   h.event('plant.role_change', { component: 'tp-b' }, { to: 'primary' });
@@ -91,7 +101,9 @@ t.test('state-change: fires on the event itself, before any slot; hold; resolve 
 });
 
 t.test('groups evaluate on aligned slots and count missed ones', async (t) => {
-  const h = harness({ 'r.yaml': `interval: 1s\nrules:\n  - { name: Hot, kind: threshold, series: { measurement: m, field: v }, above: 1, severity: minor }\n` });
+  const h = harness({
+    'r.yaml': `interval: 1s\nrules:\n  - { name: Hot, kind: threshold, series: { measurement: m, field: v }, above: 1, severity: minor }\n`,
+  });
   const g = h.manager.groups[0]!;
   h.clock.advance(5000);
   t.equal(g.evaluations, 5, 'one evaluation per slot');

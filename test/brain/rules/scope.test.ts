@@ -16,16 +16,30 @@ t.test('label matchers choose hosts and components', async (t) => {
     ['host=~"tp"', 'anchored: a prefix alone does not match', []],
   ];
   for (const [matcher, what, want] of cases) {
-    const h = harness({ 'r.yaml': `rules:\n  - { name: Hot, kind: threshold, series: { measurement: m, field: v }, above: 1, match: ['${matcher}'], severity: minor }\n` }, { schedule: false });
+    const h = harness(
+      {
+        'r.yaml': `rules:\n  - { name: Hot, kind: threshold, series: { measurement: m, field: v }, above: 1, match: ['${matcher}'], severity: minor }\n`,
+      },
+      { schedule: false },
+    );
     for (const host of ['tp-a', 'tp-b', 'fh-a', 'ws-1']) h.set('m', 'v', { agent: host, host }, 5);
     h.manager.evaluateAll();
-    t.same(h.firing('Hot').map((l) => /host=([^,]+)/.exec(l)?.[1]), want, `${what}: ${matcher}`);
+    t.same(
+      h.firing('Hot').map((l) => /host=([^,]+)/.exec(l)?.[1]),
+      want,
+      `${what}: ${matcher}`,
+    );
     await h.manager.stop();
   }
 });
 
 t.test('an event outside a rule’s matchers is not even observed', async (t) => {
-  const h = harness({ 'r.yaml': `rules:\n  - { name: Down, kind: state-change, on: { kind: nic.link }, match: ['interface=~"eth[0-9]+"'], severity: major }\n` }, { schedule: false });
+  const h = harness(
+    {
+      'r.yaml': `rules:\n  - { name: Down, kind: state-change, on: { kind: nic.link }, match: ['interface=~"eth[0-9]+"'], severity: major }\n`,
+    },
+    { schedule: false },
+  );
   h.event('nic.link', { agent: 'a', interface: 'docker0' });
   h.event('nic.link', { agent: 'a', interface: 'eth1' });
   t.same(h.firing('Down'), ['agent=a,interface=eth1']);
@@ -60,13 +74,22 @@ rules:
     h.manager.evaluateAll();
     t.same([...new Set(h.changes.map((c) => c.rule))].sort(), firing, `${when}: rules firing`);
     t.equal(h.changes.find((c) => c.rule === 'FeedDown')?.severity, severity, `${when}: severity`);
-    t.equal(h.changes.find((c) => c.rule === 'FeedDown')?.muted?.kind, severity === 'critical' ? undefined : when.startsWith('Sunday') ? 'phase' : undefined, `${when}: phase policy mutes the page when closed`);
+    t.equal(
+      h.changes.find((c) => c.rule === 'FeedDown')?.muted?.kind,
+      severity === 'critical' ? undefined : when.startsWith('Sunday') ? 'phase' : undefined,
+      `${when}: phase policy mutes the page when closed`,
+    );
     await h.manager.stop();
   }
 });
 
 t.test('leaving a rule’s phases resolves what it raised', async (t) => {
-  const h = harness({ 'r.yaml': `rules:\n  - { name: Stale, kind: threshold, series: { measurement: m, field: v }, above: 0, phases: [intraday], severity: major }\n` }, { start: Date.UTC(2026, 10, 23, 16, 29), calendar, schedule: false });
+  const h = harness(
+    {
+      'r.yaml': `rules:\n  - { name: Stale, kind: threshold, series: { measurement: m, field: v }, above: 0, phases: [intraday], severity: major }\n`,
+    },
+    { start: Date.UTC(2026, 10, 23, 16, 29), calendar, schedule: false },
+  );
   h.set('m', 'v', { agent: 'a' }, 5);
   h.manager.evaluateAll();
   t.same(h.firing('Stale'), ['agent=a'], '16:29 London: intraday');

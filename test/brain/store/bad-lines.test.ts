@@ -56,7 +56,10 @@ t.test('many bad lines, all found, never more than 2n-1 requests', async (t) => 
   const dead = new MemoryDeadLetter();
   const result = await writeIsolatingBadLines(sink, numbered(100, bad), dead);
   t.match(result, { written: 94, rejected: 6 });
-  t.same(dead.entries.map((e) => e.line), bad.map((i) => `bad line ${i}`));
+  t.same(
+    dead.entries.map((e) => e.line),
+    bad.map((i) => `bad line ${i}`),
+  );
   const allBad = await writeIsolatingBadLines(new PickySink(), numbered(64, [...Array(64).keys()]), dead);
   t.match(allBad, { written: 0, rejected: 64 });
   t.ok(allBad.requests <= 127);

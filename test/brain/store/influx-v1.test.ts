@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { InfluxV1Sink } from '../../../brain/store/influx-v1.js';
 import { influxdAvailable, startInfluxd } from '../../helpers/influxd.js';
+import { timing } from '../../helpers/timing.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const BASE_US = 1795431000123456;
@@ -11,7 +12,8 @@ const BASE_US = 1795431000123456;
 function lines(count: number, from = 0, measurement = 'nic'): string[] {
   return Array.from(
     { length: count },
-    (_, i) => `${measurement},agent=a1,host=ws-ldn-1,iface=eth${(from + i) % 4} rx_bytes=${from + i},tx_bytes=${(from + i) * 2},up=1 ${BASE_US + from + i}`,
+    (_, i) =>
+      `${measurement},agent=a1,host=ws-ldn-1,iface=eth${(from + i) % 4} rx_bytes=${from + i},tx_bytes=${(from + i) * 2},up=1 ${BASE_US + from + i}`,
   );
 }
 
@@ -82,7 +84,7 @@ t.test('a server that never answers gives a retryable timeout within the deadlin
   const sink = new InfluxV1Sink({ url, database: 'fw', createDatabase: false, timeoutMs: 300 });
   const started = Date.now();
   const result = await sink.write('m f=1 1', 1);
-  t.ok(Date.now() - started < 2000, 'within the deadline');
+  timing(t, 'a write to a silent store returns (deadline 300 ms)', Date.now() - started, 2000);
   t.match(result, { ok: false, retryable: true, error: /no answer within 300 ms/ });
   t.equal(await sink.ping(), false);
   await sink.close();
@@ -112,7 +114,15 @@ t.test('against a real influxd 1.x', { skip: influx.ok ? false : influx.reason }
     const counts = await influxd.query('SELECT count(*) FROM nic', 'fresh_db');
     t.same(counts[0]?.values[0]?.slice(1), [20_000, 20_000, 20_000], 'count(*) per field');
     const first = await influxd.query('SELECT rx_bytes FROM nic ORDER BY time ASC LIMIT 3', 'fresh_db');
-    t.same(first[0]?.values, [[BASE_US, 0], [BASE_US + 1, 1], [BASE_US + 2, 2]], 'precision u round-trips exactly');
+    t.same(
+      first[0]?.values,
+      [
+        [BASE_US, 0],
+        [BASE_US + 1, 1],
+        [BASE_US + 2, 2],
+      ],
+      'precision u round-trips exactly',
+    );
   });
 
   t.test('gzip bodies are accepted', async (t) => {
@@ -165,7 +175,11 @@ t.test('against a real influxd 1.x', { skip: influx.ok ? false : influx.reason }
     let retryableSeen = 0;
     let outage: Promise<void> | undefined;
     for (const [index, batch] of batches.entries()) {
-      if (index === 10) outage = influxd.kill('SIGTERM').then(() => sleep(10_000)).then(() => influxd.restart());
+      if (index === 10)
+        outage = influxd
+          .kill('SIGTERM')
+          .then(() => sleep(10_000))
+          .then(() => influxd.restart());
       for (;;) {
         const result = await sink.write(batch, 500);
         if (result.ok) break;

@@ -45,34 +45,51 @@ t.test('nobody listening: retryable, no throw; ping false', async (t) => {
 });
 
 const victoria = await victoriaAvailable();
-t.test('real VictoriaMetrics: lines written through /api/v2/write are counted back', { skip: victoria.ok ? false : victoria.reason }, async (t) => {
-  const vm = await startVictoria();
-  t.teardown(() => vm.stop());
-  const sink = new InfluxV2Sink({ url: vm.url, org: 'floor', bucket: 'floorwatch', token: 'unused' });
-  t.teardown(() => sink.close());
-  t.equal(await sink.ping(), true);
-  const nowUs = Date.now() * 1000;
-  for (let batch = 0; batch < 4; batch++) {
-    const lines = Array.from({ length: 1000 }, (_, i) => {
-      const n = batch * 1000 + i;
-      // VictoriaMetrics keeps milliseconds: one sample per ms per series.
-      return `memory,agent=a1,host=ws-${n % 2},desk=fx\\ spot dirty_bytes=${n},writeback_bytes=${n * 2} ${nowUs - (4000 - n) * 1000}`;
-    });
-    t.same(await sink.write(lines.join('\n'), lines.length), { ok: true });
-  }
-  t.equal(await vm.waitForSamples('{__name__="memory_dirty_bytes"}', 4000), 4000);
-  t.equal(await vm.waitForSamples('{__name__="memory_writeback_bytes"}', 4000), 4000);
-  const series = await vm.exportSeries('{__name__="memory_dirty_bytes"}');
-  t.same(series.map((s) => s.metric['desk']), ['fx spot', 'fx spot'], 'escaped tag value arrives unescaped');
-});
+t.test(
+  'real VictoriaMetrics: lines written through /api/v2/write are counted back',
+  { skip: victoria.ok ? false : victoria.reason },
+  async (t) => {
+    const vm = await startVictoria();
+    t.teardown(() => vm.stop());
+    const sink = new InfluxV2Sink({ url: vm.url, org: 'floor', bucket: 'floorwatch', token: 'unused' });
+    t.teardown(() => sink.close());
+    t.equal(await sink.ping(), true);
+    const nowUs = Date.now() * 1000;
+    for (let batch = 0; batch < 4; batch++) {
+      const lines = Array.from({ length: 1000 }, (_, i) => {
+        const n = batch * 1000 + i;
+        // VictoriaMetrics keeps milliseconds: one sample per ms per series.
+        return `memory,agent=a1,host=ws-${n % 2},desk=fx\\ spot dirty_bytes=${n},writeback_bytes=${n * 2} ${nowUs - (4000 - n) * 1000}`;
+      });
+      t.same(await sink.write(lines.join('\n'), lines.length), { ok: true });
+    }
+    t.equal(await vm.waitForSamples('{__name__="memory_dirty_bytes"}', 4000), 4000);
+    t.equal(await vm.waitForSamples('{__name__="memory_writeback_bytes"}', 4000), 4000);
+    const series = await vm.exportSeries('{__name__="memory_dirty_bytes"}');
+    t.same(
+      series.map((s) => s.metric['desk']),
+      ['fx spot', 'fx spot'],
+      'escaped tag value arrives unescaped',
+    );
+  },
+);
 
 const influx = await influxdAvailable();
-t.test('real influxd 1.6: a permanent 404 that says the API is wrong, not a crash', { skip: influx.ok ? false : influx.reason }, async (t) => {
-  const influxd = await startInfluxd();
-  t.teardown(() => influxd.stop());
-  const sink = new InfluxV2Sink({ url: influxd.url, org: 'o', bucket: 'floorwatch', token: 't' });
-  t.teardown(() => sink.close());
-  const result = await sink.write('m f=1 1', 1);
-  t.match(result, { ok: false, retryable: false, status: 404, error: /api\/v2\/write does not exist on this server \(wrong API or version\?\)/ });
-  t.equal(await sink.ping(), true, '/ping exists on 1.x too');
-});
+t.test(
+  'real influxd 1.6: a permanent 404 that says the API is wrong, not a crash',
+  { skip: influx.ok ? false : influx.reason },
+  async (t) => {
+    const influxd = await startInfluxd();
+    t.teardown(() => influxd.stop());
+    const sink = new InfluxV2Sink({ url: influxd.url, org: 'o', bucket: 'floorwatch', token: 't' });
+    t.teardown(() => sink.close());
+    const result = await sink.write('m f=1 1', 1);
+    t.match(result, {
+      ok: false,
+      retryable: false,
+      status: 404,
+      error: /api\/v2\/write does not exist on this server \(wrong API or version\?\)/,
+    });
+    t.equal(await sink.ping(), true, '/ping exists on 1.x too');
+  },
+);

@@ -4,7 +4,28 @@ import { LineBuffer } from '../../../brain/store/line-buffer.js';
 const prefix = Buffer.from('nic,host=ws\\ 1 rx_bytes=');
 
 t.test('numbers are written exactly as template literals write them', async (t) => {
-  const values = [0, -0, 1, -1, 9, 10, 99, 100, 123456789, -987654321, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 1e20, 1e21, 1.5, -0.001, 1 / 3, 5e-324, 1.7976931348623157e308];
+  const values = [
+    0,
+    -0,
+    1,
+    -1,
+    9,
+    10,
+    99,
+    100,
+    123456789,
+    -987654321,
+    2 ** 53 - 1,
+    -(2 ** 53 - 1),
+    2 ** 53,
+    1e20,
+    1e21,
+    1.5,
+    -0.001,
+    1 / 3,
+    5e-324,
+    1.7976931348623157e308,
+  ];
   const out = new LineBuffer(16);
   for (const v of values) {
     out.reset();

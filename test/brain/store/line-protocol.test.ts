@@ -74,7 +74,13 @@ t.test('escaping keeps every hostile name on one line', async (t) => {
 
 t.test('formatLine sorts tags, skips empty tags and non-finite values, and counts them', async (t) => {
   const stats = newLineStats();
-  const line = formatLine('nic', { host: 'ws 1', agent: 'a1', desk: '', colour: undefined }, { rx: 1, tx: NaN, up: true, name: 'eth0' }, 1795431000123456, stats);
+  const line = formatLine(
+    'nic',
+    { host: 'ws 1', agent: 'a1', desk: '', colour: undefined },
+    { rx: 1, tx: NaN, up: true, name: 'eth0' },
+    1795431000123456,
+    stats,
+  );
   t.equal(line, 'nic,agent=a1,host=ws\\ 1 rx=1,up=true,name="eth0" 1795431000123456');
   t.same(stats, { nonFiniteSkipped: 1, emptyTagsSkipped: 1, linesWithoutFields: 0 });
   t.equal(formatLine('nic', {}, { rx: Infinity }, 1, stats), undefined, 'no field left: no line');
@@ -100,7 +106,11 @@ t.test('hostile names round-trip through a real InfluxDB 1.x', { skip: influx.ok
 
   const measurements = (await influxd.query('SHOW MEASUREMENTS'))[0]?.values.map((row) => row[0]) ?? [];
   const expectedMeasurements = HOSTILE.map((v) => (v.startsWith('#') ? '\\' + v : storedName(v)));
-  t.same(measurements.filter((m) => m !== 'hostile' && m !== 'hostile_keys').sort(), [...new Set(expectedMeasurements)].sort(), 'measurements');
+  t.same(
+    measurements.filter((m) => m !== 'hostile' && m !== 'hostile_keys').sort(),
+    [...new Set(expectedMeasurements)].sort(),
+    'measurements',
+  );
 
   const points = await influxd.query("SELECT * FROM /.*/ WHERE k = 'x'");
   const strings = points.flatMap((s) => s.values.map((row) => row[s.columns.indexOf('s')]));

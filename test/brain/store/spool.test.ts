@@ -11,7 +11,10 @@ t.test('appended records are read back in order and survive a restart', async (t
   await Promise.all(Array.from({ length: 200 }, (_, i) => spool.append(`a${i % 3}`, i + 1, 2, `m f=${i} 1\nm g=${i} 1\n`)));
   const { records } = spool.read({ segment: 0, offset: 0 }, 1_000_000);
   t.equal(records.length, 200);
-  t.same(records.map((r) => r.seq), Array.from({ length: 200 }, (_, i) => i + 1));
+  t.same(
+    records.map((r) => r.seq),
+    Array.from({ length: 200 }, (_, i) => i + 1),
+  );
   const seen: number[] = [];
   new Spool(opts(dir)).recover((r) => seen.push(r.seq));
   t.equal(seen.length, 200, 'recovery sees every record');
@@ -31,7 +34,11 @@ t.test('read honours maxLines at record boundaries and resumes from the returned
     seqs.push(...records.map((r) => r.seq));
     pos = next;
   }
-  t.same(seqs, Array.from({ length: 100 }, (_, i) => i + 1), 'every record exactly once');
+  t.same(
+    seqs,
+    Array.from({ length: 100 }, (_, i) => i + 1),
+    'every record exactly once',
+  );
   spool.release(pos);
   t.ok(spool.segmentCount <= 1, 'forwarded segments released');
 });

@@ -11,9 +11,25 @@ t.test('keeps every mail: envelope, subject, raw text; in memory and in its file
   const sink = await startSmtpSink({ host: '127.0.0.1', port: 0, file });
   t.teardown(() => sink.stop());
   const transport = createTransport({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true });
-  await transport.sendMail({ from: 'floorwatch@demo.floorwatch', to: ['alice@demo.floorwatch', 'bob@demo.floorwatch'], subject: 'INC-0001 SEV2 fh-a exited', text: 'the body' });
+  await transport.sendMail({
+    from: 'floorwatch@demo.floorwatch',
+    to: ['alice@demo.floorwatch', 'bob@demo.floorwatch'],
+    subject: 'INC-0001 SEV2 fh-a exited',
+    text: 'the body',
+  });
   transport.close();
   t.equal(sink.mails.entries.length, 1);
-  t.match(sink.mails.entries[0], { from: 'floorwatch@demo.floorwatch', to: ['alice@demo.floorwatch', 'bob@demo.floorwatch'], subject: 'INC-0001 SEV2 fh-a exited', raw: /the body/ });
-  t.same(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l)), sink.mails.entries);
+  t.match(sink.mails.entries[0], {
+    from: 'floorwatch@demo.floorwatch',
+    to: ['alice@demo.floorwatch', 'bob@demo.floorwatch'],
+    subject: 'INC-0001 SEV2 fh-a exited',
+    raw: /the body/,
+  });
+  t.same(
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+    sink.mails.entries,
+  );
 });

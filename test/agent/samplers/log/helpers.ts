@@ -40,9 +40,7 @@ export class RecordingEmit implements Emit {
     return this.gauges.filter((g) => g.field === field).map((g) => g.value);
   }
   lastCounter(field: string, tags: Partial<Tags>): number | undefined {
-    const hit = this.counters.filter(
-      (c) => c.field === field && Object.entries(tags).every(([k, v]) => c.tags[k] === v),
-    );
+    const hit = this.counters.filter((c) => c.field === field && Object.entries(tags).every(([k, v]) => c.tags[k] === v));
     return hit[hit.length - 1]?.value;
   }
 }
@@ -59,17 +57,19 @@ export interface Writer {
   stop(): Promise<number>;
 }
 
-export async function startWriter(path: string, linesPerSec: number): Promise<Writer> {
+/** `linesPerWrite: 1` writes every line with its own write(2), as line-by-line logging does. */
+export async function startWriter(path: string, linesPerSec: number, linesPerWrite?: number): Promise<Writer> {
   writeFileSync(path, '', { flag: 'a' });
-  const child = spawn(process.execPath, [writerScript, path, String(linesPerSec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = [writerScript, path, String(linesPerSec), ...(linesPerWrite ? [String(linesPerWrite)] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor('writer ready', () => out.includes('ready'));
+  await waitFor('writer ready', () => out.includes('ready'), { timeoutMs: 30_000 });
   return {
     child,
     async stop() {
       child.kill('SIGTERM');
-      const m = await waitFor('writer last seq', () => /last=(\d+)/.exec(out));
+      const m = await waitFor('writer last seq', () => /last=(\d+)/.exec(out), { timeoutMs: 30_000 });
       return Number(m[1]);
     },
   };
@@ -82,21 +82,37 @@ export async function logrotate(dir: string, conf: string): Promise<void> {
   await run('logrotate', ['-f', '-s', join(dir, 'logrotate.state'), confPath]);
 }
 
-export function rotateConf(logPath: string, options: string[], hupPid?: number): string {
+/** A logrotate stanza; `keep` generations are kept (older ones are deleted, their lines leave the disk). */
+export function rotateConf(logPath: string, options: string[], hupPid?: number, keep = 20): string {
   const post = hupPid ? `  postrotate\n    kill -HUP ${hupPid}\n  endscript\n` : '';
-  return `${logPath} {\n  rotate 20\n  missingok\n${options.map((o) => `  ${o}\n`).join('')}${post}}\n`;
+  return `${logPath} {\n  rotate ${keep}\n  missingok\n${options.map((o) => `  ${o}\n`).join('')}${post}}\n`;
 }
 
 /** Every sequence number present in the log and all its rotated generations on disk. */
 export function seqsOnDisk(dir: string, base: string): Set<number> {
-  const seqs = new Set<number>();
-  for (const name of readdirSync(dir)) {
+  return new Set(seqsByFile(dir, base).flatMap(([, seqs]) => seqs));
+}
+
+/** The sequence numbers in each generation of the log, by file name. */
+export function seqsByFile(dir: string, base: string): [string, number[]][] {
+  const out: [string, number[]][] = [];
+  for (const name of readdirSync(dir).sort()) {
     if (!name.startsWith(base)) continue;
     let text = readFileSync(join(dir, name));
     if (name.endsWith('.gz')) text = gunzipSync(text);
-    for (const m of text.toString('latin1').matchAll(/^seq=(\d+);/gm)) seqs.add(Number(m[1]));
+    out.push([name, [...text.toString('latin1').matchAll(/^seq=(\d+);/gm)].map((m) => Number(m[1]))]);
   }
-  return seqs;
+  return out;
+}
+
+/** Which generation files hold `seqs`: "app.log.3: 17-23 (7 lines); app.log: 40 (1 lines)". */
+export function whereOnDisk(dir: string, base: string, seqs: number[]): string {
+  const wanted = new Set(seqs);
+  const parts = seqsByFile(dir, base)
+    .map(([name, inFile]) => [name, inFile.filter((s) => wanted.has(s))] as const)
+    .filter(([, hit]) => hit.length > 0)
+    .map(([name, hit]) => `${name}: ${idRanges(hit, 5)}`);
+  return parts.length > 0 ? parts.join('; ') : 'in no file';
 }
 
 export function duplicates(values: number[]): number[] {
@@ -119,6 +135,20 @@ export function gaps(seen: Set<number>, last: number): [number, number][] {
     out.push([from, i]);
   }
   return out;
+}
+
+/** Numbers as compact ranges for a failure message: "17-23, 40, 91-95 (13 lines)". */
+export function idRanges(ids: Iterable<number>, max = 40): string {
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  if (sorted.length === 0) return 'none';
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const from = sorted[i]!;
+    while (i + 1 < sorted.length && sorted[i + 1] === sorted[i]! + 1) i++;
+    parts.push(from === sorted[i] ? String(from) : `${from}-${sorted[i]}`);
+  }
+  const shown = parts.length > max ? [...parts.slice(0, max), `… ${parts.length - max} more ranges`] : parts;
+  return `${shown.join(', ')} (${sorted.length} lines)`;
 }
 
 export function percentile(values: number[], p: number): number {

@@ -91,8 +91,41 @@ function rng(seed: number): () => number {
 
 t.test('the fast path gives exactly RE2 captures (differential, 44,000 random lines)', async (t) => {
   const rand = rng(42);
-  const pieces = ['latency_us=', '[ERROR] ', '[FATAL] ', 'session ', ' disconnected', 'seq=', ';', '35=1|112=', '20261123-08:00:00.123 ', 'IN ', 'OUT ',
-    'px=', 'bp', '%', '.', 'ab', 'c', 'k', 'd', 'id=', 'GARBAGE', 'x', ' ', '|', ':', '9', '12', 'abc', '\t', '\r', '\v', '\u00e9', '\xa0'];
+  const pieces = [
+    'latency_us=',
+    '[ERROR] ',
+    '[FATAL] ',
+    'session ',
+    ' disconnected',
+    'seq=',
+    ';',
+    '35=1|112=',
+    '20261123-08:00:00.123 ',
+    'IN ',
+    'OUT ',
+    'px=',
+    'bp',
+    '%',
+    '.',
+    'ab',
+    'c',
+    'k',
+    'd',
+    'id=',
+    'GARBAGE',
+    'x',
+    ' ',
+    '|',
+    ':',
+    '9',
+    '12',
+    'abc',
+    '\t',
+    '\r',
+    '\v',
+    '\u00e9',
+    '\xa0',
+  ];
   let fastUsed = 0;
   for (const p of FAST) {
     const m = compileMatcher('r', 'pattern', p, false);
@@ -110,7 +143,8 @@ t.test('the fast path gives exactly RE2 captures (differential, 44,000 random li
       }
       if (/^[\x00-\x7f]*$/.test(s)) fastUsed++;
       const wantGroups: Record<string, string | undefined> = {};
-      for (const [k, v] of Object.entries(want.groups ?? {})) wantGroups[k] = v === undefined ? undefined : (v as Buffer).toString('latin1');
+      for (const [k, v] of Object.entries(want.groups ?? {}))
+        wantGroups[k] = v === undefined ? undefined : (v as Buffer).toString('latin1');
       const gotGroups: Record<string, string | undefined> = {};
       for (const [k, v] of Object.entries(got ?? {})) gotGroups[k] = v === undefined ? undefined : captureText(v, 'latin1');
       if (JSON.stringify(gotGroups) !== JSON.stringify(wantGroups)) {
@@ -165,9 +199,17 @@ t.test('a hostile pattern on a hostile line never stalls the main loop; every li
   await waitFor('all 20 sequence lines', () => emit.values('seq').length >= 20, { timeoutMs: 30_000 });
   const ticksAfter = ticks;
   await waitFor('the main-loop timer to keep firing', () => ticks >= ticksAfter + 3);
-  t.same(emit.values('seq'), Array.from({ length: 20 }, (_, i) => i + 1), 'every line processed, in order, once');
+  t.same(
+    emit.values('seq'),
+    Array.from({ length: 20 }, (_, i) => i + 1),
+    'every line processed, in order, once',
+  );
   await sampler.sample(emit);
   t.equal(emit.lastCounter('matches', { rule: 'evil', file: log }), 20, '(a+)+$ matched each "aaa" line once, never the hostile ones');
-  t.equal(emit.lastCounter('matches', { rule: 'evil2', file: log }), 20, '^(?:\\w+\\s?)*$ matched each "aaa" line once, never "ab ab … !" nor "seq=N;"');
+  t.equal(
+    emit.lastCounter('matches', { rule: 'evil2', file: log }),
+    20,
+    '^(?:\\w+\\s?)*$ matched each "aaa" line once, never "ab ab … !" nor "seq=N;"',
+  );
   t.same(emit.errors, []);
 });

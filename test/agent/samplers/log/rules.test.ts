@@ -16,7 +16,11 @@ function runText(rules: ReturnType<typeof compileRules>, text: string | Buffer, 
   const buf = Buffer.isBuffer(text) ? text : Buffer.from(text);
   const split = new LineSplitter(1 << 20); // above the hostile line, so RE2 sees all of it
   split.split(buf, 0, buf.length, { skipping: false }, { longLines: 0, skippedBytes: 0 }, true);
-  runRules(rules, { buf, starts: split.starts, ends: split.ends, count: split.count, file: '/var/log/fix.log', arrivalUs: 5, backlog }, emit);
+  runRules(
+    rules,
+    { buf, starts: split.starts, ends: split.ends, count: split.count, file: '/var/log/fix.log', arrivalUs: 5, backlog },
+    emit,
+  );
 }
 
 function rules(section: unknown[]): ReturnType<typeof compileRules> {
@@ -77,7 +81,14 @@ t.test('without a timestamp capture the round trip uses arrival time, pending id
   const r = compileRules(
     logConfig({
       rules: [
-        { name: 'rt', action: 'roundtrip', request: '35=1\\|112=(?P<id>\\w+)', response: '35=0\\|112=(?P<id>\\w+)', maxPending: 2, timeoutMs: 1000 },
+        {
+          name: 'rt',
+          action: 'roundtrip',
+          request: '35=1\\|112=(?P<id>\\w+)',
+          response: '35=0\\|112=(?P<id>\\w+)',
+          maxPending: 2,
+          timeoutMs: 1000,
+        },
       ],
     }).rules,
     { clock, eventLineBytes: 1024 },
@@ -189,4 +200,51 @@ t.test('a count rule reports 0 for a tailed file before its first match, so the 
     return emit.lastCounter('matches', { rule: 'errors', file: log }) === 2;
   });
   t.equal(emit.lastCounter('matches', { rule: 'by_venue', venue: 'XLON' }), 1);
+});
+
+t.test('a backlog (a full unit of lines in one read) tells the agent once that work is ahead; a trickle does not', async (t) => {
+  const dir = tempDir('busy');
+  const backlog = join(dir, 'backlog.log');
+  const trickle = join(dir, 'trickle.log');
+  writeFileSync(backlog, Array.from({ length: 10_000 }, (_, i) => `line ${i} latency_us=${i}\n`).join(''));
+  writeFileSync(trickle, 'one latency_us=1\n');
+  const told: string[] = [];
+  const run = async (file: string) => {
+    const emit = new RecordingEmit();
+    const cfg = logConfig({
+      files: [file],
+      startAt: 'beginning',
+      rules: [{ name: 'lat', action: 'metric', pattern: 'latency_us=(?P<latency_us>\\d+)' }],
+    });
+    const sampler = new LogSampler(cfg, { ...deps(join(dir, `state-${told.length}-${file.length}`)), busy: () => told.push(file) });
+    await sampler.start(emit);
+    await sampler.stop();
+    return emit.values('latency_us').length;
+  };
+  t.equal(await run(trickle), 1);
+  t.same(told, [], 'one line: not a backlog');
+  t.equal(await run(backlog), 10_000);
+  t.same(told, [backlog], 'a 10,000-line backlog: told once');
+});
+
+t.test('while the agent holds batches its disk refused, the log is not read; the lines come once it writes again', async (t) => {
+  const dir = tempDir('paused');
+  const log = join(dir, 'app.log');
+  writeFileSync(log, '');
+  const cfg = logConfig({ files: [log], rules: [{ name: 'seq', action: 'metric', pattern: '^seq=(?P<seq>\\d+);' }] });
+  let diskFull = false;
+  const emit = new RecordingEmit();
+  const sampler = new LogSampler(cfg, { ...deps(join(dir, 'state')), readPaused: () => diskFull });
+  await sampler.start(emit);
+  t.teardown(() => sampler.stop());
+  appendFileSync(log, 'seq=1;\n');
+  await waitFor('the first line', () => emit.values('seq').includes(1));
+  diskFull = true;
+  appendFileSync(log, 'seq=2;\nseq=3;\n');
+  for (let i = 0; i < 3; i++) await sampler.sample(emit); // polls, as the agent's interval does
+  t.same(emit.values('seq'), [1], `nothing read while the disk is full: ${emit.values('seq').join(',')}`);
+  diskFull = false;
+  await sampler.sample(emit);
+  await waitFor('the held-back lines', () => emit.values('seq').includes(3));
+  t.same(emit.values('seq'), [1, 2, 3], 'each line once, in order');
 });

@@ -46,7 +46,10 @@ t.test('captured /proc: memory gauges in bytes, vm settings, counters with rates
 
   const diskstats = join(roots.procRoot, 'diskstats');
   writeFileSync(diskstats, readFileSync(diskstats, 'latin1').replace(' 1876312 ', ` ${1876312 + 2048 * 100} `));
-  writeFileSync(join(roots.procRoot, 'vmstat'), readFileSync(join(roots.procRoot, 'vmstat'), 'latin1').replace('nr_written 234220\n', 'nr_written 234720\n'));
+  writeFileSync(
+    join(roots.procRoot, 'vmstat'),
+    readFileSync(join(roots.procRoot, 'vmstat'), 'latin1').replace('nr_written 234220\n', 'nr_written 234720\n'),
+  );
   clock.advance(250);
   sampler.sample(emit);
   t.equal(emit.last('disk', 'write_bytes_per_s', { device: 'vda' })?.value, 400 * MB, '100 MiB in 250 ms');

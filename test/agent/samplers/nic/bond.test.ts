@@ -82,7 +82,10 @@ for (const source of ['procfs', 'sysfs only'] as const) {
       emit.events.find((e) => e.kind === 'bond.slave'),
       { tags: { bond: 'bond0', slave: 'eth0' }, attrs: { state: 'down', mii_status: 'down' }, severity: 3 },
     );
-    t.match(emit.events.find((e) => e.kind === 'nic.link'), { tags: { interface: 'eth0' }, attrs: { state: 'down' } });
+    t.match(
+      emit.events.find((e) => e.kind === 'nic.link'),
+      { tags: { interface: 'eth0' }, attrs: { state: 'down' } },
+    );
     t.equal(emit.events.length, 3, 'one event per fact');
 
     clock.advance(500);
@@ -111,5 +114,8 @@ t.test('losing the last slave is a failover to "none" at CRITICAL', async (t) =>
   t.teardown(() => sampler.stop());
   put(tree.root, 'proc/net/bonding/bond0', bondText('bond0-active-backup').replace('Active Slave: eth0', 'Active Slave: None'));
   clock.advance(50);
-  t.match(emit.events.find((e) => e.kind === 'bond.failover'), { attrs: { from: 'eth0', to: 'none' }, severity: 4 });
+  t.match(
+    emit.events.find((e) => e.kind === 'bond.failover'),
+    { attrs: { from: 'eth0', to: 'none' }, severity: 4 },
+  );
 });

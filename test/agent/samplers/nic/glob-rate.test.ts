@@ -1,5 +1,5 @@
 import t from 'tap';
-import { nameFilter } from '../../../../agent/samplers/nic/glob.js';
+import { nameFilter } from '../../../../lib/glob.js';
 import { RateTracker } from '../../../../agent/samplers/nic/rate.js';
 
 t.test('globs: * ? and [..] match whole names; regex characters are literal', async (t) => {
@@ -19,4 +19,9 @@ t.test('rates: none on first sight, per second after, reset taken as increase, v
   r.prune();
   t.equal(r.size, 1);
   t.equal(r.rate('eth0', 'rx_bytes', 70, 3000), undefined, 'pruned: first sight again');
+});
+
+t.test('globs: [!x] excludes (it matched "!" and x before), ] right after [ is a member, RE2 throughout', async (t) => {
+  const f = nameFilter(['[!e]th0', 'v[]x]', 'p[!]]'], []);
+  t.same(['eth0', 'xth0', '!th0', 'v]', 'vx', 'v[', 'p]', 'pa'].filter(f), ['xth0', '!th0', 'v]', 'vx', 'pa']);
 });
