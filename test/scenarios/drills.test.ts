@@ -9,8 +9,10 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { DrillResult } from '../../cli/drill/drill.js';
+import { BrainApi, deliveredPages } from '../../cli/drill/brain-api.js';
 import { DEMO_CLI as cli, demoReady, startDemo } from '../helpers/demo.js';
 import { getJson } from '../helpers/floorwatch.js';
+import { waitFor } from '../helpers/wait.js';
 if (!existsSync(cli)) t.skip('build first (npm test does)', () => {});
 
 /** The FIX drills, tested on their own demo by fix-drills.test.ts (one incident naming the session, no flap). */
@@ -80,17 +82,41 @@ t.test('every drill: one incident with the expected root cause, one page per esc
       t.match(r.incident?.title, title, 'the expected root cause');
       t.equal(r.incident?.status, 'resolved', 'resolved once the floor was restored');
 
-      // Pages as the pagers received them: the SNPP sink, not the brain's own account.
+      // Pages as the pagers received them: the SNPP sink, not the brain's own account. The drill read
+      // the incident once it resolved; a later step's page (the manager's, when the restore took
+      // longer than its delay) may still have been on its way, so the sink and the brain's timeline
+      // are read again until they agree on which steps were paged.
       const id = r.incident!.id;
-      const stepsReached = [...new Set(r.pages.filter((p) => p.kind === 'page').map((p) => p.step))].sort();
-      t.ok(stepsReached.includes(0) && stepsReached.includes(1), `first line and back line paged (steps ${stepsReached.join(',')})`);
-      const { pages } = await getJson<{ pages: SinkPage[] }>(`${demoUrl}/api/demo/pages`);
-      const ofIncident = pages.filter((p) => p.message.startsWith(`${id} `) && !p.message.includes(' RESOLVED'));
-      for (const step of stepsReached) {
+      const seen = { steps: [] as number[], sink: [] as SinkPage[] };
+      const agreed = await waitFor(
+        `the pager sink and ${id}'s timeline to agree on the steps paged`,
+        async () => {
+          const [{ pages }, incident] = await Promise.all([
+            getJson<{ pages: SinkPage[] }>(`${demoUrl}/api/demo/pages`),
+            new BrainApi(brain).incident(id),
+          ]);
+          seen.sink = pages.filter((p) => p.message.startsWith(`${id} `) && !p.message.includes(' RESOLVED'));
+          seen.steps = [
+            ...new Set(
+              deliveredPages(incident)
+                .filter((p) => p.kind === 'page')
+                .map((p) => p.step),
+            ),
+          ].sort();
+          const sinkPagers = new Set(seen.sink.flatMap((p) => p.pagerIds));
+          const stepPagers = new Set(seen.steps.map((s) => PAGER_OF_STEP[s]));
+          return sinkPagers.size === stepPagers.size && [...sinkPagers].every((p) => stepPagers.has(p));
+        },
+        { timeoutMs: 10_000, everyMs: 200 },
+      ).catch(() => false);
+      const described = `timeline steps ${seen.steps.join(',')}; sink: ${seen.sink.map((p) => `${p.pagerIds.join('+')} "${p.message}"`).join(' | ')}`;
+      t.ok(agreed, `the pager sink and the brain's timeline agree on who was paged (${described})`);
+      t.ok(seen.steps.includes(0) && seen.steps.includes(1), `first line and back line paged (steps ${seen.steps.join(',')})`);
+      for (const step of seen.steps) {
         const pager = PAGER_OF_STEP[step]!;
-        t.equal(ofIncident.filter((p) => p.pagerIds.includes(pager)).length, 1, `exactly one page for step ${step} (${pager})`);
+        t.equal(seen.sink.filter((p) => p.pagerIds.includes(pager)).length, 1, `exactly one page for step ${step} (${pager})`);
       }
-      t.equal(ofIncident.length, stepsReached.length, 'no other page for this incident');
+      t.equal(seen.sink.length, seen.steps.length, `no other page for this incident (${described})`);
       if (name.endsWith('-primary-brain')) brainPairSteps(t, r);
     });
   }
