@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { getJson } from './floorwatch.js';
 import { freePort, waitWhileProgressing } from './wait.js';
+import { findPids } from '../../cli/drill/processes.js';
 
 export const DEMO_CLI = 'dist/cli/floorwatch.js';
 
@@ -89,6 +90,20 @@ export async function startDemo(opts: { escalateAfterS?: number } = {}): Promise
     stop: () => (child.kill('SIGINT'), exited),
     kill,
   };
+}
+
+/**
+ * `floorwatch plant … --id COMPONENT` of the demo whose state directory is `dir` (not its
+ * `floorwatch run` wrapper); a process that exits while /proc is read is skipped, not an error.
+ */
+export function plantPidsOf(dir: string, component: string): number[] {
+  return findPids(
+    (argv) =>
+      argv.includes('plant') &&
+      !argv.includes('run') &&
+      argv[argv.indexOf('--id') + 1] === component &&
+      argv.some((a) => a.includes(`/${dir}/`)),
+  );
 }
 
 /** Pids of the processes whose command line names `dir` (this demo's own: its path is unique). */

@@ -5,8 +5,8 @@
  */
 import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { DEMO_CLI as cli, demoReady, startDemo } from '../helpers/demo.js';
+import { existsSync } from 'node:fs';
+import { DEMO_CLI as cli, demoReady, plantPidsOf, startDemo } from '../helpers/demo.js';
 import { getJson } from '../helpers/floorwatch.js';
 import { waitFor } from '../helpers/wait.js';
 if (!existsSync(cli)) t.skip('build first (npm test does)', () => {});
@@ -66,10 +66,7 @@ t.test('floorwatch demo runs a floor, answers on its API, and stops cleanly on C
   t.ok(board.plant.length >= 7, 'and a row per plant component');
   // The README's drill: kill -9 the primary feed handler → one incident naming it as the cause.
   const primary = plant.find((x) => x.tags['pair'] === 'fh' && x.value === 1)!.tags['component']!;
-  const victim = descendants(demo.child.pid!).find((pid) => {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return argv.includes('plant') && argv.includes(primary) && !argv.includes('run');
-  });
+  const [victim] = plantPidsOf(demo.stateDir, primary);
   t.ok(victim, `found the ${primary} process`);
   process.kill(victim!, 'SIGKILL');
   const incident = await waitFor(

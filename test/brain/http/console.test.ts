@@ -16,7 +16,7 @@
  * whose JS heap and DOM must stay flat.
  */
 import t, { type Test } from 'tap';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -26,7 +26,7 @@ import { writeBondState } from '../../../cli/demo/fixture-host.js';
 import type { DemoLayout } from '../../../cli/demo/layout.js';
 import { silentLogger } from '../../../lib/log.js';
 import { testAccess } from '../../helpers/access.js';
-import { demoReady, processesUsing, startDemo } from '../../helpers/demo.js';
+import { demoReady, plantPidsOf, startDemo } from '../../helpers/demo.js';
 import { floorwatch, getJson, scratchDir, writeYaml, wrappedSleeper } from '../../helpers/floorwatch.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -410,10 +410,7 @@ t.test('the wall board on a real demo floor at 1920×1080: floor, plant, inciden
   const primary = (
     await getJson<{ tags: Record<string, string>; value: number }[]>(`${demo.api}/api/series?measurement=plant&field=primary`)
   ).find((s) => s.tags['pair'] === 'fh' && s.value === 1)!.tags['component']!;
-  const victims = processesUsing(demo.stateDir).filter((pid) => {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return argv.includes('plant') && argv.includes(primary) && !argv.includes('run');
-  });
+  const victims = plantPidsOf(demo.stateDir, primary);
   t.equal(victims.length, 1, `the ${primary} process of this demo`);
   const f = layout.fixtureHost;
   writeBondState(f.sysRoot, { active: null, down: [...f.slaves] });
