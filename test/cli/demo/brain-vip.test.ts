@@ -44,8 +44,9 @@ async function fakeBrain(id: string): Promise<FakeBrain> {
       }),
     stop: () =>
       new Promise<void>((resolve) => {
-        server?.closeAllConnections();
-        server?.close(() => resolve());
+        if (!server) return resolve(); // never started: a killed brain
+        server.closeAllConnections();
+        server.close(() => resolve());
       }),
   };
 }
