@@ -107,11 +107,15 @@ t.test(
     // on that loop: brain/pair/takeover-steps.ts). CPU time, so a busy box does not fail it.
     const lease = 2 * HB_MS * 0.9;
     // Without the kernel's schedstat the brain measures no CPU (and exports 0): nothing to hold then.
-    const takeover = await waitFor('the take-over measured (1 s after paging started)', async () => {
-      const m = await (await fetch(`${http[survivor].replace(/\/api$/, '')}/metrics`)).text();
-      const v = /^floorwatch_pair_takeover_longest_step_cpu_seconds (\S+)/m.exec(m)?.[1];
-      return v !== undefined && (Number(v) > 0 || !threadSchedTimes()) ? Number(v) * 1000 : undefined;
-    });
+    const takeover = await waitFor(
+      'the take-over measured (1 s after paging started)',
+      async () => {
+        const m = await (await fetch(`${http[survivor].replace(/\/api$/, '')}/metrics`)).text();
+        const v = /^floorwatch_pair_takeover_longest_step_cpu_seconds (\S+)/m.exec(m)?.[1];
+        return v !== undefined && (Number(v) > 0 || !threadSchedTimes()) ? Number(v) * 1000 : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
     t.ok(
       takeover < lease,
       `the longest take-over step took ${takeover} ms of CPU, under the ${lease} ms lease: ${
