@@ -24,6 +24,7 @@ import { startHttp } from './start/http.js';
 import { startIngest } from './start/ingest.js';
 import { startNotify } from './start/notify.js';
 import { startPairPart, type PairHooks, type PairPart } from './start/pair.js';
+import { runNow, type StepRunner } from './pair/takeover-steps.js';
 import { IncidentError } from './incidents/api.js';
 import { startStore } from './start/store.js';
 import { watchStateDisk } from './state-disk.js';
@@ -74,30 +75,39 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
   const store = startStore(config, { clock, log, events, agents, metrics, disk });
   // The active parts: alerting (rules, detectors, correlation, incidents), history and paging.
   // A single brain starts them now; a brain of a pair when it becomes primary (brain/start/pair.ts).
-  const startActive = (pair?: PairHooks) => {
-    const alerting = startAlerting(config, {
-      clock,
-      log,
-      series,
-      events,
-      agents,
-      metrics,
-      disk,
-      ...(pair ? { onRecord: (line: string) => pair.onRecord('i', line) } : {}),
-    });
-    const history = startHistoryPart(config, { clock, events, agents, series, alerting, store });
-    const notify = startNotify(config, {
-      clock,
-      log,
-      events,
-      metrics,
-      alerting,
-      disk,
-      secret,
-      ...(history ? { onDelivery: history.delivery } : {}),
-      ...(pair ? { pair: { onRecord: (line: string) => pair.onRecord('o', line), gate: pair.gate, mayAct: pair.mayAct } } : {}),
-    });
-    alerting.startDetectors();
+  // A pair's new primary runs them as steps that yield to the event loop (its lease is renewed
+  // on this loop: brain/pair/takeover-steps.ts); a single brain starts them before ingest listens.
+  const startActive = async (step: StepRunner, pair?: PairHooks) => {
+    const alerting = await startAlerting(
+      config,
+      {
+        clock,
+        log,
+        series,
+        events,
+        agents,
+        metrics,
+        disk,
+        stalls: loop,
+        ...(pair ? { onRecord: (line: string) => pair.onRecord('i', line) } : {}),
+      },
+      step,
+    );
+    const history = await step('history', () => startHistoryPart(config, { clock, events, agents, series, alerting, store }));
+    const notify = await step('paging', () =>
+      startNotify(config, {
+        clock,
+        log,
+        events,
+        metrics,
+        alerting,
+        disk,
+        secret,
+        ...(history ? { onDelivery: history.delivery } : {}),
+        ...(pair ? { pair: { onRecord: (line: string) => pair.onRecord('o', line), gate: pair.gate, mayAct: pair.mayAct } } : {}),
+      }),
+    );
+    await step('detectors', () => alerting.startDetectors());
     return {
       alerting,
       snapshot: () => ({ i: alerting.incidents.snapshotLines(), o: notify?.outboxLines() ?? [] }),
@@ -109,7 +119,7 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
       },
     };
   };
-  let current: ReturnType<typeof startActive> | undefined;
+  let current: Awaited<ReturnType<typeof startActive>> | undefined;
   const pairConfig = config.pair;
   if (pairConfig) await warmUpAlerting(config, { clock, log, series, events, agents, metrics, disk });
   const pair = pairConfig
@@ -120,8 +130,9 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
           log,
           metrics,
           events,
-          startActive: (hooks) => {
-            const a = startActive(hooks);
+          sched: clock === systemClock ? threadSchedTimes : undefined,
+          startActive: async (hooks, step) => {
+            const a = await startActive(step, hooks);
             current = a;
             return {
               snapshot: a.snapshot,
@@ -136,7 +147,7 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
     : undefined;
   // A single brain: alerting listens before ingest does (an agent replaying its queue the moment
   // the brain is back must not publish events nobody hears). A pair's secondary refuses agents.
-  if (!pair) current = startActive();
+  if (!pair) current = await startActive(runNow);
   stateDisk.listen();
   const ingest = await startIngest(config, {
     clock,
@@ -221,7 +232,7 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
 async function warmUpAlerting(config: BrainConfig, d: Parameters<typeof startAlerting>[1]): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'fw-brain-warm-'));
   try {
-    const a = startAlerting({ ...config, brain: { ...config.brain, state_dir: scratch } }, d);
+    const a = await startAlerting({ ...config, brain: { ...config.brain, state_dir: scratch } }, d, runNow);
     await a.stop();
     a.close();
   } finally {

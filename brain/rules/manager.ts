@@ -19,7 +19,7 @@ import type { EventLog } from '../state/event-log.js';
 import type { SeriesTable } from '../state/series-table.js';
 import type { AlertInstance } from './alert-state.js';
 import { RuleGroup, type AlertChange, type GroupContext } from './group.js';
-import { TableQuery, toRuleEvent, type AgentLabels } from './query.js';
+import { TableQuery, toRuleEvent, type AgentLabels, type StallHistory } from './query.js';
 import type { Rule } from './rule.js';
 import { parseRuleFile, type GroupSpec } from './rule-file.js';
 import { StateChangeRule } from './kinds/state-change.js';
@@ -32,6 +32,8 @@ export interface RuleManagerOptions {
   readonly files?: readonly string[];
   readonly clock: Clock;
   readonly series: SeriesTable;
+  /** The brain's own stalls: a threshold rule's `max_age` leaves them out of a value's age. */
+  readonly stalls?: StallHistory;
   readonly events: EventLog;
   /** Merges the sending agent's host and labels into its events (`agentLabelsFrom(agents)`). */
   readonly agentLabels?: AgentLabels;
@@ -72,7 +74,7 @@ export class RuleManager {
   constructor(o: RuleManagerOptions) {
     this.#o = o;
     this.#ctx = {
-      query: new TableQuery(o.series),
+      query: new TableQuery(o.series, o.stalls),
       phaseOf: (market, atMs) => {
         const m = o.calendar?.markets.get(market ?? o.calendar.defaultMarket ?? '');
         return m ? marketPhaseAt(m, atMs) : undefined;

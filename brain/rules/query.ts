@@ -20,15 +20,26 @@ export function agentLabelsFrom(agents: { get(id: string): { host: string; label
   };
 }
 
+/** The brain's own stalls (LoopWatch.stalledSinceMs). */
+export interface StallHistory {
+  stalledSinceMs(atMs: number): number;
+}
+
 export class TableQuery implements RuleQuery {
   readonly #table: SeriesTable;
+  readonly #stalls: StallHistory | undefined;
 
-  constructor(table: SeriesTable) {
+  constructor(table: SeriesTable, stalls?: StallHistory) {
     this.#table = table;
+    this.#stalls = stalls;
   }
 
   series(measurement: string, field: string): Iterable<SeriesSample> {
     return this.#table.named(measurement, field);
+  }
+
+  stalledSinceMs(atMs: number): number {
+    return this.#stalls?.stalledSinceMs(atMs) ?? 0;
   }
 }
 

@@ -40,6 +40,11 @@ export interface RuleEvent {
 export interface RuleQuery {
   /** Every series of `measurement` with field `field`, latest value each. */
   series(measurement: string, field: string): Iterable<SeriesSample>;
+  /**
+   * How long the brain's own loop stalled since `atMs` (brain/state/loop-watch.ts); 0 without a
+   * loop watch. A value's age less this is how old it was when the brain could last look.
+   */
+  stalledSinceMs?(atMs: number): number;
 }
 
 /** One label set's condition at one evaluation. */

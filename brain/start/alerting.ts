@@ -28,11 +28,12 @@ import { IncidentApi } from '../incidents/api.js';
 import { IncidentStore } from '../incidents/incident-store.js';
 import type { AgentRegistry } from '../ingest/agents.js';
 import { RuleManager } from '../rules/manager.js';
-import { agentLabelsFrom, TableQuery } from '../rules/query.js';
+import { agentLabelsFrom, TableQuery, type StallHistory } from '../rules/query.js';
 import type { EventLog } from '../state/event-log.js';
 import type { SeriesTable } from '../state/series-table.js';
 import { loadTopologyFile } from '../topology/topology-file.js';
 import { Topology } from '../topology/topology.js';
+import type { StepRunner } from '../pair/takeover-steps.js';
 
 export interface AlertingPart {
   readonly incidents: IncidentStore;
@@ -60,37 +61,50 @@ interface Deps {
   disk: StateDisk;
   /** Every incident journal record as it is made (a brain pair replicates it to the secondary). */
   onRecord?: (line: string) => void;
+  /** The brain's own stalls (its LoopWatch): rules' `max_age` leaves them out. */
+  stalls?: StallHistory;
 }
 
-export function startAlerting(config: BrainConfig, d: Deps): AlertingPart {
+/**
+ * `step` runs each part of the start (a brain of a pair becoming primary yields to the event loop
+ * between them: brain/pair/takeover-steps.ts). The order is the listening order: correlation
+ * before the rules whose alerts it reads.
+ */
+export async function startAlerting(config: BrainConfig, d: Deps, step: StepRunner): Promise<AlertingPart> {
   const { clock, log, events } = d;
-  const topology = new Topology(config.topology ? loadTopologyFile(config.topology) : undefined);
-  const incidents = new IncidentStore({
-    file: join(config.brain.state_dir, 'incidents.jsonl'),
-    clock,
-    health: d.disk.health('journal'),
-    ...(d.onRecord ? { onRecord: d.onRecord } : {}),
-  });
+  const topology = await step('topology', () => new Topology(config.topology ? loadTopologyFile(config.topology) : undefined));
+  const incidents = await step(
+    'incident journal',
+    () =>
+      new IncidentStore({
+        file: join(config.brain.state_dir, 'incidents.jsonl'),
+        clock,
+        health: d.disk.health('journal'),
+        ...(d.onRecord ? { onRecord: d.onRecord } : {}),
+      }),
+  );
   const c = config.correlation;
-  const correlator = new Correlator({
-    clock,
-    topology,
-    store: incidents,
-    agents: d.agents,
-    settleMs: c.settle_ms,
-    resolveGraceMs: c.resolve_grace_ms,
-    lateMs: c.late_ms,
-    restartConfirmMs: c.restart_confirm_ms,
+  const { correlator, detachCorrelator } = await step('correlation', () => {
+    const correlator = new Correlator({
+      clock,
+      topology,
+      store: incidents,
+      agents: d.agents,
+      settleMs: c.settle_ms,
+      resolveGraceMs: c.resolve_grace_ms,
+      lateMs: c.late_ms,
+      restartConfirmMs: c.restart_confirm_ms,
+    });
+    return { correlator, detachCorrelator: correlator.attach(events) };
   });
-  const detachCorrelator = correlator.attach(events);
-  const rules = config.rules.enabled ? startRules(config, d) : undefined;
+  const rules = config.rules.enabled ? await step('rules', () => startRules(config, d)) : undefined;
   // A state-change alert (a process exited) cannot be re-derived from data after a restart.
-  const restored = rules?.manager.restoreFiring(correlator.restoredFiring()) ?? 0;
+  const restored = await step('restore firing', () => rules?.manager.restoreFiring(correlator.restoredFiring()) ?? 0);
   if (restored > 0) log.info({ restored }, 'state-change alerts firing before the restart restored from the incident journal');
 
   const detectors = new DetectorStage({
     clock,
-    query: new TableQuery(d.series),
+    query: new TableQuery(d.series, d.stalls),
     events,
     detectors: createDetectors(config.detectors),
     checkEveryMs: config.detectors.check_every_ms,
@@ -137,6 +151,7 @@ function startRules(
     dir: packaged(config.rules.dir),
     clock: d.clock,
     series: d.series,
+    ...(d.stalls ? { stalls: d.stalls } : {}),
     events: d.events,
     agentLabels: agentLabelsFrom(d.agents),
     ...(cal ? { calendar: cal.calendar, muters: cal.muters } : {}),

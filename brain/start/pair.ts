@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeFileAtomic } from '../../lib/state-files.js';
 import type { Clock, Timer } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
@@ -18,6 +19,11 @@ import { startPairNode, type PairNode, type PairStatus } from '../pair/node.js';
 import type { PairConfig } from '../pair/pair-config.js';
 import { Replica, ReplicationSource } from '../pair/replication.js';
 import type { EventLog } from '../state/event-log.js';
+import type { SchedTimes } from '../state/loop-watch.js';
+import { TakeoverSteps, type StepRunner, type TakeoverReport } from '../pair/takeover-steps.js';
+
+/** After the last start step, how long a take-over's event-loop delay is still watched (agents reconnect and replay). */
+const TAKEOVER_SETTLE_MS = 1_000;
 
 /** What the pair switches on and off. */
 export interface ActiveParts {
@@ -42,7 +48,16 @@ export interface PairPart {
 
 export async function startPairPart(
   config: BrainConfig & { pair: PairConfig },
-  d: { clock: Clock; log: Logger; metrics: MetricsRegistry; events: EventLog; startActive: (hooks: PairHooks) => ActiveParts },
+  d: {
+    clock: Clock;
+    log: Logger;
+    metrics: MetricsRegistry;
+    events: EventLog;
+    /** The thread's CPU time (brain/state/loop-watch.ts threadSchedTimes); with it, each take-over step's CPU is measured. */
+    sched: (() => SchedTimes | undefined) | undefined;
+    /** Starts the active parts, each part through `step` (which yields to the event loop first). */
+    startActive: (hooks: PairHooks, step: StepRunner) => Promise<ActiveParts>;
+  },
 ): Promise<PairPart> {
   const { clock, metrics } = d;
   const log = d.log.child({ component: 'pair' });
@@ -104,6 +119,21 @@ export async function startPairPart(
     mayAct: () => node?.machine.mayAct() ?? false,
   };
 
+  let lastTakeover: TakeoverReport | undefined;
+  // Enabled from the start (real time only): a take-over's first block is then measured too.
+  const loopDelay = d.sched ? monitorEventLoopDelay({ resolution: 10 }) : undefined;
+  loopDelay?.enable();
+  metrics.gaugeFn(
+    'floorwatch_pair_takeover_longest_block_seconds',
+    "The last take-over's longest event-loop delay, from the election to 1 s after paging started (lease renewals wait for it).",
+    () => (lastTakeover?.longestBlockMs ?? 0) / 1000,
+  );
+  metrics.gaugeFn(
+    'floorwatch_pair_takeover_longest_step_cpu_seconds',
+    "The CPU time of the last take-over's longest start step (the event loop is not served during a step).",
+    () => (lastTakeover?.longestStepCpuMs ?? 0) / 1000,
+  );
+
   // Role changes run one at a time: stopping paging is asynchronous (deliveries in flight end).
   let chain = Promise.resolve();
   let wantPrimary = false;
@@ -112,8 +142,13 @@ export async function startPairPart(
       .then(async () => {
         if (wantPrimary && !active) {
           replica.stop();
-          active = d.startActive(hooks);
+          const steps = new TakeoverSteps({ clock, histogram: loopDelay, ...(d.sched ? { sched: d.sched } : {}) });
+          active = await d.startActive(hooks, steps.run);
           log.info({ term: node?.machine.term }, 'pair: primary: alerting and paging started from the replicated state');
+          void steps.finish(TAKEOVER_SETTLE_MS).then((r) => {
+            lastTakeover = r;
+            log.info({ term: node?.machine.term, ...r }, 'pair: take-over: event loop');
+          });
         } else if (!wantPrimary && active) {
           source.disconnect();
           const a = active;
@@ -170,6 +205,7 @@ export async function startPairPart(
     }),
     stop: async () => {
       legs.cancel();
+      loopDelay?.disable();
       await node!.stop();
       wantPrimary = false;
       await apply();

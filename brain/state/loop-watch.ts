@@ -68,6 +68,9 @@ export function threadSchedTimes(): SchedTimes | undefined {
   }
 }
 
+/** How long stalls are remembered for `stalledSinceMs` (longer than any rule's `max_age` needs). */
+const STALL_HISTORY_MS = 60_000;
+
 export class LoopWatch {
   readonly #clock: Clock;
   readonly #events: EventLog;
@@ -98,6 +101,11 @@ export class LoopWatch {
   lateMs = 0;
   /** The lateness of ticks late by `stallMs` or more, added up: time the loop was not attending. */
   stalledMs = 0;
+  /**
+   * Recent stalls as [wall-clock ms when the stall ended, ms], oldest first, for `stalledSinceMs`:
+   * at most one per tick, kept `STALL_HISTORY_MS` (bounded by construction: no drop to count).
+   */
+  readonly #stallsByWall: [number, number][] = [];
   /** The largest single lateness since start (a stall). */
   maxLateMs = 0;
   /** Times the brain went behind. */
@@ -189,9 +197,34 @@ export class LoopWatch {
     return this.stalledMs + (pending >= this.#stallMs ? pending : 0);
   }
 
+  /**
+   * How much of the wall-clock time since `atMs` this loop stalled (did not attend), the stall
+   * still running included. A value's age less this is the age the brain could have seen: a
+   * sample that looks 4 s old after the brain's own 2 s stall (a new primary's start, a GC) was
+   * 2 s old when the brain last looked (the PlantPairDown rule's `max_age`, issue #16). Stalls
+   * older than `STALL_HISTORY_MS` are forgotten: a value that old is stale whatever the brain did.
+   */
+  stalledSinceMs(atMs: number): number {
+    const wallNow = this.#clock.now();
+    const pending = this.#clock.monotonic() - this.#lastTick - this.#tickMs;
+    // Before start() there are no ticks: nothing is pending.
+    let ms = this.#timer && pending >= this.#stallMs ? Math.max(0, Math.min(pending, wallNow - atMs)) : 0;
+    for (let i = this.#stallsByWall.length - 1; i >= 0; i--) {
+      const [end, late] = this.#stallsByWall[i]!;
+      if (end <= atMs) break;
+      ms += Math.min(late, end - atMs);
+    }
+    return ms;
+  }
+
   tick(): void {
     const now = this.#clock.monotonic();
     const late = Math.max(0, now - this.#lastTick - this.#tickMs);
+    if (late >= this.#stallMs) {
+      const wallNow = this.#clock.now();
+      this.#stallsByWall.push([wallNow, late]);
+      while (this.#stallsByWall[0]![0] < wallNow - STALL_HISTORY_MS) this.#stallsByWall.shift();
+    }
     this.#lastTick = now;
     const sched = this.#sched?.();
     const waitedMs = sched && this.#lastSched ? Math.max(0, sched.waitMs - this.#lastSched.waitMs) : 0;

@@ -24,11 +24,13 @@ const CLI = resolve(import.meta.dirname, '../floorwatch.js');
 
 /**
  * The demo's pair timing: a 500 ms heartbeat, take-over after 8 missed (4 s; the primary holds
- * its lease 3.6 s past its last renewal). Not the packaged 200 ms × 2: a brain that becomes
- * primary starts its alerting, history and paging in one synchronous step, which took 1.6–3.2 s
+ * its lease 3.6 s past its last renewal). Not the packaged 200 ms × 2: a brain that became
+ * primary started its alerting, history and paging in one synchronous step, which took 1.6–3.2 s
  * on the shared 2-core box at load 12–33 with the demo's full rule set (role logs: the lease
  * lapsed during that step after every election, and the pair flapped through twenty terms in a
- * minute). A leg unheard 6 s pages (PairLegDown).
+ * minute). The start now yields between its steps (brain/pair/takeover-steps.ts); the demo's
+ * brains have not been measured at the packaged timing since, so this stays. A leg unheard 6 s
+ * pages (PairLegDown).
  */
 export const DEMO_PAIR_TIMING = { heartbeat_ms: 500, missed_heartbeats: 8, leg_down_after_ms: 6000 } as const;
 

@@ -4,7 +4,7 @@
  * wrapped process the primary has seen start (killing it is the fault that pages), and the role
  * logs (`pair-roles.jsonl`) with the check that two brains never acted as primary at once.
  */
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { alwaysOpenCalendar } from './calendar.js';
 import { floorwatch, getJson, writeYaml, type FloorwatchProcess } from './floorwatch.js';
@@ -70,6 +70,8 @@ export interface PairFloorOptions {
   stepsAfterS?: number[];
   /** Also load rules/brain.yaml (PairLegDown, the pair's own health). */
   brainRules?: boolean;
+  /** Load every packaged rule file (the demo's rule set, a take-over's real start cost) beside the test's process rule. */
+  packagedRules?: boolean;
   /** More top-level brain YAML (e.g. a `store:` line). */
   extra?: string;
   /** The compiled CLI when it is fresh (test/helpers/floorwatch.ts freshBuild). */
@@ -92,8 +94,13 @@ export async function startPairFloor(t: Owner, dir: string, o: PairFloorOptions)
     await port(),
   ];
   mkdirSync(`${dir}/rules`, { recursive: true });
-  if (o.brainRules) copyFileSync(resolve(import.meta.dirname, '../../rules/brain.yaml'), `${dir}/rules/brain.yaml`);
-  writeYaml(`${dir}/rules`, 'host.yaml', PROCESS_EXITED_RULE);
+  const packaged = resolve(import.meta.dirname, '../../rules');
+  if (o.packagedRules)
+    for (const name of readdirSync(packaged).filter((n) => n.endsWith('.yaml') && !n.endsWith('.test.yaml')))
+      copyFileSync(join(packaged, name), `${dir}/rules/${name}`);
+  if (o.brainRules) copyFileSync(join(packaged, 'brain.yaml'), `${dir}/rules/brain.yaml`);
+  // The packaged host.yaml has its own ProcessExited.
+  if (!o.packagedRules) writeYaml(`${dir}/rules`, 'host.yaml', PROCESS_EXITED_RULE);
   const steps = (o.stepsAfterS ?? [0]).map((s) => `{tier: first-line, after_s: ${s}}`).join(', ');
   const config = writeYaml(
     dir,

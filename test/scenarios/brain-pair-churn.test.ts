@@ -119,6 +119,11 @@ async function churn(t: Test): Promise<void> {
 
   // 1. Never two primaries for longer than one heartbeat.
   const overlaps = primaryOverlaps([...floor.roleLog('a'), ...floor.roleLog('b')], kills, HB_MS);
+  // The duplicate window itself (docs/brain-pair.md): every instant with two primaries, however short.
+  const both = primaryOverlaps([...floor.roleLog('a'), ...floor.roleLog('b')], kills, 0).map((o) =>
+    Number(/both primary (\S+) ms/.exec(o)?.[1]),
+  );
+  t.comment(`duplicate window over ${KILLS} kills: ${both.length} spans with two primaries, longest ${Math.max(0, ...both)} ms`);
   t.same(overlaps, [], `role logs: never two primaries for longer than ${HB_MS} ms over ${KILLS} kills`);
   const elections = [...floor.roleLog('a'), ...floor.roleLog('b')].filter((l) => l.role === 'primary').length;
   t.ok(elections > KILLS / 2, `the role logs saw the take-overs: ${elections} elections`);

@@ -15,6 +15,7 @@ import t from 'tap';
 import { getJson, scratchDir } from '../helpers/floorwatch.js';
 import { hfaxdAvailable, startHfaxdSnpp } from '../helpers/snpp-hfaxd.js';
 import { other, primaryOverlaps, startPairAgent, startPairFloor, wrappedAtPrimary } from '../helpers/pair.js';
+import { threadSchedTimes } from '../../brain/state/loop-watch.js';
 import { timing } from '../helpers/timing.js';
 import { waitFor, waitWhileProgressing } from '../helpers/wait.js';
 
@@ -102,6 +103,25 @@ t.test(
     const elected = floor.roleLog(survivor).find((l) => l.role === 'primary' && l.atMs >= killedAt);
     t.ok(elected, `brain-${survivor} logged its election after the kill: ${JSON.stringify(floor.roleLog(survivor))}`);
     timing(t, 'SIGKILL of the primary → the secondary is primary (role log)', elected!.atMs - killedAt, 3 * HB_MS);
+    // Becoming primary holds the event loop for no step longer than the lease (its renewals run
+    // on that loop: brain/pair/takeover-steps.ts). CPU time, so a busy box does not fail it.
+    const lease = 2 * HB_MS * 0.9;
+    // Without the kernel's schedstat the brain measures no CPU (and exports 0): nothing to hold then.
+    const takeover = await waitFor(
+      'the take-over measured (1 s after paging started)',
+      async () => {
+        const m = await (await fetch(`${http[survivor].replace(/\/api$/, '')}/metrics`)).text();
+        const v = /^floorwatch_pair_takeover_longest_step_cpu_seconds (\S+)/m.exec(m)?.[1];
+        return v !== undefined && (Number(v) > 0 || !threadSchedTimes()) ? Number(v) * 1000 : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
+    t.ok(
+      takeover < lease,
+      `the longest take-over step took ${takeover} ms of CPU, under the ${lease} ms lease: ${
+        procs[survivor]!.stderr.find((l) => l.includes('pair: take-over: event loop')) ?? '(log line not kept)'
+      }`,
+    );
     await waitUntil(dueAt(1));
     await waitPages(2, 'step 1, paged by the new primary');
     t.equal(pagesSoFar(), 2, 'step 1 once');

@@ -14,7 +14,11 @@ export interface ThresholdSpec {
   readonly measurement: string;
   readonly field: string;
   readonly level: Level;
-  /** A value older than this is not judged (its series stopped; absence rules say so). */
+  /**
+   * A value older than this is not judged (its series stopped; absence rules say so). Its age
+   * leaves out the brain's own stalls since it came (RuleQuery.stalledSinceMs): a brain that
+   * did not look for 2 s (a new primary starting, issue #16) has not seen 2 s of silence.
+   */
   readonly maxAgeMs: number | undefined;
   readonly aggregate: { readonly by: readonly string[]; readonly op: AggregateOp } | undefined;
 }
@@ -28,7 +32,9 @@ export class ThresholdRule extends BaseRule {
   }
 
   eval(now: number, q: RuleQuery): Observation[] {
-    const fresh = (s: SeriesSample) => this.#spec.maxAgeMs === undefined || now - s.atMs <= this.#spec.maxAgeMs;
+    const maxAge = this.#spec.maxAgeMs;
+    const fresh = (s: SeriesSample) =>
+      maxAge === undefined || now - s.atMs <= maxAge || now - s.atMs - (q.stalledSinceMs?.(s.atMs) ?? 0) <= maxAge;
     if (this.#spec.aggregate) return this.#aggregated(q, fresh, this.#spec.aggregate);
     const out: Observation[] = [];
     for (const s of q.series(this.#spec.measurement, this.#spec.field)) {

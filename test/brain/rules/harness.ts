@@ -7,6 +7,7 @@ import { FakeClock } from '../../../lib/clock.js';
 import type { LoadedCalendar } from '../../../brain/calendar/load.js';
 import type { AlertChange } from '../../../brain/rules/group.js';
 import { RuleManager } from '../../../brain/rules/manager.js';
+import type { StallHistory } from '../../../brain/rules/query.js';
 import { EventLog } from '../../../brain/state/event-log.js';
 import { SeriesTable, type BrainSeries } from '../../../brain/state/series-table.js';
 
@@ -26,7 +27,7 @@ export interface Harness {
 
 export function harness(
   files: Record<string, string>,
-  opts: { start?: number; calendar?: LoadedCalendar; schedule?: boolean } = {},
+  opts: { start?: number; calendar?: LoadedCalendar; schedule?: boolean; stalls?: StallHistory } = {},
 ): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'fw-rules-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
@@ -39,6 +40,7 @@ export function harness(
     clock,
     series,
     events,
+    ...(opts.stalls ? { stalls: opts.stalls } : {}),
     ...(opts.calendar ? { calendar: opts.calendar.calendar, muters: opts.calendar.muters } : {}),
     onAlert: (c) => changes.push(c),
     watch: false,
