@@ -4,6 +4,8 @@
  * load generator, real gRPC), with a small queue bound so the worker must stop reading streams:
  * every batch acknowledged is stored exactly once (counts match), the backpressure is counted on
  * /metrics, and the alerting side sees the agents, their series' latest values and their events.
+ * The worker encodes the spool records and main appends them as one block per flush: the spool
+ * holds every accepted batch exactly once, and a batch is in it before its agent hears the ack.
  */
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
@@ -17,6 +19,7 @@ import { silentLogger } from '../../../lib/log.js';
 import { IngestClient } from '../../../proto/ingest-service.js';
 import { PROTOCOL_VERSION, encodeBatch, type BrainMessage } from '../../../proto/wire.js';
 import { scratchDir } from '../../helpers/floorwatch.js';
+import { SpoolTail } from '../../helpers/spool-tail.js';
 import { waitFor, waitWhileProgressing } from '../../helpers/wait.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -58,7 +61,15 @@ ingest: {worker: true, max_queued_batches: 100}
         events: [{ kind: 'nic.link', tags: { interface: 'eth1' }, attrs: { state: 'down' }, severity: 3 }],
       }),
     });
+    const tail = new SpoolTail(`${dir}/brain/spool`);
+    /** The agents' records in the spool (the brain's own lines, agent '', are not batches). */
+    const spooled: string[] = [];
     await waitFor('ws-look acknowledged', () => (acks.includes(1) ? true : undefined));
+    tail.poll((text, agentId) => void (agentId && spooled.push(text)));
+    t.ok(
+      spooled.some((text) => text.includes('dirty_bytes=4242')),
+      `its batch was in the spool when its ack arrived (spool held ${spooled.length} records: ${spooled.join('').slice(0, 200)})`,
+    );
     const look = brain.agents.get('ws-look');
     t.match(
       look,
@@ -86,6 +97,19 @@ ingest: {worker: true, max_queued_batches: 100}
       { timeoutMs: 5_000 },
     );
     t.equal(received, result.samples, 'every acknowledged sample received once: no loss, no double');
+    // The spool: every batch accepted is in it, once (the worker encoded the records, main appended them).
+    const accepted = flooded.reduce((n, a) => n + a.batchesReceived, 0) + 1;
+    let records = spooled.length;
+    const inSpool = await waitFor(
+      `the spool to hold the ${accepted} batches accepted`,
+      () => {
+        tail.poll((_, agentId) => void (agentId && records++));
+        return records >= accepted ? records : undefined;
+      },
+      { timeoutMs: 10_000 },
+    ).catch(() => records);
+    t.equal(inSpool, accepted, "the spool holds every batch accepted from the agents, no more (the brain's own lines aside)");
+    t.same(tail.storedTwice, [], 'no batch in the spool twice');
     t.equal(
       flooded.reduce((n, a) => n + a.duplicateBatches, 0),
       0,
