@@ -23,6 +23,7 @@ import type { IngestStream } from '../../proto/ingest-service.js';
 import type { BrainConfig } from '../config.js';
 import { EventLog } from '../state/event-log.js';
 import { LoopWatch } from '../state/loop-watch.js';
+import { isCharted } from '../state/recent-ring.js';
 import { SeriesTable } from '../state/series-table.js';
 import { LineBuffer } from '../store/line-buffer.js';
 import { encodeSpoolRecord, spoolRecordSize } from '../store/spool-record.js';
@@ -103,6 +104,18 @@ const inventorySent = new WeakMap<AgentRecord, unknown>();
 let declared: Flush['series'] = [];
 let samples = new Float64Array(3 * 4096);
 let sampleCount = 0;
+/**
+ * What the alerting side needs of the samples is each series' latest value (the rules read
+ * `value`), and every sample only of a charted field (its ring feeds the wall board's charts). A
+ * series that is not charted takes one slot per flush, overwritten by its newer samples: an
+ * agent flushing every 5 s sends 5 samples a series in one batch, and main applies one.
+ * `slotFlush[i]` is the flush in which series i last took slot `slotOf[i]`.
+ */
+let slotOf = new Int32Array(4096);
+let slotFlush = new Float64Array(4096);
+let chartedSeries = new Uint8Array(4096);
+/** Samples folded into a newer one of the same series and flush: not handed over (each is stored). */
+let samplesFolded = 0;
 let events: WorkerEvent[] = [];
 /** With the spool: the flush's batches as spool records, back to back, and their (agent, seq). */
 let records = Buffer.allocUnsafe(1 << 20);
@@ -249,10 +262,27 @@ class WorkerSeries extends SeriesTable {
   override intern(...args: Parameters<SeriesTable['intern']>): ReturnType<SeriesTable['intern']> {
     const before = this.size;
     const s = super.intern(...args);
-    if (s && this.size > before) declared.push({ index: s.index, agentId: args[0], agentTags: args[1], def: args[2] });
+    if (s && this.size > before) {
+      declared.push({ index: s.index, agentId: args[0], agentTags: args[1], def: args[2] });
+      growSeriesColumns(s.index + 1);
+      chartedSeries[s.index] = isCharted(s.measurement, s.field) ? 1 : 0;
+    }
     return s;
   }
 }
+function growSeriesColumns(n: number): void {
+  if (n <= slotOf.length) return;
+  const size = Math.max(n, slotOf.length * 2);
+  const grow = <T extends Int32Array | Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+    const b = make(size);
+    b.set(a as never);
+    return b;
+  };
+  slotOf = grow(slotOf, (n) => new Int32Array(n));
+  slotFlush = grow(slotFlush, (n) => new Float64Array(n));
+  chartedSeries = grow(chartedSeries, (n) => new Uint8Array(n));
+}
+
 // No recent-value rings here: the wall board's charts are kept by the main thread's table.
 const series = new WorkerSeries(config.limits.max_series_total, 0);
 
@@ -358,6 +388,7 @@ const statsTimer = setInterval(() => {
     pauses,
     queuedBatches: queuedBatches(),
     queuedBytes: queuedBytes(),
+    samplesFolded,
     lag: { buckets: [...lag.counts], sum: lag.sum, count: lag.count },
   });
 }, 500);
@@ -391,6 +422,18 @@ const server = startIngestServer(config, log, metrics, (call) => {
     certIdentity: certIdentities,
     agentConfig: () => agentConfig,
     sampled: (s, v, t) => {
+      // The session calls this only for a sample newer than the series' latest: it replaces it.
+      const i = s.index;
+      const thisFlush = flushN + 1;
+      if (!chartedSeries[i] && slotFlush[i] === thisFlush) {
+        const at = 3 * slotOf[i]!;
+        samples[at + 1] = v;
+        samples[at + 2] = t;
+        samplesFolded++;
+        return;
+      }
+      slotFlush[i] = thisFlush;
+      slotOf[i] = sampleCount;
       if (3 * sampleCount + 3 > samples.length) {
         const bigger = new Float64Array(samples.length * 2);
         bigger.set(samples);

@@ -105,6 +105,8 @@ export interface WorkerStats {
   pauses: number;
   queuedBatches: number;
   queuedBytes: number;
+  /** Samples handed over folded into a newer one of their series (same flush, not charted): the alerting side reads the latest only. */
+  samplesFolded: number;
   /** floorwatch_ingest_lag_seconds as the worker observed it: per bucket (not cumulative, +Inf last), sum, count. */
   lag: { buckets: number[]; sum: number; count: number };
 }

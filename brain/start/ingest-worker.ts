@@ -107,6 +107,11 @@ export async function startIngestWorker(
     'Times the ingest worker stopped reading agent streams (queue full).',
     () => stats?.pauses ?? 0,
   );
+  d.metrics.counterFn(
+    'floorwatch_ingest_samples_folded_total',
+    'Samples not handed to the alerting side because a newer one of the same series came in the same flush (fields without a chart: the rules read the latest value); each is still stored.',
+    () => stats?.samplesFolded ?? 0,
+  );
   d.metrics.gaugeFn(
     'floorwatch_ingest_flush_seconds',
     'Time the alerting thread spent on the last flush from the ingest worker.',

@@ -149,6 +149,59 @@ t.test("the same flood with ingest on the main thread (for comparison: its loop 
   );
 });
 
+t.test("on the worker: the alerting side gets each series' latest value per flush, and every sample of a charted field", async (t) => {
+  const dir = scratchDir(t);
+  const brain = await startBrain(
+    parseBrainConfig(`brain: {state_dir: ${dir}/brain}\nlisten: 127.0.0.1:0\nhttp: 127.0.0.1:0\ningest: {worker: true}\n`),
+    silentLogger,
+  );
+  t.teardown(() => brain.stop());
+  const client = new IngestClient(`127.0.0.1:${brain.grpcPort}`, grpc.credentials.createInsecure());
+  t.teardown(() => client.close());
+  const call = client.stream();
+  const acks: number[] = [];
+  call.on('data', (m: BrainMessage) => void (m.ack && acks.push(Number(m.ack.uptoSeq))));
+  call.on('error', () => {});
+  call.write({ hello: { protocolVersion: PROTOCOL_VERSION, agentId: 'ws-five', host: 'ws-five', labels: {} } });
+  call.write({
+    series: {
+      defs: [
+        { id: 0, measurement: 'memory', field: 'free_bytes', tags: {} },
+        { id: 1, measurement: 'memory', field: 'dirty_bytes', tags: {} },
+      ],
+    },
+  });
+  // One batch of an agent flushing every 25 s: five samples of each series, 5 s apart.
+  const t0 = (Math.floor(Date.now() / 5_000) - 5) * 5_000_000;
+  const times = [0, 1, 2, 3, 4].map((i) => t0 + i * 5_000_000);
+  call.write({
+    rawBatch: encodeBatch({
+      seq: 1,
+      series: [0, 0, 0, 0, 0, 1, 1, 1, 1, 1],
+      values: [10, 11, 12, 13, 14, 20, 21, 22, 23, 24],
+      timeUs: [...times, ...times],
+    }),
+  });
+  await waitFor('ws-five acknowledged', () => (acks.includes(1) ? true : undefined));
+  const [free] = brain.series.select({ agentId: 'ws-five', measurement: 'memory', field: 'free_bytes' });
+  const [dirty] = brain.series.select({ agentId: 'ws-five', measurement: 'memory', field: 'dirty_bytes' });
+  t.equal(free?.value, 14, 'the latest value of a field without a chart');
+  t.equal(dirty?.value, 24, 'and of a charted one');
+  const charted = dirty?.recent?.points(Date.now()).values.filter((v) => v !== null);
+  t.same(charted, [20, 21, 22, 23, 24], "the charted field's ring has every sample (one per 5 s step)");
+  const folded = await waitFor(
+    'the worker to report the samples it folded',
+    async () => {
+      const n = Number(/^floorwatch_ingest_samples_folded_total (\S+)$/m.exec(await brain.metrics.render())?.[1] ?? NaN);
+      return n > 0 ? n : undefined;
+    },
+    { timeoutMs: 5_000 },
+  ).catch(() => 0);
+  t.equal(folded, 4, 'four samples of the uncharted field folded into its latest, counted');
+  t.equal(brain.agents.get('ws-five')?.samplesReceived, 10, 'all ten received (and stored)');
+  call.end();
+});
+
 /** 40 agents sending 500-sample batches as fast as 8 unacknowledged allow, for 4 s; the brain thread's loop delay meanwhile. */
 async function flood(
   t: Test,
