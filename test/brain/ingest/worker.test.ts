@@ -152,7 +152,10 @@ t.test("the same flood with ingest on the main thread (for comparison: its loop 
 t.test("on the worker: the alerting side gets each series' latest value per flush, and every sample of a charted field", async (t) => {
   const dir = scratchDir(t);
   const brain = await startBrain(
-    parseBrainConfig(`brain: {state_dir: ${dir}/brain}\nlisten: 127.0.0.1:0\nhttp: 127.0.0.1:0\ningest: {worker: true}\n`),
+    // With the spool an ack means the alerting side has applied the batch (without, the worker acks at once).
+    parseBrainConfig(
+      `brain: {state_dir: ${dir}/brain}\nlisten: 127.0.0.1:0\nhttp: 127.0.0.1:0\nspool: {enabled: true, fsync: false}\ningest: {worker: true}\n`,
+    ),
     silentLogger,
   );
   t.teardown(() => brain.stop());
