@@ -36,6 +36,14 @@ export const systemClock: Clock = {
   },
 };
 
+/**
+ * Milliseconds on the kernel's monotonic clock, one clock for every thread of the process: a time
+ * one thread stamps, another can subtract from its own reading (the ingest worker's hand-over,
+ * brain/start/handover-lag.ts). performance.now() counts from each thread's own start and a
+ * Clock may be a test's fake, so neither can measure time between threads.
+ */
+export const processMonotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
 /** A clock that only moves when told to; timers fire in due order inside advance(). */
 export class FakeClock implements Clock {
   #now: number;

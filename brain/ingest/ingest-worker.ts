@@ -2,7 +2,8 @@
  * The ingest worker (issue #15): the agents' gRPC streams, read on a thread of their own so the
  * alerting path (plant heartbeats, rules, detectors, correlation, incidents, paging) on the main
  * thread never waits behind sample ingest. Here: HTTP/2 and grpc-js, protobuf decode, hello
- * checks, dedupe by (agent, seq), series lookup, each batch's line protocol, and the acks. What
+ * checks, dedupe by (agent, seq), series lookup, each batch's line protocol and its spool record
+ * (header, CRC, the lines: brain/store/spool-record.ts), and the acks. What
  * the alerting side needs goes to it at most once every 10 ms (worker-protocol.ts: packed columns
  * in transferred buffers; an object only for a new agent or series and for an event).
  *
@@ -15,24 +16,26 @@
  * does not count that time as the agents' silence.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { systemClock } from '../../lib/clock.js';
+import { processMonotonicMs, systemClock } from '../../lib/clock.js';
 import { createLogger } from '../../lib/log.js';
 import type { Counter, Gauge } from '../../lib/metrics.js';
 import type { IngestStream } from '../../proto/ingest-service.js';
 import type { BrainConfig } from '../config.js';
 import { EventLog } from '../state/event-log.js';
 import { LoopWatch } from '../state/loop-watch.js';
+import { isCharted } from '../state/recent-ring.js';
 import { SeriesTable } from '../state/series-table.js';
 import { LineBuffer } from '../store/line-buffer.js';
+import { encodeSpoolRecord, spoolRecordSize } from '../store/spool-record.js';
 import { loadAgentPush } from './agent-push.js';
 import { AgentRegistry, type AgentRecord } from './agents.js';
 import { LagBuckets, type IngestMetrics } from './metrics.js';
 import { certIdentities, startIngestServer } from './server.js';
 import { IngestSession } from './session.js';
 import {
-  BATCH_STRIDE,
   HEARD_FIELDS,
   HEARD_STRIDE,
+  STORED_STRIDE,
   type AgentSnapshot,
   type Flush,
   type FromWorker,
@@ -95,16 +98,32 @@ let flushN = 0;
 let scheduled = false;
 const heard = new Set<AgentRecord>();
 const changed = new Set<AgentRecord>();
-/** The worker's number for each agent (Flush.heard and .batches name agents by it), and the inventory last sent. */
+/** The worker's number for each agent (Flush.heard and .stored name agents by it), and the inventory last sent. */
 const agentIndex = new Map<string, number>();
 const inventorySent = new WeakMap<AgentRecord, unknown>();
 let declared: Flush['series'] = [];
 let samples = new Float64Array(3 * 4096);
 let sampleCount = 0;
+/**
+ * What the alerting side needs of the samples is each series' latest value (the rules read
+ * `value`), and every sample only of a charted field (its ring feeds the wall board's charts). A
+ * series that is not charted takes one slot per flush, overwritten by its newer samples: an
+ * agent flushing every 5 s sends 5 samples a series in one batch, and main applies one.
+ * `slotFlush[i]` is the flush in which series i last took slot `slotOf[i]`.
+ */
+let slotOf = new Int32Array(4096);
+let slotFlush = new Float64Array(4096);
+let chartedSeries = new Uint8Array(4096);
+/** Samples folded into a newer one of the same series and flush: not handed over (each is stored). */
+let samplesFolded = 0;
 let events: WorkerEvent[] = [];
-let batches = new Float64Array(BATCH_STRIDE * 1024);
-let lines = new Uint8Array(1 << 20);
-let linesUsed = 0;
+/** With the spool: the flush's batches as spool records, back to back, and their (agent, seq). */
+let records = Buffer.allocUnsafe(1 << 20);
+let recordsUsed = 0;
+let recordLines = 0;
+let stored = new Float64Array(STORED_STRIDE * 1024);
+let storedCount = 0;
+/** Batches accepted since the last flush (with or without the spool): what the queue depth counts. */
 let batchCount = 0;
 /** The persist promises of the batches in the next flush, resolved when main says it is done. */
 let resolves: (() => void)[] = [];
@@ -151,31 +170,34 @@ function flush(): void {
     for (const f of HEARD_FIELDS) heardOut[at++] = a[f];
   }
   const samplesOut = samples.slice(0, sampleCount * 3);
-  const batchesOut = init.spool ? batches.slice(0, batchCount * BATCH_STRIDE) : new Float64Array(0);
-  const linesOut = lines.slice(0, linesUsed);
+  const storedOut = stored.slice(0, storedCount * STORED_STRIDE);
+  // A copy the size of this flush's records: the working buffer stays (and stays big enough).
+  const recordsOut = new Uint8Array(recordsUsed);
+  recordsOut.set(records.subarray(0, recordsUsed));
   // Objects are counted at a rough size: what the bound needs is their order of magnitude.
   const bytes =
     heardOut.byteLength +
     samplesOut.byteLength +
-    batchesOut.byteLength +
-    linesOut.byteLength +
+    storedOut.byteLength +
+    recordsOut.byteLength +
     512 * (agents.length + declared.length + events.length);
   const msg: Flush = {
     type: 'flush',
     n: ++flushN,
-    atMs: clock.now(),
+    sentAtMs: processMonotonicMs(),
     agents,
     heard: heardOut,
     series: declared,
     samples: samplesOut,
     events,
-    batches: batchesOut,
-    lines: linesOut,
+    stored: storedOut,
+    records: recordsOut,
+    recordLines,
     batchCount,
     bytes,
     stalledMs: loopWatch.stalledMsNow(),
   };
-  post(msg, [heardOut.buffer, samplesOut.buffer, batchesOut.buffer, linesOut.buffer]);
+  post(msg, [heardOut.buffer, samplesOut.buffer, storedOut.buffer, recordsOut.buffer]);
   pending.set(msg.n, { batches: batchCount, bytes, resolves });
   pendingBatches += batchCount;
   pendingBytes += bytes;
@@ -184,7 +206,9 @@ function flush(): void {
   declared = [];
   sampleCount = 0;
   events = [];
-  linesUsed = 0;
+  recordsUsed = 0;
+  recordLines = 0;
+  storedCount = 0;
   batchCount = 0;
   resolves = [];
   pressure();
@@ -238,34 +262,54 @@ class WorkerSeries extends SeriesTable {
   override intern(...args: Parameters<SeriesTable['intern']>): ReturnType<SeriesTable['intern']> {
     const before = this.size;
     const s = super.intern(...args);
-    if (s && this.size > before) declared.push({ index: s.index, agentId: args[0], agentTags: args[1], def: args[2] });
+    if (s && this.size > before) {
+      declared.push({ index: s.index, agentId: args[0], agentTags: args[1], def: args[2] });
+      growSeriesColumns(s.index + 1);
+      chartedSeries[s.index] = isCharted(s.measurement, s.field) ? 1 : 0;
+    }
     return s;
   }
 }
+function growSeriesColumns(n: number): void {
+  if (n <= slotOf.length) return;
+  const size = Math.max(n, slotOf.length * 2);
+  const grow = <T extends Int32Array | Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+    const b = make(size);
+    b.set(a as never);
+    return b;
+  };
+  slotOf = grow(slotOf, (n) => new Int32Array(n));
+  slotFlush = grow(slotFlush, (n) => new Float64Array(n));
+  chartedSeries = grow(chartedSeries, (n) => new Uint8Array(n));
+}
+
 // No recent-value rings here: the wall board's charts are kept by the main thread's table.
 const series = new WorkerSeries(config.limits.max_series_total, 0);
 
 // --- persisting through the main thread's spool ---
 let accepting = true;
+/**
+ * The batch's spool record is encoded here (the CRC and the copy of its lines are this thread's
+ * work); main appends the flush's records as one block and says `done` once it is durable, and
+ * only then is the batch acknowledged (its promise resolves).
+ */
 function persist(agentId: string, seq: number, n: number, bytes: Uint8Array): Promise<void> {
-  if (linesUsed + bytes.length > lines.length) {
-    const bigger = new Uint8Array(Math.max(lines.length * 2, linesUsed + bytes.length));
-    bigger.set(lines.subarray(0, linesUsed));
-    lines = bigger;
+  const size = spoolRecordSize(agentId, bytes.length);
+  if (recordsUsed + size > records.length) {
+    const bigger = Buffer.allocUnsafe(Math.max(records.length * 2, recordsUsed + size));
+    records.copy(bigger, 0, 0, recordsUsed);
+    records = bigger;
   }
-  lines.set(bytes, linesUsed);
-  linesUsed += bytes.length;
-  if (BATCH_STRIDE * (batchCount + 1) > batches.length) {
-    const bigger = new Float64Array(batches.length * 2);
-    bigger.set(batches);
-    batches = bigger;
+  recordsUsed = encodeSpoolRecord(records, recordsUsed, agentId, seq, n, bytes);
+  recordLines += n;
+  if (STORED_STRIDE * (storedCount + 1) > stored.length) {
+    const bigger = new Float64Array(stored.length * 2);
+    bigger.set(stored);
+    stored = bigger;
   }
-  // batchCount is counted by metrics.batches.inc, which the session calls just before persisting.
-  const at = BATCH_STRIDE * (batchCount - 1);
-  batches[at] = indexOf(agentId);
-  batches[at + 1] = seq;
-  batches[at + 2] = n;
-  batches[at + 3] = bytes.length;
+  const at = STORED_STRIDE * storedCount++;
+  stored[at] = indexOf(agentId);
+  stored[at + 1] = seq;
   schedule();
   return new Promise((resolve) => resolves.push(resolve));
 }
@@ -278,7 +322,7 @@ let pausedSince = 0;
 let pausedMsTotal = 0;
 let pauses = 0;
 const queuedBatches = () => pendingBatches + batchCount;
-const queuedBytes = () => pendingBytes + linesUsed;
+const queuedBytes = () => pendingBytes + recordsUsed;
 
 function pressure(): void {
   if (!paused && (queuedBatches() >= init.maxQueuedBatches || queuedBytes() >= init.maxQueuedBytes)) {
@@ -286,12 +330,12 @@ function pressure(): void {
     pauses++;
     pausedSince = clock.monotonic();
     for (const c of calls) if (helloed.has(c)) c.pause();
-    post({ type: 'pressure', paused: true });
+    post({ type: 'pressure', paused: true, atMs: processMonotonicMs() });
   } else if (paused && queuedBatches() < init.maxQueuedBatches / 2 && queuedBytes() < init.maxQueuedBytes / 2) {
     paused = false;
     pausedMsTotal += clock.monotonic() - pausedSince;
     for (const c of calls) c.resume();
-    post({ type: 'pressure', paused: false });
+    post({ type: 'pressure', paused: false, atMs: processMonotonicMs() });
   }
 }
 
@@ -344,6 +388,7 @@ const statsTimer = setInterval(() => {
     pauses,
     queuedBatches: queuedBatches(),
     queuedBytes: queuedBytes(),
+    samplesFolded,
     lag: { buckets: [...lag.counts], sum: lag.sum, count: lag.count },
   });
 }, 500);
@@ -377,6 +422,18 @@ const server = startIngestServer(config, log, metrics, (call) => {
     certIdentity: certIdentities,
     agentConfig: () => agentConfig,
     sampled: (s, v, t) => {
+      // The session calls this only for a sample newer than the series' latest: it replaces it.
+      const i = s.index;
+      const thisFlush = flushN + 1;
+      if (!chartedSeries[i] && slotFlush[i] === thisFlush) {
+        const at = 3 * slotOf[i]!;
+        samples[at + 1] = v;
+        samples[at + 2] = t;
+        samplesFolded++;
+        return;
+      }
+      slotFlush[i] = thisFlush;
+      slotOf[i] = sampleCount;
       if (3 * sampleCount + 3 > samples.length) {
         const bigger = new Float64Array(samples.length * 2);
         bigger.set(samples);

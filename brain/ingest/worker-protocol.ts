@@ -4,13 +4,17 @@
  *
  * Worker → main, at most one `Flush` every 10 ms: the agents whose records changed (hello, end
  * of stream, inventory: full records, rarely), every agent heard with its counters (packed
- * numbers), the series declared, the latest value of every series sampled (packed columns),
- * the agents' events, and the line protocol of every accepted batch for the spool. Every column
+ * numbers), the series declared, every sample's series, value and time (packed columns), the
+ * agents' events, and, with the spool, every accepted batch as a spool record the worker encoded
+ * (brain/store/spool-record.ts: header, CRC, line protocol), back to back, which main appends to
+ * its spool as one block, with the (agent, seq) of each for main's acked seqs. Every column
  * is a typed array whose buffer is transferred, not copied: the main thread's cost is a loop
  * over numbers, with an object only for what is rare (a new agent or series, an event).
  * Main answers each flush with `done` once it is applied and, with the spool, durable (the
  * worker then acknowledges its batches). `pressure` says when the worker stops and resumes
- * reading streams, so liveness does not take that time for the agents' silence.
+ * reading streams, so liveness does not take that time for the agents' silence. Times sent
+ * across (`sentAtMs`, `atMs`) are on processMonotonicMs (lib/clock.ts), the one clock both
+ * threads read.
  */
 import type { SeriesDefinition } from '../state/series-table.js';
 import type { HostInventoryView } from './agents.js';
@@ -60,26 +64,28 @@ export const HEARD_FIELDS = [
   'agentDroppedSamples',
 ] as const;
 export const HEARD_STRIDE = 1 + HEARD_FIELDS.length;
-/** Per batch to persist, in `Flush.batches`: agent index, seq, lines, byte length. */
-export const BATCH_STRIDE = 4;
+/** Per batch in `Flush.records`, in `Flush.stored`: agent index, seq. */
+export const STORED_STRIDE = 2;
 
 export interface Flush {
   type: 'flush';
   n: number;
-  /** The worker's clock (ms since the epoch) when it sent this: how late main applies it is the hand-over's delay. */
-  atMs: number;
+  /** When the worker sent this, on processMonotonicMs: how late main applies it is the hand-over's delay. */
+  sentAtMs: number;
   /** Records new or changed (hello, end of stream, inventory); before `heard`, which may name them. */
   agents: AgentSnapshot[];
   /** Agents heard: HEARD_STRIDE numbers each (index, then HEARD_FIELDS). */
   heard: Float64Array;
   series: { index: number; agentId: string; agentTags: Record<string, string>; def: SeriesDefinition }[];
-  /** Latest values: series index, value, time µs, three per sample (the last of each series in the flush). */
+  /** Samples: series index, value, time µs, three per sample (every sample: the wall board's chart rings take each). */
   samples: Float64Array;
   events: WorkerEvent[];
-  /** Batches to persist: BATCH_STRIDE numbers each, in the order of `lines`. */
-  batches: Float64Array;
-  /** Every batch's line protocol, back to back. */
-  lines: Uint8Array;
+  /** The batches in `records`: STORED_STRIDE numbers each (agent index, seq), in their order. */
+  stored: Float64Array;
+  /** With the spool: every accepted batch as an encoded spool record, back to back (empty without). */
+  records: Uint8Array;
+  /** Lines in `records`. */
+  recordLines: number;
   /** Batches accepted in this flush (what the queue depth counts). */
   batchCount: number;
   /** What this flush holds, in bytes (what the queue's byte bound counts). */
@@ -99,6 +105,8 @@ export interface WorkerStats {
   pauses: number;
   queuedBatches: number;
   queuedBytes: number;
+  /** Samples handed over folded into a newer one of their series (same flush, not charted): the alerting side reads the latest only. */
+  samplesFolded: number;
   /** floorwatch_ingest_lag_seconds as the worker observed it: per bucket (not cumulative, +Inf last), sum, count. */
   lag: { buckets: number[]; sum: number; count: number };
 }
@@ -114,7 +122,8 @@ export type FromWorker =
   | Flush
   | WorkerStats
   | WorkerLog
-  | { type: 'pressure'; paused: boolean }
+  /** `atMs` on processMonotonicMs. */
+  | { type: 'pressure'; paused: boolean; atMs: number }
   | { type: 'ready'; port: number }
   | { type: 'failed'; message: string; code?: string };
 

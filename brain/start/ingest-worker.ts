@@ -1,24 +1,26 @@
 /**
  * The main thread's side of the ingest worker (brain/ingest/ingest-worker.ts, `ingest.worker:
  * true`): starts the worker, applies what it sends to the state the alerting path reads (agent
- * records, series and their latest values, events), appends the batches' lines to the spool and
- * tells the worker when they are durable (it acknowledges them to the agents). Each flush costs
- * this thread one message: loops over packed columns in transferred buffers, no decoding, no
- * per-sample or per-batch objects, and one spool promise waited on per flush.
+ * records, series and their latest values, events), appends the flush's spool records (encoded
+ * by the worker) to the spool as one block and tells the worker when they are durable (it then
+ * acknowledges them to the agents). Each flush costs this thread one message: loops over packed
+ * columns in transferred buffers, no decoding, no per-sample or per-batch objects, no encoding or
+ * CRC of spool records, one copy of the block into the spool's group and one promise.
  *
  * Liveness: time the worker did not read the agents' streams is not their silence. Its own
  * stalls, the time its reading was paused (backpressure) and the hand-over's delay (how late this
- * thread applies a flush) are discounted like the main thread's stalls (AgentRegistry.discount).
+ * thread applies a flush) are discounted like the main thread's stalls (AgentRegistry.discount),
+ * all measured on one clock both threads read (HandoverLag).
  */
 import { Worker } from 'node:worker_threads';
-import type { Timer } from '../../lib/clock.js';
+import { processMonotonicMs, type Timer } from '../../lib/clock.js';
 import type { BrainConfig } from '../config.js';
 import { INGEST_LAG, type IngestMetrics } from '../ingest/metrics.js';
 import type { AgentRecord } from '../ingest/agents.js';
 import {
-  BATCH_STRIDE,
   HEARD_FIELDS,
   HEARD_STRIDE,
+  STORED_STRIDE,
   type Flush,
   type FromWorker,
   type ToWorker,
@@ -26,6 +28,7 @@ import {
   type WorkerStats,
 } from '../ingest/worker-protocol.js';
 import type { BrainSeries } from '../state/series-table.js';
+import { HandoverLag } from './handover-lag.js';
 import type { IngestDeps } from './ingest.js';
 
 export interface IngestWorkerHandle {
@@ -37,6 +40,8 @@ export async function startIngestWorker(
   config: BrainConfig,
   d: Omit<IngestDeps, 'accepting'>,
   im: IngestMetrics,
+  /** The clock the worker stamps its messages with (processMonotonicMs: both threads read it). */
+  handoverClock: () => number = processMonotonicMs,
 ): Promise<IngestWorkerHandle> {
   const { agents, series, events, store } = d;
   const file = new URL(import.meta.url.endsWith('.ts') ? '../ingest/ingest-worker.ts' : '../ingest/ingest-worker.js', import.meta.url);
@@ -66,15 +71,9 @@ export async function startIngestWorker(
   const byAgent: (AgentRecord | undefined)[] = [];
   let processing = 0;
   let pendingDurable = 0;
-  const { clock } = d;
-  // What liveness discounts (see the header): ms, on this thread's clock.
-  let workerStalledMs = 0;
-  let handoverDelayMs = 0;
-  let pausedSince: number | undefined;
-  let pausedMs = 0;
-  agents.discount({
-    stalledMsNow: () => workerStalledMs + handoverDelayMs + pausedMs + (pausedSince === undefined ? 0 : clock.monotonic() - pausedSince),
-  });
+  // What liveness discounts (see the header).
+  const lag = new HandoverLag(handoverClock);
+  agents.discount(lag);
 
   const counters = im as unknown as Record<string, { inc(by: number, labels?: Record<string, string>): void }>;
   d.metrics.gaugeFn(
@@ -90,7 +89,7 @@ export async function startIngestWorker(
   d.metrics.gaugeFn(
     'floorwatch_ingest_handover_delay_seconds',
     'How late the alerting thread applied the last flush from the ingest worker (its queue, in time).',
-    () => handoverDelayMs / 1000,
+    () => lag.delayMs / 1000,
   );
   d.metrics.histogramFn(INGEST_LAG.name, INGEST_LAG.help, INGEST_LAG.buckets, () => stats?.lag ?? { buckets: [], sum: 0, count: 0 });
   d.metrics.gaugeFn(
@@ -108,6 +107,11 @@ export async function startIngestWorker(
     'Times the ingest worker stopped reading agent streams (queue full).',
     () => stats?.pauses ?? 0,
   );
+  d.metrics.counterFn(
+    'floorwatch_ingest_samples_folded_total',
+    'Samples not handed to the alerting side because a newer one of the same series came in the same flush (fields without a chart: the rules read the latest value); each is still stored.',
+    () => stats?.samplesFolded ?? 0,
+  );
   d.metrics.gaugeFn(
     'floorwatch_ingest_flush_seconds',
     'Time the alerting thread spent on the last flush from the ingest worker.',
@@ -116,8 +120,7 @@ export async function startIngestWorker(
 
   const apply = (f: Flush) => {
     const t0 = performance.now();
-    handoverDelayMs = Math.max(0, clock.now() - f.atMs);
-    workerStalledMs = f.stalledMs;
+    lag.applied(f.sentAtMs, f.stalledMs);
     for (const s of f.agents) {
       const a = agents.ensure(s.id);
       byAgent[s.index] = a;
@@ -153,23 +156,15 @@ export async function startIngestWorker(
       }
     }
     for (const e of f.events) events.publish({ ...e, source: 'agent' });
-    const b = f.batches;
-    if (store.persist && b.length) {
-      // The spool commits in order: once the flush's last append is durable, all of them are.
-      let at = 0;
-      let last: Promise<void> | undefined;
-      for (let i = 0; i < b.length; i += BATCH_STRIDE) {
-        const a = byAgent[b[i]!];
-        const bytes = f.lines.subarray(at, at + b[i + 3]!);
-        at += b[i + 3]!;
-        last = store.persist(a?.id ?? '', b[i + 1]!, b[i + 2]!, bytes);
-      }
-      const batchCount = b.length / BATCH_STRIDE;
+    const b = f.stored;
+    if (store.persistRecords && b.length) {
+      const batchCount = b.length / STORED_STRIDE;
       pendingDurable += batchCount;
-      last!.then(
+      store.persistRecords(f.records, f.recordLines).then(
         () => {
           pendingDurable -= batchCount;
-          for (let i = 0; i < b.length; i += BATCH_STRIDE) {
+          // Main's acked seqs: the checkpoint written before spool segments are deleted holds them.
+          for (let i = 0; i < b.length; i += STORED_STRIDE) {
             const a = byAgent[b[i]!];
             if (a) agents.stored(a, b[i + 1]!);
           }
@@ -215,12 +210,7 @@ export async function startIngestWorker(
         case 'flush':
           return apply(m);
         case 'pressure':
-          if (m.paused) pausedSince ??= clock.monotonic();
-          else if (pausedSince !== undefined) {
-            pausedMs += clock.monotonic() - pausedSince;
-            pausedSince = undefined;
-          }
-          return;
+          return lag.pressure(m.paused, m.atMs);
         case 'stats':
           return applyStats(m);
         case 'log':

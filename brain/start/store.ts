@@ -39,6 +39,11 @@ export interface StorePart {
   readonly recoveredLines: number;
   /** Persists an agent batch (line protocol); undefined without a spool (lines are not kept). */
   readonly persist: ((agentId: string, seq: number, lines: number, bytes: Uint8Array) => Promise<void>) | undefined;
+  /**
+   * Persists agents' batches the ingest worker encoded as spool records (brain/store/spool-record.ts),
+   * back to back, `lines` lines in all: one append for a whole flush; undefined without a spool.
+   */
+  readonly persistRecords: ((records: Uint8Array, lines: number) => Promise<void>) | undefined;
   /** False while the spool cannot take more (state disk failing, memory allowance used). */
   readonly persistAccepting: (() => boolean) | undefined;
   /** Persists the brain's own lines (plant health), fire and forget; counted when refused. */
@@ -115,6 +120,7 @@ export function startStore(
     sinkName: sink?.name,
     recoveredLines,
     persist: spool ? (agentId, seq, lines, bytes) => spool.append(agentId, seq, lines, bytes).then(() => forwarder?.kick()) : undefined,
+    persistRecords: spool ? (records, lines) => spool.appendEncoded(records, lines).then(() => forwarder?.kick()) : undefined,
     persistAccepting: spool ? () => spool.accepting : undefined,
     persistOwn: spool
       ? (lines, bytes) => {

@@ -19,7 +19,7 @@
  * them in their own queues). When the disk takes writes again, everything held is written, in
  * order, and acknowledged.
  *
- * Record layout: u32 payload length | u32 crc32(rest) | f64 seq | u32 lines | u16 agent id
+ * Record layout (brain/store/spool-record.ts): u32 payload length | u32 crc32(rest) | f64 seq | u32 lines | u16 agent id
  * length | agent id | payload (UTF-8 line protocol, '\n'-terminated lines).
  */
 import { join } from 'node:path';
@@ -27,8 +27,9 @@ import { crc32 } from 'node:zlib';
 import { systemClock } from '../../lib/clock.js';
 import { DiskHealth } from '../../lib/disk-health.js';
 import { ensureStateDir, fsyncDir, isNoSpace, OPEN, openStateFile, realFs, type StateFs } from '../../lib/state-files.js';
+import { encodeSpoolRecord, SPOOL_RECORD_HEADER, spoolRecordSize } from './spool-record.js';
 
-const FIXED_HEADER = 4 + 4 + 8 + 4 + 2;
+const FIXED_HEADER = SPOOL_RECORD_HEADER;
 
 export interface SpoolRecord {
   agentId: string;
@@ -177,20 +178,28 @@ export class Spool {
 
   /** Resolves once the record is durable (written, and fdatasync'd when fsync is on). */
   append(agentId: string, seq: number, lines: number, payload: Uint8Array | string): Promise<void> {
-    const idLength = Buffer.byteLength(agentId, 'utf8');
     const bodyLength = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length;
     const g = this.#filling;
-    const at = g.claim(FIXED_HEADER + idLength + bodyLength);
-    const buf = g.buf;
-    buf.writeUInt32LE(bodyLength, at);
-    buf.writeDoubleLE(seq, at + 8);
-    buf.writeUInt32LE(lines, at + 16);
-    buf.writeUInt16LE(idLength, at + 20);
-    buf.write(agentId, at + FIXED_HEADER, 'utf8');
-    if (typeof payload === 'string') buf.write(payload, at + FIXED_HEADER + idLength, 'utf8');
-    else buf.set(payload, at + FIXED_HEADER + idLength);
-    buf.writeUInt32LE(crc32(buf.subarray(at + 8, g.used)), at + 4);
+    const at = g.claim(spoolRecordSize(agentId, bodyLength));
+    encodeSpoolRecord(g.buf, at, agentId, seq, lines, payload);
     g.lines += lines;
+    return this.#durable(g);
+  }
+
+  /**
+   * Appends records already encoded (`encodeSpoolRecord`, back to back: the ingest worker's
+   * flush) holding `lines` lines in all, in one copy; resolves once all of them are durable. The
+   * block is written as it is: whoever encoded it vouches for its records.
+   */
+  appendEncoded(records: Uint8Array, lines: number): Promise<void> {
+    const g = this.#filling;
+    const at = g.claim(records.length);
+    g.buf.set(records, at);
+    g.lines += lines;
+    return this.#durable(g);
+  }
+
+  #durable(g: Group): Promise<void> {
     return new Promise((resolve) => {
       g.waiters.push(resolve);
       if (!this.#scheduled && !this.#flushing) {

@@ -24,8 +24,11 @@ export class SpoolTail {
     this.#dir = spoolDir;
   }
 
-  /** Calls `onLines` with the payload text of every record appended since the last call. */
-  poll(onLines: (text: string) => void): void {
+  /**
+   * Calls `onLines` with the payload text of every record appended since the last call, and its
+   * agent ('' for the brain's own lines) and seq.
+   */
+  poll(onLines: (text: string, agentId: string, seq: number) => void): void {
     let files: string[];
     try {
       files = readdirSync(this.#dir)
@@ -37,7 +40,7 @@ export class SpoolTail {
     for (const file of files) this.#pollFile(file, onLines);
   }
 
-  #pollFile(file: string, onLines: (text: string) => void): void {
+  #pollFile(file: string, onLines: (text: string, agentId: string, seq: number) => void): void {
     const fd = openSync(join(this.#dir, file), 'r');
     try {
       let pos = this.#read.get(file) ?? 0;
@@ -49,10 +52,12 @@ export class SpoolTail {
       while (at + FIXED_HEADER <= data.length) {
         const total = FIXED_HEADER + data.readUInt16LE(at + 20) + data.readUInt32LE(at);
         if (at + total > data.length || crc32(data.subarray(at + 8, at + total)) !== data.readUInt32LE(at + 4)) break;
-        const batch = `${data.toString('utf8', at + FIXED_HEADER, at + FIXED_HEADER + data.readUInt16LE(at + 20))}#${data.readDoubleLE(at + 8)}`;
-        if (this.#batches.has(batch) && !batch.startsWith('#')) this.storedTwice.push(batch);
+        const agentId = data.toString('utf8', at + FIXED_HEADER, at + FIXED_HEADER + data.readUInt16LE(at + 20));
+        const seq = data.readDoubleLE(at + 8);
+        const batch = `${agentId}#${seq}`;
+        if (this.#batches.has(batch) && agentId !== '') this.storedTwice.push(batch);
         this.#batches.add(batch);
-        onLines(data.toString('utf8', at + total - data.readUInt32LE(at), at + total));
+        onLines(data.toString('utf8', at + total - data.readUInt32LE(at), at + total), agentId, seq);
         at += total;
       }
       pos += at;

@@ -21,7 +21,8 @@ interface Floor {
   agents: Map<string, FloorwatchProcess>;
 }
 
-async function floor(t: Test, influx: Influxd, db: string): Promise<Floor> {
+/** `extra`: more of the brain's config (one YAML line each). */
+async function floor(t: Test, influx: Influxd, db: string, extra = ''): Promise<Floor> {
   const dir = scratchDir(t);
   const [grpc, http] = [await freePort(), await freePort()];
   const brainConfig = writeYaml(
@@ -32,7 +33,7 @@ listen: 127.0.0.1:${grpc}
 http: 127.0.0.1:${http}
 access: {anonymous_read: true}
 store: {kind: influx-v1, url: "${influx.url}", db: ${db}, batch_lines: 2000, timeout_ms: 2000}
-`,
+${extra}`,
   );
   const f: Floor = { dir, grpc, http, db, brainConfig, agents: new Map() };
   t.teardown(async () => {
@@ -121,8 +122,8 @@ t.test('nothing is lost', async (t) => {
   const influx = await startInfluxd();
   t.teardown(() => influx.stop());
 
-  t.test('brain killed with SIGKILL and restarted: exact count in InfluxDB', async (t) => {
-    const f = await floor(t, influx, 'brain_kill');
+  /** Three agents, the brain SIGKILLed while they stream and restarted: exact counts. */
+  const brainKilled = async (t: Test, f: Floor) => {
     await startBrain(f);
     for (const id of ['ws-a', 'ws-b', 'ws-c']) await startAgent(f, id);
     await waitFor('every agent acked past batch 10', async () => (await ackedSeq(f, 'ws-c')) > 10 && (await ackedSeq(f, 'ws-a')) > 10);
@@ -135,6 +136,15 @@ t.test('nothing is lost', async (t) => {
     const before = await ackedSeq(f, 'ws-b');
     await waitFor('acks to move after the restart', async () => (await ackedSeq(f, 'ws-b')) > before + 5);
     await expectExactCounts(t, influx, f, await stopAgents(t, f));
+  };
+
+  t.test('brain killed with SIGKILL and restarted: exact count in InfluxDB', async (t) => {
+    await brainKilled(t, await floor(t, influx, 'brain_kill'));
+  });
+
+  // #15: the worker encodes the spool records, main appends them a flush at a time, acks wait for both.
+  t.test('on the ingest worker, brain killed with SIGKILL and restarted: exact count in InfluxDB', async (t) => {
+    await brainKilled(t, await floor(t, influx, 'brain_kill_worker', 'ingest: {worker: true}'));
   });
 
   t.test('InfluxDB stopped for 10 s during ingest: exact count', async (t) => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { FakeClock } from '../../../lib/clock.js';
 import { DiskHealth } from '../../../lib/disk-health.js';
 import { Spool, type SpoolOptions } from '../../../brain/store/spool.js';
+import { encodeSpoolRecord, spoolRecordSize } from '../../../brain/store/spool-record.js';
 import { scratchDir } from '../../helpers/floorwatch.js';
 import { FaultyFs, faults } from '../../helpers/faulty-fs.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -193,4 +194,23 @@ t.test('a checkpoint that cannot be written keeps the segment; on ENOSPC a forwa
   );
   t.notOk(segments().includes(firstSegment), 'and then deleted');
   t.same(segments(), [segments().at(-1)], 'every forwarded segment but the active one is gone');
+});
+
+t.test('ENOSPC: a block of records encoded by the ingest worker is held and not acknowledged, then written once', async (t) => {
+  const { dir, clock, faulty, health, spool } = setup(t);
+  const acked: number[] = [];
+  await Promise.all(appendRange(spool, 1, 3, acked));
+  faulty.fail(faults.diskFull);
+  const buf = Buffer.alloc(3 * spoolRecordSize('ws-1', Buffer.byteLength('m v=4 4\n')));
+  let at = 0;
+  for (const seq of [4, 5, 6]) at = encodeSpoolRecord(buf, at, 'ws-1', seq, 1, Buffer.from(`m v=${seq} ${seq}\n`));
+  const held = spool.appendEncoded(buf, 3).then(() => void acked.push(4, 5, 6));
+  await waitFor('the spool to see the full disk', () => health.failing);
+  await settle();
+  t.same(acked, range(1, 3), 'the block is not acknowledged while the disk is full');
+  faulty.heal();
+  clock.advance(20_000);
+  await held;
+  t.same(acked, range(1, 6), 'acknowledged once written');
+  t.same(seqsOnDisk(dir), range(1, 6), 'a restart recovers each record once');
 });
