@@ -12,6 +12,8 @@ import type { Emit, EventInput, Tags } from './sampler.js';
 import type { SeriesRegistry, SeriesKind } from './series-registry.js';
 
 const MAX_ATTR_CHARS = 1024;
+/** Samples the columns hold before their first growth; an idle agent's batches are smaller. */
+const INITIAL_COLUMN_CAPACITY = 256;
 
 /** What the batcher seals into: the DiskQueue, or the HoldingQueue in front of it (main.ts). */
 export interface BatchQueue {
@@ -40,9 +42,16 @@ export interface BatcherOptions {
 
 export class Batcher {
   readonly #o: BatcherOptions;
-  #series: number[] = [];
-  #values: number[] = [];
-  #times: number[] = [];
+  /**
+   * The open batch's sample columns, reused from seal to seal: `#count` entries are filled. Fresh
+   * JS arrays per seal re-grew (and copied) three arrays up to maxSamples for every batch, ~6 % of
+   * the agent's allocation when it reads a log backlog (issue #12). They grow by doubling up to
+   * maxSamples, so an idle agent keeps only a few KB.
+   */
+  #series = new Uint32Array(INITIAL_COLUMN_CAPACITY);
+  #values = new Float64Array(INITIAL_COLUMN_CAPACITY);
+  #times = new Float64Array(INITIAL_COLUMN_CAPACITY);
+  #count = 0;
   #events: IEvent[] = [];
   /** Callbacks saving a source position at the next seal, with the seq of the batch it goes with. */
   #atSeal: ((seq: number) => void)[] = [];
@@ -85,7 +94,7 @@ export class Batcher {
 
   #seal(): void {
     const q = this.#o.queue;
-    const samples = this.#series.length;
+    const samples = this.#count;
     if (samples === 0 && this.#events.length === 0) return this.#runAtSeal(q.nextSeq - 1);
     const reserved = q.reserve(samples);
     if (!reserved) {
@@ -95,11 +104,13 @@ export class Batcher {
       return this.#runAtSeal(q.nextSeq - 1);
     }
     const { seq, cumulativeSamples } = reserved;
+    // encodeBatch copies the columns into bytes before it returns (protobufjs' packed writers
+    // read `length` and indexes only), so views of the reused columns are safe to hand it.
     const payload = encodeBatch({
       seq,
-      series: this.#series,
-      values: this.#values,
-      timeUs: this.#times,
+      series: this.#series.subarray(0, samples) as unknown as number[],
+      values: this.#values.subarray(0, samples) as unknown as number[],
+      timeUs: this.#times.subarray(0, samples) as unknown as number[],
       events: this.#events,
       cumulativeSamples,
       droppedBatches: q.droppedBatches,
@@ -113,11 +124,9 @@ export class Batcher {
     this.#o.onSealed();
   }
 
-  /** Fresh arrays: the encoded batch is already bytes, but never reuse what was handed out. */
+  /** The columns are reused (already copied into the payload); events are objects handed out, so a fresh array. */
   #clear(): void {
-    this.#series = [];
-    this.#values = [];
-    this.#times = [];
+    this.#count = 0;
     this.#events = [];
   }
 
@@ -140,7 +149,7 @@ export class Batcher {
     } finally {
       this.#inUnit--;
     }
-    if (this.#inUnit === 0 && this.#series.length >= this.#o.maxSamples) this.flush();
+    if (this.#inUnit === 0 && this.#count >= this.#o.maxSamples) this.flush();
   }
 
   #sample(measurement: string, field: string, value: number, tags: Tags | undefined, timeUs: number | undefined, kind: SeriesKind): void {
@@ -150,10 +159,30 @@ export class Batcher {
     }
     const id = this.#o.series.idOf(measurement, field, tags, kind);
     if (id === undefined) return;
-    this.#series.push(id);
-    this.#values.push(value);
-    this.#times.push(timeUs ?? this.#o.clock.nowUs());
-    if (this.#series.length >= this.#o.maxSamples && this.#inUnit === 0) this.flush();
+    const n = this.#count;
+    if (n === this.#series.length) this.#grow();
+    this.#series[n] = id;
+    this.#values[n] = value;
+    this.#times[n] = timeUs ?? this.#o.clock.nowUs();
+    this.#count = n + 1;
+    if (n + 1 >= this.#o.maxSamples && this.#inUnit === 0) this.flush();
+  }
+
+  /**
+   * Doubles the columns. Inside an emit.unit() a batch may pass maxSamples (it is sealed when the
+   * unit ends), so the columns grow past it as the JS arrays did; they never shrink.
+   */
+  #grow(): void {
+    const capacity = this.#series.length * 2;
+    const series = new Uint32Array(capacity);
+    const values = new Float64Array(capacity);
+    const times = new Float64Array(capacity);
+    series.set(this.#series);
+    values.set(this.#values);
+    times.set(this.#times);
+    this.#series = series;
+    this.#values = values;
+    this.#times = times;
   }
 
   #event(kind: string, input: EventInput = {}): void {

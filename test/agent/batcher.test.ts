@@ -54,3 +54,36 @@ t.test('at a seal, a position callback learns the seq of the batch holding what 
   batcher.flush();
   t.same(seen[2], { seq: 2, queuedThen: 1 }, 'an event alone makes a batch too');
 });
+
+t.test(
+  'the reused sample columns carry exactly each batch: grown past their first size inside a unit, nothing stale after a smaller batch',
+  async (t) => {
+    const { batcher, emit, queue } = setup(t, 300);
+    const batches = () =>
+      [...queue.after(0)].map((b) => {
+        const d = pb.SampleBatch.decode(b.payload);
+        return { values: d.values, times: d.timeUs.map(Number), series: d.series.length };
+      });
+    // 700 samples in one unit: past the columns' first 256 and past max_batch_samples (300).
+    emit.unit!(() => {
+      for (let i = 0; i < 700; i++) emit.gauge('m', 'f', i + 0.5, undefined, 1_000 + i);
+    });
+    emit.gauge('m', 'f', -1, undefined, 5);
+    emit.gauge('m', 'g', -2, undefined, 6);
+    batcher.flush();
+    const got = batches();
+    t.equal(got.length, 2, `two batches, got sizes ${got.map((b) => b.values.length).join(', ')}`);
+    t.same(
+      got[0]!.values,
+      Array.from({ length: 700 }, (_, i) => i + 0.5),
+      'the unit batch: every value, in order',
+    );
+    t.same(
+      got[0]!.times,
+      Array.from({ length: 700 }, (_, i) => 1_000 + i),
+      'the unit batch: every time, in order',
+    );
+    t.equal(got[0]!.series, 700, 'the unit batch: a series id per sample');
+    t.same(got[1], { values: [-1, -2], times: [5, 6], series: 2 }, 'the next batch holds its own two samples only');
+  },
+);
