@@ -16,8 +16,22 @@ export interface ChildUsage {
 /** Attribute values are capped by the protocol; a long command line is cut, never refused. */
 const MAX_ATTR = 1024;
 
-export function startEvent(name: string, timeUs: number, pid: number, argv: readonly string[], restarts: number): EventMessage {
-  return event(name, 'process.start', timeUs, 0, { pid: String(pid), command: argv.join(' ').slice(0, MAX_ATTR) }, { pid, restarts });
+/**
+ * `startTicks`: the child's start time in ticks since boot (lib/process-identity.ts), sent with
+ * the pid in start and exit events so the brain keys "this process is alive" on the process, not
+ * on a pid that a later process may reuse. Omitted where unknown (no /proc).
+ */
+export function startEvent(
+  name: string,
+  timeUs: number,
+  pid: number,
+  argv: readonly string[],
+  restarts: number,
+  startTicks?: number,
+): EventMessage {
+  const attrs: Record<string, string> = { pid: String(pid), command: argv.join(' ').slice(0, MAX_ATTR) };
+  if (startTicks !== undefined) attrs['start_ticks'] = String(startTicks);
+  return event(name, 'process.start', timeUs, 0, attrs, { pid, restarts });
 }
 
 export function exitEvent(
@@ -27,8 +41,10 @@ export function exitEvent(
   exit: ChildExit,
   reason: string,
   expected: boolean,
+  startTicks?: number,
 ): EventMessage {
   const attrs: Record<string, string> = { reason: reason.slice(0, MAX_ATTR) };
+  if (pid !== undefined && startTicks !== undefined) attrs['start_ticks'] = String(startTicks);
   const values: Record<string, number> = { uptime_s: exit.uptimeMs / 1000 };
   if (pid !== undefined) {
     attrs['pid'] = String(pid);

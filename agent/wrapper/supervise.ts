@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import type { Clock, Timer } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
+import { processStartTicks } from '../../lib/process-identity.js';
 import type { LocalMessage } from '../local/protocol.js';
 import { countOpenFds, cpuPercent, readRssBytes, readStat } from './proc-stats.js';
 import { exitEvent, giveUpEvent, restartEvent, startEvent, usageSample } from './reports.js';
@@ -89,10 +90,13 @@ export class Supervisor {
     this.#childStartMs = this.#o.clock.monotonic();
     this.#lastCpu = { ticks: 0, atMs: this.#childStartMs };
     let spawned = false;
+    // Read at spawn, while the child surely lives: its exit event needs it after /proc forgot it.
+    let childStartTicks: number | undefined;
     child.once('spawn', () => {
       spawned = true;
       const argv = [this.#o.command, ...this.#o.args];
-      this.#o.reporter.send(startEvent(this.#o.name, this.#o.clock.nowUs(), child.pid!, argv, this.#restarts));
+      childStartTicks = processStartTicks(child.pid!);
+      this.#o.reporter.send(startEvent(this.#o.name, this.#o.clock.nowUs(), child.pid!, argv, this.#restarts, childStartTicks));
       this.#o.log.info({ component: 'wrapper', process: this.#o.name, pid: child.pid }, 'child started');
     });
     child.once('error', (err) => {
@@ -101,16 +105,16 @@ export class Supervisor {
     });
     child.once('exit', (code, signal) => {
       const uptimeMs = this.#o.clock.monotonic() - this.#childStartMs;
-      this.#onExit(child, { code, signal, uptimeMs }, describeExit({ code, signal }));
+      this.#onExit(child, { code, signal, uptimeMs }, describeExit({ code, signal }), childStartTicks);
     });
   }
 
-  #onExit(child: ChildProcess, exit: ChildExit, what: string): void {
+  #onExit(child: ChildProcess, exit: ChildExit, what: string, startTicks?: number): void {
     if (this.#child !== child) return;
     this.#child = undefined;
     this.#lastExit = exit;
     const { name, clock, reporter, policy, log } = this.#o;
-    reporter.send(exitEvent(name, clock.nowUs(), child.pid, exit, what, this.#stopRequested));
+    reporter.send(exitEvent(name, clock.nowUs(), child.pid, exit, what, this.#stopRequested, startTicks));
     log.info({ component: 'wrapper', process: name, pid: child.pid, reason: what }, 'child exited');
     if (this.#stopRequested) return this.#finish(exit);
     const decision = policy.decide(exit);

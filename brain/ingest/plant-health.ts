@@ -110,10 +110,16 @@ export async function watchPlantHealth(o: PlantHealthOptions): Promise<{ port: n
     publish: event,
     ...(o.aliveMaxMs !== undefined ? { aliveMaxMs: o.aliveMaxMs } : {}),
   });
-  // The wrappers' word on whether a silent component's process lives (agent/wrapper: attrs.pid).
+  // The wrappers' word on whether a silent component's process lives (agent/wrapper: attrs.pid and
+  // attrs.start_ticks, the process's identity across pid reuse).
   const unsubscribe = o.events.subscribe((e) => {
-    if (e.kind === 'process.start' || e.kind === 'process.exit')
-      verdicts.processEvent(e.kind === 'process.start' ? 'start' : 'exit', Number(e.attrs['pid']));
+    if (e.kind !== 'process.start' && e.kind !== 'process.exit') return;
+    const startTicks = e.attrs['start_ticks'];
+    verdicts.processEvent(
+      e.kind === 'process.start' ? 'start' : 'exit',
+      Number(e.attrs['pid']),
+      startTicks === undefined ? undefined : Number(startTicks),
+    );
   });
   // Registered after the series listener: verdicts see the heartbeat before its role_change.
   listener.on('heartbeat', (hb) => verdicts.heartbeat(hb));

@@ -19,9 +19,20 @@
  *   `confirmMs` to be heard again (a plant process starved of CPU on a busy host stayed silent
  *   past 2 s and its pair's takeover paged as a fail-over). Its `process.exit` ends the wait at
  *   once: the fail-over or the loss is published then and joins the exit's incident. A component
- *   hung for longer than `aliveMaxMs` (deadlocked, SIGSTOPped) is lost as before.
+ *   hung for longer than `aliveMaxMs` (deadlocked, SIGSTOPped) is lost as before. A component
+ *   whose process already exited when its silence is noticed is lost at once.
+ * - "Alive" is keyed on the process, not the pid: pid plus start time (ticks since boot), sent by
+ *   the wrapper in `attrs.start_ticks` and by the component in its heartbeat's `start_ticks`
+ *   (lib/process-identity.ts). A pid the kernel handed to a new process after an exit the brain
+ *   missed is another key, so a dead component is never taken for alive by its pid's new owner.
+ * - A pair is down (`plant.pair_down`, critical) when every member heard so far is lost by the
+ *   rules above, and up again (`plant.pair_up`) when one is heard. So it follows the wrapper:
+ *   members starting and alive but starved silent are waited for, members that exited are down
+ *   at once. It replaced a threshold on the age of the members' series (3 s), which called both
+ *   pairs down while the floor's processes started on a host at load 40 (docs/benchmarks.md).
  */
 import type { Clock, Timer } from '../../lib/clock.js';
+import { processKey } from '../../lib/process-identity.js';
 import type { HealthHeartbeat, HealthRole } from '../../plant/health/types.js';
 
 export type Publish = (
@@ -42,7 +53,8 @@ interface Suspect {
 /** A takeover held until the old primary is heard again, exits, or its time is up. */
 interface HeldTakeover {
   old: string;
-  pid: number | undefined;
+  /** The old primary's process (lib/process-identity.ts processKey). */
+  process: string | undefined;
   at: number;
   timer: Timer;
   decide: (why: 'time' | 'exit') => void;
@@ -59,14 +71,19 @@ export class PlantVerdicts {
   readonly #lastRole = new Map<string, HealthRole>();
   /** The member each pair last heard as a steady primary. */
   readonly #primaryOf = new Map<string, string>();
-  /** Monotonic ms and pid of each component's last heartbeat. */
+  /** Monotonic ms and process (pid + start time) of each component's last heartbeat. */
   readonly #heardAt = new Map<string, number>();
-  readonly #pidOf = new Map<string, number>();
+  readonly #processOf = new Map<string, string>();
   readonly #lastState = new Map<string, HealthHeartbeat['state']>();
   readonly #held = new Set<HeldTakeover>();
   readonly #aliveMaxMs: number;
-  /** Pids a wrapper reported started and not (yet) exited. */
-  readonly #alivePids = new Set<number>();
+  /** Processes (pid + start time) a wrapper reported started and not (yet) exited. */
+  readonly #alive = new Set<string>();
+  /** Processes a wrapper reported exited, the latest EXITED_KEPT: a silence noticed after the exit is a loss at once. */
+  readonly #exited = new Set<string>();
+  /** Each pair's members heard so far (bounded by the floor's components). */
+  readonly #members = new Map<string, Set<string>>();
+  readonly #pairsDown = new Set<string>();
 
   constructor(o: { clock: Clock; confirmMs: number; publish: Publish; aliveMaxMs?: number }) {
     this.#clock = o.clock;
@@ -75,36 +92,45 @@ export class PlantVerdicts {
     this.#aliveMaxMs = Math.max(o.aliveMaxMs ?? 0, o.confirmMs);
   }
 
-  /** A wrapper's `process.start` / `process.exit` (attrs.pid): whether a silent component's process lives. */
-  processEvent(kind: 'start' | 'exit', pid: number): void {
+  /**
+   * A wrapper's `process.start` / `process.exit` (attrs.pid, attrs.start_ticks): whether a silent
+   * component's process lives.
+   */
+  processEvent(kind: 'start' | 'exit', pid: number, startTicks?: number): void {
     if (!Number.isInteger(pid) || pid <= 0) return;
+    const key = processKey(pid, startTicks !== undefined && Number.isInteger(startTicks) && startTicks >= 0 ? startTicks : undefined);
     if (kind === 'start') {
-      // Bounded by the processes wrapped on the floor; a pid reused after an exit we missed is replaced.
-      if (this.#alivePids.size >= 100_000) this.#alivePids.clear();
-      this.#alivePids.add(pid);
+      // Bounded by the processes wrapped on the floor; exits we missed are forgotten wholesale.
+      if (this.#alive.size >= MAX_PROCESSES) this.#alive.clear();
+      this.#alive.add(key);
+      this.#exited.delete(key);
       return;
     }
-    this.#alivePids.delete(pid);
+    this.#alive.delete(key);
+    if (this.#exited.size >= MAX_PROCESSES) this.#exited.delete(this.#exited.values().next().value!);
+    this.#exited.add(key);
     for (const [component, suspect] of this.#suspects) {
-      if (suspect.last.pid !== pid) continue;
+      if (keyOf(suspect.last) !== key) continue;
       suspect.timer.cancel();
       this.#suspects.delete(component);
       this.#confirmLost(component, suspect.last);
     }
-    for (const h of this.#held) if (h.pid === pid) h.decide('exit');
+    for (const h of this.#held) if (h.process === key) h.decide('exit');
   }
 
   /** How long from `since` a silent component may stay a suspicion: longer while its wrapper says its process lives. */
   #deadline(component: string, since: number): number {
-    const pid = this.#pidOf.get(component);
-    const alive = pid !== undefined && this.#alivePids.has(pid);
+    const key = this.#processOf.get(component);
+    if (key !== undefined && this.#exited.has(key)) return since;
+    const alive = key !== undefined && this.#alive.has(key);
     return since + (alive ? this.#aliveMaxMs : this.#confirmMs);
   }
 
   /** Every heartbeat, before the listener's role_change for it. */
   heartbeat(hb: HealthHeartbeat): void {
     this.#heardAt.set(hb.component, this.#clock.monotonic());
-    this.#pidOf.set(hb.component, hb.pid);
+    this.#processOf.set(hb.component, keyOf(hb));
+    if (hb.pair !== null) this.#joinPair(hb.pair, hb);
     this.#lastState.set(hb.component, hb.state);
     // Only a steady primary (primary in two heartbeats in a row) counts as the pair's primary.
     if (hb.role === 'primary' && this.#lastRole.get(hb.component) === 'primary') this.#primaryOf.set(hb.pair ?? hb.component, hb.component);
@@ -112,8 +138,9 @@ export class PlantVerdicts {
   }
 
   lost(component: string, last: HealthHeartbeat): void {
-    if (this.#confirmMs === 0) return this.#confirmLost(component, last);
     const since = this.#clock.monotonic();
+    // No window, or the wrapper already reported this process's exit: nothing to wait for.
+    if (this.#confirmMs === 0 || this.#deadline(component, since) <= since) return this.#confirmLost(component, last);
     const check = (): Timer => {
       const left = this.#deadline(component, since) - this.#clock.monotonic();
       return this.#clock.setTimeout(
@@ -138,11 +165,12 @@ export class PlantVerdicts {
     if (suspect) {
       suspect.timer.cancel();
       this.#suspects.delete(component);
-      // Back under another pid: the process died and was restarted within the window.
-      if (hb.pid !== suspect.last.pid) {
+      // Back as another process: it died and was restarted within the window.
+      if (keyOf(hb) !== keyOf(suspect.last)) {
         this.#confirmLost(component, suspect.last);
         this.#lost.delete(component);
-        return this.#publish('plant.heartbeat_back', hb, 0);
+        this.#publish('plant.heartbeat_back', hb, 0);
+        return this.#pairHeard(hb);
       }
       const silentMs = Math.round(this.#clock.monotonic() - suspect.since);
       this.#publish(
@@ -154,7 +182,10 @@ export class PlantVerdicts {
       );
       return;
     }
-    if (this.#lost.delete(component)) this.#publish('plant.heartbeat_back', hb, 0);
+    if (this.#lost.delete(component)) {
+      this.#publish('plant.heartbeat_back', hb, 0);
+      this.#pairHeard(hb);
+    }
   }
 
   roleChange(component: string, from: HealthRole, to: HealthRole, hb: HealthHeartbeat): void {
@@ -178,12 +209,12 @@ export class PlantVerdicts {
     const oldState = this.#lastState.get(old);
     if (old === component || this.#confirmMs === 0 || this.#lost.has(old) || oldState === 'stale' || oldState === 'down') return failover();
     const at = this.#clock.monotonic();
-    const pid = this.#pidOf.get(old);
-    // Heard since, by the same process: it stalled; a restarted one (new pid) had died.
-    const heardSince = () => (this.#heardAt.get(old) ?? 0) > at && this.#pidOf.get(old) === pid;
+    const oldProcess = this.#processOf.get(old);
+    // Heard since, by the same process: it stalled; a restarted one (another process) had died.
+    const heardSince = () => (this.#heardAt.get(old) ?? 0) > at && this.#processOf.get(old) === oldProcess;
     const held: HeldTakeover = {
       old,
-      pid,
+      process: oldProcess,
       at,
       timer: this.#clock.setTimeout(() => decide('time'), this.#confirmMs),
       decide: (why) => decide(why),
@@ -222,5 +253,37 @@ export class PlantVerdicts {
   #confirmLost(component: string, last: HealthHeartbeat): void {
     this.#lost.add(component);
     this.#publish('plant.heartbeat_lost', last, 3, {}, { last_seq: last.seq });
+    const pair = last.pair;
+    if (pair === null || this.#pairsDown.has(pair)) return;
+    const members = [...(this.#members.get(pair) ?? [component])];
+    if (!members.every((m) => this.#lost.has(m))) return;
+    this.#pairsDown.add(pair);
+    this.#publish('plant.pair_down', last, 4, { members: members.join(',') });
   }
+
+  #joinPair(pair: string, hb: HealthHeartbeat): void {
+    let members = this.#members.get(pair);
+    if (!members) {
+      if (this.#members.size >= MAX_PROCESSES) return;
+      this.#members.set(pair, (members = new Set()));
+    }
+    if (members.has(hb.component) || members.size >= MAX_PAIR_MEMBERS) return;
+    members.add(hb.component);
+    // A member never heard before (a replacement under a new id) brings a down pair back.
+    this.#pairHeard(hb);
+  }
+
+  /** A member of `hb.pair` is heard and not lost: a pair called down is up again. */
+  #pairHeard(hb: HealthHeartbeat): void {
+    if (hb.pair === null || this.#lost.has(hb.component) || !this.#pairsDown.delete(hb.pair)) return;
+    this.#publish('plant.pair_up', hb, 0, { members: [...(this.#members.get(hb.pair) ?? [])].join(',') });
+  }
+}
+
+/** Processes and pairs remembered: far more than a floor has; past it, the oldest are forgotten. */
+const MAX_PROCESSES = 100_000;
+const MAX_PAIR_MEMBERS = 64;
+
+function keyOf(hb: HealthHeartbeat): string {
+  return processKey(hb.pid, hb.start_ticks);
 }

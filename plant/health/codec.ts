@@ -56,6 +56,8 @@ const fields: Record<string, Check> = {
   hb_seq: num,
   interval_ms: num,
   pid: num,
+  // Optional: heartbeats from senders before it still decode.
+  start_ticks: (v) => v === undefined || v === null || num(v),
   seq: num,
   rates: obj({ in_per_s: num, out_per_s: num }),
   latency_us: nullOr(obj({ p50: num, p99: num, p999: num, max: num, count: num })),

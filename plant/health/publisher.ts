@@ -1,11 +1,15 @@
 /** Sends a component's health heartbeat every interval, and at once when its role or state changes. */
 import type { Clock, Timer } from '../../lib/clock.js';
+import { processStartTicks } from '../../lib/process-identity.js';
 import type { DatagramOut, Endpoint } from '../net/udp.js';
 import { hostMonoUs } from '../time.js';
 import { encodeHealth } from './codec.js';
 import type { HealthHeartbeat } from './types.js';
 
-export type HealthBody = Omit<HealthHeartbeat, 'v' | 'hb_seq' | 'interval_ms' | 'pid' | 'time_us' | 'mono_us'>;
+export type HealthBody = Omit<HealthHeartbeat, 'v' | 'hb_seq' | 'interval_ms' | 'pid' | 'start_ticks' | 'time_us' | 'mono_us'>;
+
+/** This process's start time, read once: the brain matches it to its wrapper's report (lib/process-identity.ts). */
+const OWN_START_TICKS = processStartTicks('self');
 
 export class HealthPublisher {
   #timer: Timer | null = null;
@@ -66,6 +70,7 @@ export class HealthPublisher {
       hb_seq: ++this.#seq,
       interval_ms: this.intervalMs,
       pid: process.pid,
+      start_ticks: OWN_START_TICKS ?? null,
       time_us: this.clock.nowUs(),
       mono_us: hostMonoUs(),
     };

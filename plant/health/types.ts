@@ -30,6 +30,11 @@ export interface HealthHeartbeat {
   hb_seq: number;
   interval_ms: number;
   pid: number;
+  /**
+   * The process's start time in ticks since boot (/proc/self/stat; lib/process-identity.ts):
+   * with `pid`, one process, not a later one reusing the pid. Absent or null where unknown.
+   */
+  start_ticks?: number | null;
   /** The component's sequence position (highest feed seq handled). */
   seq: number;
   rates: { in_per_s: number; out_per_s: number };

@@ -42,6 +42,10 @@ t.test('a heartbeat round-trips through the codec; malformed ones are refused wi
   t.match(decodeHealth(Buffer.from(JSON.stringify({ ...hb(), role: 'boss' }))), { ok: false, error: /role/ });
   t.match(decodeHealth(Buffer.from(JSON.stringify({ ...hb(), seq: 'x' }))), { ok: false, error: /seq/ });
   t.match(decodeHealth(Buffer.alloc(9000, 32)), { ok: false, error: /exceeds/ });
+  // start_ticks (the process's identity with pid, #19) is optional: older senders still decode.
+  t.match(decodeHealth(encodeHealth(hb({ start_ticks: 47254 }))), { ok: true, heartbeat: { start_ticks: 47254 } });
+  t.ok(decodeHealth(encodeHealth(hb({ start_ticks: null }))).ok, 'null: unknown start time');
+  t.match(decodeHealth(Buffer.from(JSON.stringify({ ...hb(), start_ticks: 'x' }))), { ok: false, error: /start_ticks/ });
 });
 
 t.test('the listener counts malformed datagrams, sees role changes and loses a silent component after 3 intervals', async (t) => {

@@ -2,7 +2,9 @@
  * threshold: the latest value of a series above (or below) a level, for a while, with a
  * separate clear level so a value hovering at the level does not flap (seed 001: dirty
  * memory climbing towards the flush). With `aggregate`, series are first combined by labels:
- * `count` of fresh plant series by `pair` below 1 is "both legs of the pair are down".
+ * e.g. `count` of fresh series by `pair` below 1: no member of a pair reporting. (PlantPairDown
+ * no longer uses it: a series ages while its process is alive but starved of CPU; the brain's
+ * wrapper-aware verdict decides that, brain/ingest/plant-verdicts.ts.)
  */
 import { labelsKey, pickLabels, type Labels } from '../../../lib/labels.js';
 import type { Observation, RuleQuery, SeriesSample } from '../rule.js';

@@ -5,6 +5,7 @@ import type { LocalMessage, EventMessage } from '../../../agent/local/protocol.j
 import { RestartPolicy } from '../../../agent/wrapper/restart-policy.js';
 import { Supervisor, type Reporter } from '../../../agent/wrapper/supervise.js';
 import { FakeClock } from '../../../lib/clock.js';
+import { processStartTicks } from '../../../lib/process-identity.js';
 import { silentLogger } from '../../../lib/log.js';
 import { waitFor } from '../../helpers/wait.js';
 import { tempDir } from './wrapper-process.js';
@@ -89,4 +90,33 @@ t.test('a command that cannot be started is reported as exit code 127', async (t
   supervisor.start();
   t.equal(await supervisor.done, 127);
   t.match(reporter.events('process.exit'), [{ attrs: { exit_code: '127', reason: /cannot start .*ENOENT/ } }]);
+});
+
+t.test("start and exit name the child by pid and start time, the identity the brain keys 'alive' on (#19)", async (t) => {
+  const clock = new FakeClock();
+  const reporter = new RecordingReporter();
+  const supervisor = new Supervisor({
+    name: 'identity',
+    command: 'sleep',
+    args: ['30'],
+    policy: new RestartPolicy({ mode: 'on-failure', maxRestarts: 0, backoffMinMs: 1000, backoffMaxMs: 1000, stableAfterMs: 60_000 }),
+    clock,
+    logFile: join(tempDir(t), 'identity.log'),
+    reporter,
+    log: silentLogger,
+  });
+  supervisor.start();
+  const start = await waitFor('the start event', () => reporter.events('process.start')[0]);
+  const attrs = start.attrs ?? {};
+  const pid = Number(attrs['pid']);
+  const ownTicks = processStartTicks(pid);
+  t.ok(ownTicks !== undefined && ownTicks > 0, `the child's /proc/${pid}/stat gives its start time (${ownTicks})`);
+  t.equal(attrs['start_ticks'], String(ownTicks), 'process.start carries the start time /proc gives for its pid');
+  supervisor.signal('SIGTERM');
+  await supervisor.done;
+  t.match(
+    reporter.events('process.exit'),
+    [{ attrs: { pid: String(pid), start_ticks: String(ownTicks) } }],
+    'process.exit carries the same identity',
+  );
 });

@@ -159,11 +159,154 @@ t.test('a silent component whose wrapper reports its exit is lost at once; one s
     t.same(published, ['plant.heartbeat_lost fh-a'], 'hung past 10 s: lost');
   }
   {
-    const { clock, v, published } = setup(10_000);
+    const { v, published } = setup(10_000);
     v.processEvent('start', 100);
     v.processEvent('exit', 100);
     v.lost('fh-a', hb('fh-a', { role: 'primary' }));
+    t.same(published, ['plant.heartbeat_lost fh-a'], 'exited before the silence: lost at once');
+  }
+});
+
+t.test('a pair is down only when every member heard is lost by the wrapper-aware verdict (#19)', async (t) => {
+  {
+    // The floor starting at load 40: both feed handlers alive by their wrappers, both starved silent for 9 s.
+    const { clock, v, published } = setup(10_000);
+    v.processEvent('start', 100);
+    v.processEvent('start', 200);
+    v.lost('fh-a', hb('fh-a', { role: 'primary', state: 'starting' }));
+    clock.advance(500);
+    v.lost('fh-b', hb('fh-b', { pid: 200, state: 'starting' }));
+    clock.advance(9_000);
+    t.same(published, [], 'both alive and starting, silent 9 s: no loss, no pair down');
+    v.heartbeat(hb('fh-a', { role: 'primary' }));
+    v.recovered('fh-a', hb('fh-a', { role: 'primary' }));
+    v.heartbeat(hb('fh-b', { pid: 200 }));
+    v.recovered('fh-b', hb('fh-b', { pid: 200 }));
+    clock.advance(20_000);
+    t.same(published, ['plant.stalled fh-a', 'plant.stalled fh-b'], 'they were slow to start: stalls, nothing to page');
+  }
+  {
+    // Only one member heard yet (its peer's process started later): its silence while alive is no pair down.
+    const clock = new FakeClock();
+    const published: string[] = [];
+    const v = new PlantVerdicts({
+      clock,
+      confirmMs: 2000,
+      aliveMaxMs: 10_000,
+      publish: (kind, h) => published.push(`${kind} ${h.component}`),
+    });
+    v.processEvent('start', 100, 5000);
+    v.heartbeat(hb('fh-a', { state: 'starting', start_ticks: 5000 }));
+    v.lost('fh-a', hb('fh-a', { state: 'starting', start_ticks: 5000 }));
+    clock.advance(3_000);
+    t.same(published, [], 'the only member heard, alive, silent 3 s: not down');
+  }
+  {
+    // A real double kill under the wrappers: both exits reported before the brain notices the silence.
+    const { clock, v, published } = setup(10_000);
+    v.processEvent('start', 100);
+    v.processEvent('start', 200);
+    v.processEvent('exit', 100);
+    v.processEvent('exit', 200);
+    v.lost('fh-a', hb('fh-a', { role: 'primary' }));
+    t.same(published, ['plant.heartbeat_lost fh-a'], 'one leg exited: lost at once, the pair is not down');
+    v.lost('fh-b', hb('fh-b', { pid: 200 }));
+    t.same(
+      published,
+      ['plant.heartbeat_lost fh-a', 'plant.heartbeat_lost fh-b', 'plant.pair_down fh-b'],
+      'both exited: the pair is down at once',
+    );
+    clock.advance(1_000);
+    v.heartbeat(hb('fh-a', { pid: 300 }));
+    v.recovered('fh-a', hb('fh-a', { pid: 300 }));
+    t.same(published.slice(3), ['plant.heartbeat_back fh-a', 'plant.pair_up fh-a'], 'a restarted leg heard: the pair is up');
+  }
+  {
+    // Not under a wrapper: a dead pair is down after the confirm window, and exits arriving after the silence end it at once.
+    const { clock, v, published } = setup();
+    v.lost('fh-a', hb('fh-a', { role: 'primary' }));
+    v.lost('fh-b', hb('fh-b', { pid: 200 }));
+    clock.advance(1_999);
+    t.same(published, [], 'within the window: a suspicion');
+    clock.advance(1);
+    t.same(published, ['plant.heartbeat_lost fh-a', 'plant.heartbeat_lost fh-b', 'plant.pair_down fh-b'], 'after 2 s: the pair is down');
+  }
+  {
+    const { v, published } = setup(10_000);
+    v.processEvent('start', 100);
+    v.processEvent('start', 200);
+    v.lost('fh-a', hb('fh-a', { role: 'primary' }));
+    v.lost('fh-b', hb('fh-b', { pid: 200 }));
+    v.processEvent('exit', 200);
+    v.processEvent('exit', 100);
+    t.same(
+      published,
+      ['plant.heartbeat_lost fh-b', 'plant.heartbeat_lost fh-a', 'plant.pair_down fh-a'],
+      'exits after the silence: down at once',
+    );
+  }
+});
+
+t.test('alive is keyed on pid and start time: a reused pid is another process (#19)', async (t) => {
+  // Outside a pair, so that only the component's own verdict is in view.
+  const fhA = (startTicks: number) => hb('fh-a', { pair: null, start_ticks: startTicks });
+  const make = () => {
+    const clock = new FakeClock();
+    const published: string[] = [];
+    const v = new PlantVerdicts({
+      clock,
+      confirmMs: 2000,
+      aliveMaxMs: 10_000,
+      publish: (kind, h) => published.push(`${kind} ${h.component}`),
+    });
+    return { clock, v, published };
+  };
+  {
+    // fh-a (pid 100, started at tick 5000) died and its exit never reached the brain; the kernel gave pid 100
+    // to another wrapped process (tick 9000). fh-a's silence must not be waited out as if it lived.
+    const { v, published } = make();
+    v.processEvent('start', 100, 5000);
+    v.heartbeat(fhA(5000));
+    v.processEvent('start', 100, 9000);
+    v.processEvent('exit', 100, 5000);
+    v.processEvent('start', 100, 9000);
+    v.lost('fh-a', fhA(5000));
+    t.same(
+      published,
+      ['plant.heartbeat_lost fh-a'],
+      'its own exit was reported: lost at once, the new owner of pid 100 does not keep it alive',
+    );
+  }
+  {
+    const { clock, v, published } = make();
+    // The exit was missed altogether: only the new process's start under the same pid is known.
+    v.heartbeat(fhA(5000));
+    v.processEvent('start', 100, 9000);
+    v.lost('fh-a', fhA(5000));
     clock.advance(2_000);
-    t.same(published, ['plant.heartbeat_lost fh-a'], 'exited before the silence: 2 s as without a wrapper');
+    t.same(published, ['plant.heartbeat_lost fh-a'], 'pid 100 alive as another process: lost after 2 s, not held 10 s');
+  }
+  {
+    const { clock, v, published } = make();
+    // The exit of an earlier process that had pid 100 (reported late) does not end the wait for fh-a, which lives.
+    v.processEvent('start', 100, 5000);
+    v.heartbeat(fhA(5000));
+    v.lost('fh-a', fhA(5000));
+    v.processEvent('exit', 100, 4000);
+    clock.advance(9_000);
+    t.same(published, [], "another process's exit under the same pid: fh-a is still waited for");
+    v.heartbeat(fhA(5000));
+    v.recovered('fh-a', fhA(5000));
+    t.same(published, ['plant.stalled fh-a'], 'back, same process: a stall');
+  }
+  {
+    const { clock, v, published } = make();
+    // Back within the window with the same pid but another start time: it died and was restarted (pid reused by itself).
+    v.heartbeat(fhA(5000));
+    v.lost('fh-a', fhA(5000));
+    clock.advance(1_000);
+    v.heartbeat(fhA(9000));
+    v.recovered('fh-a', fhA(9000));
+    t.same(published, ['plant.heartbeat_lost fh-a', 'plant.heartbeat_back fh-a'], 'same pid, new start time: lost, then back');
   }
 });
