@@ -216,14 +216,14 @@ async function suite(): Promise<void> {
   const floorwatchUserBefore = userExists('floorwatch');
 
   // A host without Node.js, floorwatch_node_install: tarball: the official tarball's layout
-  // (node-v<version>-linux-x64/bin/node) made here, its node a link to the one running this test
+  // (node-v<version>-linux-x64/bin/node) made here, its node a script running the one running this test
   // (the role's steps are what is tested: found absent, unpacked, checked, used by the unit and
   // by validate:). Installed for real, into its own prefix.
   const noNodeRoot = join(root, 'no-node');
   const nodeDirName = `node-v${process.versions.node}-linux-x64`;
   const nodeTarball = join(root, `${nodeDirName}.tar.gz`);
   mkdirSync(join(root, 'node-src', nodeDirName, 'bin'), { recursive: true });
-  symlinkSync(process.execPath, join(root, 'node-src', nodeDirName, 'bin/node'));
+  writeFileSync(join(root, 'node-src', nodeDirName, 'bin/node'), `#!/bin/sh\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
   const packNode = spawnSync('tar', ['-czf', nodeTarball, '-C', join(root, 'node-src'), nodeDirName], { encoding: 'utf8' });
   if (packNode.status !== 0) throw new Error(`packing the Node.js tarball failed: ${packNode.stderr}`);
 
