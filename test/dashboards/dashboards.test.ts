@@ -29,6 +29,19 @@ t.test('regenerating gives the committed JSON (run `npm run dashboards` after ch
 t.test("every dashboard validates against Grafana's dashboard schema", async (t) => {
   const { schema, version } = grafanaDashboardSchema();
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  // The schema can refuse: a misspelt panel key, a wrong type and an unknown panel field each fail
+  // it (an empty or permissive schema would pass every dashboard and prove nothing).
+  const [sampleName, sampleText] = [...committed][0]!;
+  const spoilt: [string, (d: Record<string, unknown> & { panels: Record<string, unknown>[] }) => void][] = [
+    ['a misspelt panel key (gridPoss)', (d) => (d.panels[0]!['gridPoss'] = d.panels[0]!['gridPos'])],
+    ['a title that is a number', (d) => (d['title'] = 5)],
+    ['schemaVersion as a string', (d) => (d['schemaVersion'] = '39')],
+  ];
+  for (const [what, spoil] of spoilt) {
+    const d = JSON.parse(sampleText) as Record<string, unknown> & { panels: Record<string, unknown>[] };
+    spoil(d);
+    t.notOk(validate(d), `${sampleName} with ${what} is refused by the schema`);
+  }
   for (const [name, text] of committed) {
     const ok = validate(JSON.parse(text));
     t.ok(ok, `${name} is a valid dashboard for @grafana/schema ${version}`, {

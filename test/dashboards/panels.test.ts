@@ -95,7 +95,11 @@ t.test('every panel query returns data from a real demo floor', async (t) => {
   const pngDir = process.env['FLOORWATCH_DASHBOARD_PNGS'] ?? join(tmpdir(), `fw-dashboards-${process.pid}`);
   mkdirSync(pngDir, { recursive: true });
   const pngs = await renderDashboards(dashboards, range(), pngDir, (d, query) => influxql(url, interpolate(d, query, range()), db));
-  for (const png of pngs) t.ok(png.bytes > 20_000, `${png.file}: ${png.bytes} bytes, ${png.panels} panels drawn`);
+  for (const png of pngs) {
+    t.ok(png.bytes > 20_000, `${png.file}: ${png.bytes} bytes`);
+    t.equal(png.panels, png.expected, `${png.file}: every panel drawn (${png.panels} of ${png.expected})`);
+    t.same(png.empty, [], `${png.file}: no panel drawn without data`);
+  }
   t.equal(await demo.stop(), 0, 'the demo stops cleanly');
 });
 

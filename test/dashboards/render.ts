@@ -29,8 +29,15 @@ interface PanelJson {
 interface Drawn {
   file: string;
   bytes: number;
+  /** Panels the page drew (rows are headings, not panels). */
   panels: number;
+  /** Panels the dashboard has (rows left out): every one should be drawn. */
+  expected: number;
+  /** Panels drawn with no value to show (their queries failed or returned nothing): "No data" in the picture. */
+  empty: string[];
 }
+
+const hasValue = (series: InfluxqlSeries[]) => series.some((s) => s.values.some((row) => row.slice(1).some((v) => v !== null && v !== '')));
 
 type Run = (d: DashboardJson, query: string) => Promise<InfluxqlSeries[]>;
 
@@ -66,7 +73,14 @@ export async function renderDashboards(dashboards: DashboardJson[], range: Inter
       const file = join(dir, `${d.uid}.png`);
       await page.screenshot({ path: file, fullPage: true });
       await page.close();
-      drawn.push({ file, bytes: statSync(file).size, panels: Number(count) });
+      const charts = panels.filter((p) => p.type !== 'row');
+      drawn.push({
+        file,
+        bytes: statSync(file).size,
+        panels: Number(count),
+        expected: charts.length,
+        empty: charts.filter((p) => !p.results.some((r) => hasValue(r.series))).map((p) => p.title),
+      });
     }
   } finally {
     await browser.close();

@@ -6,17 +6,7 @@
 // itself, from the installed files and the rendered configs, with mutual TLS from a CA made here.
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readFileSync,
-  readlinkSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-  appendFileSync,
-} from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { floorwatch, getJson, scratchDir, type FloorwatchProcess } from '../helpers/floorwatch.js';
 import { releaseTarball } from '../helpers/release.js';
@@ -219,62 +209,129 @@ async function suite(): Promise<void> {
   ];
   const outsideBefore = outside.filter((p) => existsSync(p));
 
+  // What `--check --diff` would do on a host that has nothing yet, with the inventory's own
+  // service user (a real host's defaults: a system user `floorwatch`); check mode creates neither.
+  const previewRoot = join(root, 'preview');
+  const userExists = (name: string) => spawnSync('id', [name]).status === 0;
+  const floorwatchUserBefore = userExists('floorwatch');
+
+  // A host without Node.js, floorwatch_node_install: tarball: the official tarball's layout
+  // (node-v<version>-linux-x64/bin/node) made here, its node a script running the one running this test
+  // (the role's steps are what is tested: found absent, unpacked, checked, used by the unit and
+  // by validate:). Installed for real, into its own prefix.
+  const noNodeRoot = join(root, 'no-node');
+  const nodeDirName = `node-v${process.versions.node}-linux-x64`;
+  const nodeTarball = join(root, `${nodeDirName}.tar.gz`);
+  mkdirSync(join(root, 'node-src', nodeDirName, 'bin'), { recursive: true });
+  writeFileSync(join(root, 'node-src', nodeDirName, 'bin/node'), `#!/bin/sh\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
+  const packNode = spawnSync('tar', ['-czf', nodeTarball, '-C', join(root, 'node-src'), nodeDirName], { encoding: 'utf8' });
+  if (packNode.status !== 0) throw new Error(`packing the Node.js tarball failed: ${packNode.stderr}`);
+
   let installed = false;
-  await t.test('first run: installs brain-ldn-a and ws-ldn-r01 into the prefix; lint and syntax check pass meanwhile', async (t) => {
-    const [first, lint, syntax] = await Promise.all([
-      playbook('site.yml', [BRAIN_HOST, WS, PLANT]),
-      run('ansible-lint', ['--offline', '-p']),
-      run('ansible-playbook', ['-i', INVENTORY, '--syntax-check', 'site.yml', 'rollback.yml']),
-    ]);
-    t.equal(lint.code, 0, said(lint, 'ansible-lint (production profile) passes'));
-    t.equal(syntax.code, 0, said(syntax, 'ansible-playbook --syntax-check passes'));
-    t.equal(first.code, 0, said(first, 'the first run succeeds'));
-    installed = first.code === 0;
-    for (const host of [BRAIN_HOST, WS, PLANT]) {
-      t.ok((first.recap[host]?.changed ?? 0) > 0, `${host} changed on the first run (${JSON.stringify(first.recap[host])})`);
-      t.equal(currentOf(host), `releases/${v1}`, `${host}: current -> releases/${v1}`);
-      t.ok(
-        existsSync(join(hostRoot(host), `opt/floorwatch/releases/${v1}/node_modules/re2/build/Release/re2.node`)),
-        `${host}: the release is unpacked with its native addon`,
+  await t.test(
+    'first run: installs brain-ldn-a and ws-ldn-r01 into the prefix; lint, syntax check and a fresh --check pass meanwhile',
+    async (t) => {
+      const [first, lint, syntax, preview, noNode] = await Promise.all([
+        playbook('site.yml', [BRAIN_HOST, WS, PLANT]),
+        run('ansible-lint', ['--offline', '-p']),
+        run('ansible-playbook', ['-i', INVENTORY, '--syntax-check', 'site.yml', 'rollback.yml']),
+        playbook(
+          'site.yml',
+          [WS],
+          {
+            floorwatch_prefix: `${previewRoot}/{{ inventory_hostname }}`,
+            floorwatch_create_user: true,
+            floorwatch_user: 'floorwatch',
+            floorwatch_group: 'floorwatch',
+          },
+          ['--check', '--diff'],
+        ),
+        playbook('site.yml', [WS], {
+          floorwatch_prefix: `${noNodeRoot}/{{ inventory_hostname }}`,
+          floorwatch_node: `${noNodeRoot}/absent/node`,
+          floorwatch_node_install: 'tarball',
+          floorwatch_node_tarball: nodeTarball,
+        }),
+      ]);
+      t.equal(lint.code, 0, said(lint, 'ansible-lint (production profile) passes'));
+      t.equal(syntax.code, 0, said(syntax, 'ansible-playbook --syntax-check passes'));
+      // A first install previewed: it runs through (unarchive has no directory to unpack into in
+      // check mode), says what it would do, and touches nothing.
+      t.equal(preview.code, 0, said(preview, 'site.yml --check --diff on a host with nothing installed succeeds'));
+      t.ok((preview.recap[WS]?.changed ?? 0) > 0, `the preview reports changes (${JSON.stringify(preview.recap[WS])})`);
+      t.match(preview.out, `would unpack ${tarName(v1)}`, 'it would unpack the release');
+      t.match(preview.out, /^\+User=floorwatch$/m, 'the diff shows the unit running as the dedicated user');
+      t.match(
+        preview.out,
+        /TASK \[floorwatch_common : User \| system user, no login, no home, named floorwatch\][^\n]*\n+changed:/,
+        'it would create that user',
       );
-      const tlsDir = join(hostRoot(host), 'etc/floorwatch/tls');
-      t.equal(statSync(tlsDir).mode & 0o777, 0o750, `${host}: tls dir 0750`);
-      t.equal(statSync(join(tlsDir, `${host}.key`)).mode & 0o777, 0o640, `${host}: key 0640`);
+      t.notOk(existsSync(previewRoot), `--check created nothing under ${previewRoot}`);
+      t.equal(userExists('floorwatch'), floorwatchUserBefore, '--check created no user');
+      // Node.js absent: installed from the tarball, and what runs floorwatch from then on.
+      t.equal(noNode.code, 0, said(noNode, 'with no node at floorwatch_node and floorwatch_node_install=tarball, the run succeeds'));
+      const unpackedNode = join(noNodeRoot, WS, 'opt/floorwatch/node', nodeDirName, 'bin/node');
       t.equal(
-        statSync(join(hostRoot(host), 'etc/floorwatch/agent.yaml')).mode & 0o777,
-        0o640,
-        `${host}: agent.yaml 0640 (it may carry a token)`,
+        spawnSync(unpackedNode, ['--version'], { encoding: 'utf8' }).stdout?.trim(),
+        process.version,
+        `node unpacked at ${unpackedNode}`,
       );
-    }
-    const unit = readFileSync(join(hostRoot(WS), 'etc/systemd/system/floorwatch-agent.service'), 'utf8');
-    for (const line of ['Restart=always', `User=${whoami}`, 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'CapabilityBoundingSet='])
-      t.match(unit, `\n${line}\n`, `the agent unit has ${line}`);
-    t.notMatch(unit, /^MemoryDenyWriteExecute/m, 'no MemoryDenyWriteExecute (it kills V8)');
-    t.match(
-      unit,
-      `\nExecStart=${process.execPath} ${hostRoot(WS)}/opt/floorwatch/current/dist/cli/floorwatch.js agent -c ${hostRoot(WS)}/etc/floorwatch/agent.yaml\n`,
-      'the unit starts the installed CLI from current with the rendered config',
-    );
-    const agentYaml = readFileSync(join(hostRoot(WS), 'etc/floorwatch/agent.yaml'), 'utf8');
-    for (const label of ['floor: ldn-3', 'desk: fx-spot', 'colour: red', 'role: workstation'])
-      t.match(agentYaml, label, `labels from the inventory: ${label}`);
-    // The plant host: its plant.yaml passed `floorwatch check --kind plant`, its agent watches the plant's processes.
-    t.match(
-      readFileSync(join(hostRoot(PLANT), 'etc/floorwatch/plant.yaml'), 'utf8'),
-      `targets:\n  - 127.0.0.1:${grpcPort}\n`,
-      'plant.yaml rendered',
-    );
-    t.match(
-      readFileSync(join(hostRoot(PLANT), 'etc/floorwatch/agent.yaml'), 'utf8'),
-      'cmdline: floorwatch plant feed-handler',
-      'the plant host agent watches the feed handler',
-    );
-    t.same(
-      outside.filter((p) => existsSync(p)),
-      outsideBefore,
-      'nothing was installed outside the prefix',
-    );
-  });
+      t.match(
+        existsSync(join(noNodeRoot, WS, 'etc/systemd/system/floorwatch-agent.service'))
+          ? readFileSync(join(noNodeRoot, WS, 'etc/systemd/system/floorwatch-agent.service'), 'utf8')
+          : '(no unit rendered)',
+        `\nExecStart=${unpackedNode} `,
+        'the unit runs floorwatch with the node it installed',
+      );
+      t.ok(existsSync(join(noNodeRoot, WS, 'etc/floorwatch/agent.yaml')), 'agent.yaml rendered and validated with that node');
+      t.equal(first.code, 0, said(first, 'the first run succeeds'));
+      installed = first.code === 0;
+      for (const host of [BRAIN_HOST, WS, PLANT]) {
+        t.ok((first.recap[host]?.changed ?? 0) > 0, `${host} changed on the first run (${JSON.stringify(first.recap[host])})`);
+        t.equal(currentOf(host), `releases/${v1}`, `${host}: current -> releases/${v1}`);
+        t.ok(
+          existsSync(join(hostRoot(host), `opt/floorwatch/releases/${v1}/node_modules/re2/build/Release/re2.node`)),
+          `${host}: the release is unpacked with its native addon`,
+        );
+        const tlsDir = join(hostRoot(host), 'etc/floorwatch/tls');
+        t.equal(statSync(tlsDir).mode & 0o777, 0o750, `${host}: tls dir 0750`);
+        t.equal(statSync(join(tlsDir, `${host}.key`)).mode & 0o777, 0o640, `${host}: key 0640`);
+        t.equal(
+          statSync(join(hostRoot(host), 'etc/floorwatch/agent.yaml')).mode & 0o777,
+          0o640,
+          `${host}: agent.yaml 0640 (it may carry a token)`,
+        );
+      }
+      const unit = readFileSync(join(hostRoot(WS), 'etc/systemd/system/floorwatch-agent.service'), 'utf8');
+      for (const line of ['Restart=always', `User=${whoami}`, 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'CapabilityBoundingSet='])
+        t.match(unit, `\n${line}\n`, `the agent unit has ${line}`);
+      t.notMatch(unit, /^MemoryDenyWriteExecute/m, 'no MemoryDenyWriteExecute (it kills V8)');
+      t.match(
+        unit,
+        `\nExecStart=${process.execPath} ${hostRoot(WS)}/opt/floorwatch/current/dist/cli/floorwatch.js agent -c ${hostRoot(WS)}/etc/floorwatch/agent.yaml\n`,
+        'the unit starts the installed CLI from current with the rendered config',
+      );
+      const agentYaml = readFileSync(join(hostRoot(WS), 'etc/floorwatch/agent.yaml'), 'utf8');
+      for (const label of ['floor: ldn-3', 'desk: fx-spot', 'colour: red', 'role: workstation'])
+        t.match(agentYaml, label, `labels from the inventory: ${label}`);
+      // The plant host: its plant.yaml passed `floorwatch check --kind plant`, its agent watches the plant's processes.
+      t.match(
+        readFileSync(join(hostRoot(PLANT), 'etc/floorwatch/plant.yaml'), 'utf8'),
+        `targets:\n  - 127.0.0.1:${grpcPort}\n`,
+        'plant.yaml rendered',
+      );
+      t.match(
+        readFileSync(join(hostRoot(PLANT), 'etc/floorwatch/agent.yaml'), 'utf8'),
+        'cmdline: floorwatch plant feed-handler',
+        'the plant host agent watches the feed handler',
+      );
+      t.same(
+        outside.filter((p) => existsSync(p)),
+        outsideBefore,
+        'nothing was installed outside the prefix',
+      );
+    },
+  );
 
   await t.test('second run: changed=0', { skip: !installed ? 'the first run failed' : false }, async (t) => {
     const second = await playbook('site.yml', [BRAIN_HOST, WS, PLANT]);
@@ -416,6 +473,23 @@ async function suite(): Promise<void> {
       let running = agent;
       if (!running) throw new Error('no agent (the subtest should have been skipped)');
       const restartsBefore = restarts(WS).length;
+      const agentYaml = join(hostRoot(WS), 'etc/floorwatch/agent.yaml');
+      const yamlBefore = readFileSync(agentYaml, 'utf8');
+      // The rollout previewed first, with a config change too: --diff shows it, nothing moves.
+      const preview = await playbook('site.yml', [WS], { floorwatch_version: v2, floorwatch_agent_interval_ms: 500 }, [
+        '--check',
+        '--diff',
+      ]);
+      t.equal(preview.code, 0, said(preview, `site.yml --check --diff with floorwatch_version=${v2} succeeds`));
+      t.ok((preview.recap[WS]?.changed ?? 0) > 0, `the preview reports changes (${JSON.stringify(preview.recap[WS])})`);
+      t.match(preview.out, `would unpack ${tarName(v2)}`, `it would unpack ${v2}`);
+      t.match(preview.out, /^-\s*interval_ms: 250$/m, 'the diff shows the old interval_ms');
+      t.match(preview.out, /^\+\s*interval_ms: 500$/m, 'and the new one');
+      t.equal(currentOf(WS), `releases/${v1}`, `after the preview current still -> releases/${v1}`);
+      t.notOk(existsSync(join(hostRoot(WS), `opt/floorwatch/releases/${v2}`)), `${v2} was not unpacked`);
+      t.equal(readFileSync(agentYaml, 'utf8'), yamlBefore, 'agent.yaml untouched by the preview');
+      t.equal(restarts(WS).length, restartsBefore, 'no restart asked for by the preview');
+
       const up = await playbook('site.yml', [WS], { floorwatch_version: v2 });
       t.equal(up.code, 0, said(up, `site.yml with floorwatch_version=${v2} succeeds`));
       t.equal(currentOf(WS), `releases/${v2}`, `current -> releases/${v2}`);
@@ -460,7 +534,6 @@ async function suite(): Promise<void> {
         1,
         'the brain was restarted once, at the first install',
       );
-      appendFileSync(appLog, '[ERROR] after the rollback\n');
     },
   );
 
