@@ -201,7 +201,7 @@ export class LoopWatch {
    * How much of the wall-clock time since `atMs` this loop stalled (did not attend), the stall
    * still running included. A value's age less this is the age the brain could have seen: a
    * sample that looks 4 s old after the brain's own 2 s stall (a new primary's start, a GC) was
-   * 2 s old when the brain last looked (the PlantPairDown rule's `max_age`, issue #16). Stalls
+   * 2 s old when the brain last looked (a threshold rule's `max_age`, issue #16). Stalls
    * older than `STALL_HISTORY_MS` are forgotten: a value that old is stale whatever the brain did.
    */
   stalledSinceMs(atMs: number): number {

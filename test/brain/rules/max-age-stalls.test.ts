@@ -1,18 +1,30 @@
 /**
  * A threshold rule's `max_age` leaves the brain's own stalls out of a value's age (issue #16):
- * the packaged PlantPairDown (both legs of a plant pair without a fresh `seq` for 3 s) on the
- * real engine, fake clock. A new primary whose loop was held 4 s by its own start saw plant
+ * a pair-silence rule (both legs of a plant pair without a fresh `seq` for 3 s, the shape the
+ * packaged PlantPairDown had before it followed the wrapper-aware verdicts, #19) on the real
+ * engine, fake clock. A new primary whose loop was held 4 s by its own start saw plant
  * heartbeats until the stall began; it must not call the pair down because the backlog of
  * heartbeats has not been read yet. A pair that really goes down is still paged: late by the
  * stall at most.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import t from 'tap';
 import type { StallHistory } from '../../../brain/rules/query.js';
 import { harness } from './harness.js';
 
-const PLANT_RULES = readFileSync(resolve(import.meta.dirname, '../../../rules/plant.yaml'), 'utf8');
+const PLANT_RULES = `group: plant
+interval: 1s
+rules:
+  - name: PairSilent
+    kind: threshold
+    series: { measurement: plant, field: seq }
+    match: ['pair!=""']
+    aggregate: { by: [pair], op: count }
+    max_age: 3s
+    below: 1
+    severity: critical
+    annotations:
+      summary: "both legs of {{pair}} are down"
+`;
 const legs = [
   { component: 'fh-a', kind: 'feed_handler', pair: 'fh' },
   { component: 'fh-b', kind: 'feed_handler', pair: 'fh' },
@@ -31,14 +43,14 @@ function run(h: ReturnType<typeof harness>, untilMs: number, beating: (atMs: num
   while (h.clock.now() < untilMs) {
     if (beating(h.clock.now())) for (const tags of legs) h.set('plant', 'seq', tags, seq++);
     h.clock.advance(100);
-    const f = h.firing('PlantPairDown');
+    const f = h.firing('PairSilent');
     if (f.length) seen.push(`${(h.clock.now() - start) / 1000}s ${f.join(' ')}`);
   }
 }
 
 const start = Date.UTC(2026, 10, 23, 9, 0, 0);
 
-t.test("a new primary's 4 s start stall with heartbeats queued behind it: PlantPairDown stays quiet", async (t) => {
+t.test("a new primary's 4 s start stall with heartbeats queued behind it: a max_age rule stays quiet", async (t) => {
   // The stall: 10 s to 14 s. The plant kept sending; the brain reads the backlog at 14 s.
   const stall: [number, number] = [start + 10_000, start + 14_000];
   const withStalls = harness({ 'plant.yaml': PLANT_RULES }, { start, stalls: stallOver(() => withStalls.clock.now(), [stall]) });
