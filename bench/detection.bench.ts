@@ -32,6 +32,7 @@ import type { BrainEvent } from '../brain/state/event-log.js';
 import type { AlertRef } from '../brain/incidents/incident.js';
 import { systemClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/log.js';
+import { wrappedArgs } from '../test/helpers/floorwatch.js';
 import { freePort } from '../test/helpers/wait.js';
 import { floorwatch, killAll, ROOT, runBench, sleep, start, stopProc, TARGET_JS, waitFor } from './lib/procs.js';
 import { startPromStack } from './lib/prom-stack.js';
@@ -244,22 +245,7 @@ samplers:
     for (let i = 1; i <= RUNS; i++) {
       const name = `pd-${i}`;
       const port = await freePort();
-      const wrapper = floorwatch([
-        'run',
-        '--name',
-        name,
-        '--restart',
-        'never',
-        '--agent-socket',
-        socket,
-        '--log',
-        `${dir}/${name}.log`,
-        '--',
-        process.execPath,
-        '-e',
-        TARGET_JS,
-        String(port),
-      ]);
+      const wrapper = floorwatch(wrappedArgs({ name, socket, dir }, [process.execPath, '-e', TARGET_JS, String(port)]));
       try {
         await waitFor(
           `${name} listening`,

@@ -24,6 +24,7 @@ import { silentLogger } from '../lib/log.js';
 import { ALICE_ON_CALL } from '../test/helpers/oncall.js';
 import { startHfaxdSnpp, type HfaxdSnpp } from '../test/helpers/snpp-hfaxd.js';
 import { startSmtpSink, type SmtpSink } from '../test/helpers/smtp-sink.js';
+import { wrappedArgs } from '../test/helpers/floorwatch.js';
 import { freePort } from '../test/helpers/wait.js';
 import { floorwatch, killAll, runBench, sleep, stopProc, TARGET_JS, waitFor } from './lib/procs.js';
 import { startPromStack, type PromStack } from './lib/prom-stack.js';
@@ -144,22 +145,7 @@ paging:
   for (let i = 1; i <= RUNS; i++) {
     const name = `pg-${i}`;
     const port = await freePort();
-    const wrapper = floorwatch([
-      'run',
-      '--name',
-      name,
-      '--restart',
-      'never',
-      '--agent-socket',
-      socket,
-      '--log',
-      `${dir}/${name}.log`,
-      '--',
-      process.execPath,
-      '-e',
-      TARGET_JS,
-      String(port),
-    ]);
+    const wrapper = floorwatch(wrappedArgs({ name, socket, dir }, [process.execPath, '-e', TARGET_JS, String(port)]));
     try {
       await waitFor(
         `${name} listening`,

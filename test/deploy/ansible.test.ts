@@ -10,6 +10,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync,
 import { join, resolve } from 'node:path';
 import { floorwatch, getJson, scratchDir, type FloorwatchProcess } from '../helpers/floorwatch.js';
 import { releaseTarball } from '../helpers/release.js';
+import { makeTestCa, makeTestCert } from '../helpers/tls.js';
 import { freePort, waitFor } from '../helpers/wait.js';
 
 const ANSIBLE = resolve(import.meta.dirname, '../../deploy/ansible');
@@ -80,33 +81,8 @@ async function suite(): Promise<void> {
   // The floor CA, the brain's certificate (for 127.0.0.1, where the test's agent dials it) and the workstation's.
   const tls = join(root, 'tls');
   mkdirSync(tls);
-  const openssl = (...args: string[]) => {
-    const r = spawnSync('openssl', args, { cwd: tls, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-  };
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  openssl('req', '-x509', ...ec, '-days', '2', '-subj', '/CN=floor-ca', '-keyout', 'floor-ca.key', '-out', 'floor-ca.pem');
-  for (const name of [BRAIN_HOST, WS, PLANT]) {
-    openssl('req', ...ec, '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
-    writeFileSync(join(tls, `${name}.ext`), `subjectAltName=DNS:${name},IP:127.0.0.1\n`);
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'floor-ca.pem',
-      '-CAkey',
-      'floor-ca.key',
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      `${name}.ext`,
-      '-out',
-      `${name}.pem`,
-    );
-  }
+  makeTestCa(tls, 'floor-ca');
+  for (const name of [BRAIN_HOST, WS, PLANT]) makeTestCert(tls, 'floor-ca', name, `DNS:${name},IP:127.0.0.1`);
 
   const grpcPort = await freePort();
   const httpPort = await freePort();

@@ -153,6 +153,30 @@ export async function getJson<T>(url: string): Promise<T> {
 }
 
 /**
+ * The argv of `floorwatch run` wrapping `command` as `name`, reporting to the agent at `socket`,
+ * its output in `dir/NAME.log` (restart policy `never` unless given): one spelling for the tests
+ * and benchmarks that wrap a process.
+ */
+export function wrappedArgs(
+  o: { name: string; socket: string; dir: string; restart?: 'never' | 'on-failure' | 'always' },
+  command: readonly string[],
+): string[] {
+  return [
+    'run',
+    '--name',
+    o.name,
+    '--restart',
+    o.restart ?? 'never',
+    '--agent-socket',
+    o.socket,
+    '--log',
+    `${o.dir}/${o.name}.log`,
+    '--',
+    ...command,
+  ];
+}
+
+/**
  * `floorwatch run --name NAME -- sleep 600` reporting to the agent at `socket`, once the brain
  * has its start: returns the child's pid, for the test to kill.
  */
@@ -163,20 +187,7 @@ export async function wrappedSleeper(
   dir: string,
   name = 'fh-a',
 ): Promise<number> {
-  const wrapper = floorwatch([
-    'run',
-    '--name',
-    name,
-    '--restart',
-    'never',
-    '--agent-socket',
-    socket,
-    '--log',
-    `${dir}/${name}.log`,
-    '--',
-    'sleep',
-    '600',
-  ]);
+  const wrapper = floorwatch(wrappedArgs({ name, socket, dir }, ['sleep', '600']));
   t.teardown(() => wrapper.kill('SIGKILL'));
   const started = await waitFor('process.start at the brain', () =>
     brain.events.recent({ kind: 'process.start' }).find((e) => e.tags['process'] === name),

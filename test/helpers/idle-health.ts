@@ -1,4 +1,5 @@
 import type { HealthBody } from '../../plant/health/publisher.js';
+import type { HealthHeartbeat } from '../../plant/health/types.js';
 
 /** Who a stand-in component is; everything else in its heartbeat says "up, idle, nothing wrong". */
 export type StandInIdentity = Pick<HealthBody, 'component' | 'kind' | 'pair' | 'role' | 'term' | 'failovers'>;
@@ -21,4 +22,12 @@ export function idleHealth(who: StandInIdentity): HealthBody {
     peer: null,
     counters: {},
   };
+}
+
+/** What a publisher adds to the body on the wire (plant/health/publisher.ts); tests that build datagrams by hand give it. */
+export type HeartbeatEnvelope = Pick<HealthHeartbeat, 'hb_seq' | 'interval_ms' | 'pid' | 'time_us' | 'mono_us'>;
+
+/** A whole heartbeat of an idle stand-in, as the listener and the brain receive it. */
+export function idleHeartbeat(who: StandInIdentity, envelope: HeartbeatEnvelope): HealthHeartbeat {
+  return { v: 1, ...idleHealth(who), ...envelope };
 }

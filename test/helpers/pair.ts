@@ -7,7 +7,7 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { alwaysOpenCalendar } from './calendar.js';
-import { floorwatch, getJson, writeYaml, type FloorwatchProcess } from './floorwatch.js';
+import { floorwatch, getJson, wrappedArgs, writeYaml, type FloorwatchProcess } from './floorwatch.js';
 import { ALICE_ON_CALL } from './oncall.js';
 import { freePort, waitFor, waitWhileProgressing } from './wait.js';
 
@@ -233,10 +233,7 @@ export async function wrappedAtPrimary(
   t: Owner,
   o: { name: string; socket: string; api: () => string; dir: string; built?: boolean },
 ): Promise<{ pid: number; wrapper: FloorwatchProcess }> {
-  const wrapper = floorwatch(
-    ['run', '--name', o.name, '--restart', 'never', '--agent-socket', o.socket, '--log', `${o.dir}/${o.name}.log`, '--', 'sleep', '600'],
-    { env: { FLOORWATCH_LOG_LEVEL: 'info' }, built: o.built ?? false },
-  );
+  const wrapper = floorwatch(wrappedArgs(o, ['sleep', '600']), { env: { FLOORWATCH_LOG_LEVEL: 'info' }, built: o.built ?? false });
   t.teardown(() => wrapper.kill('SIGKILL'));
   const pid = await waitFor(
     `${o.name}'s child`,

@@ -7,33 +7,17 @@ import { FakeClock } from '../../lib/clock.js';
 import { encodeHealth } from '../../plant/health/codec.js';
 import { HealthListener } from '../../plant/health/listener.js';
 import type { HealthHeartbeat } from '../../plant/health/types.js';
+import { idleHeartbeat } from '../helpers/idle-health.js';
 
+/** The primary feed handler's heartbeat number `hb_seq`, moving data. */
 const hb = (hb_seq: number): HealthHeartbeat => ({
-  v: 1,
-  component: 'fh-a',
-  kind: 'feed_handler',
-  pair: 'fh',
-  role: 'primary',
-  state: 'ok',
-  reason: null,
-  term: 1,
-  hb_seq,
-  interval_ms: 100,
-  pid: 1,
+  ...idleHeartbeat(
+    { component: 'fh-a', kind: 'feed_handler', pair: 'fh', role: 'primary', term: 1, failovers: 0 },
+    { hb_seq, interval_ms: 100, pid: 1, time_us: 1, mono_us: 1 },
+  ),
   seq: 10,
   rates: { in_per_s: 1, out_per_s: 1 },
-  latency_us: null,
-  gaps: { detected: 0, recovered: 0, unrecoverable: 0, unrecoverable_records: 0 },
-  duplicates: 0,
-  stale_symbols: 0,
-  stale_sample: [],
-  feeds: {},
-  failovers: 0,
   role_since_mono_us: 1,
-  peer: null,
-  time_us: 1,
-  mono_us: 1,
-  counters: {},
 });
 
 /** The loop's order after a stall: timers (the sweep) first, then the socket's queued datagrams. */

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { mkdirSync } from 'node:fs';
 import { freePort, waitFor } from '../helpers/wait.js';
-import { floorwatch, getJson, scratchDir, writeYaml, type FloorwatchProcess } from '../helpers/floorwatch.js';
+import { floorwatch, getJson, scratchDir, wrappedArgs, writeYaml, type FloorwatchProcess } from '../helpers/floorwatch.js';
 
 interface Row {
   id: string;
@@ -55,11 +55,8 @@ t.test('after a brain SIGKILL, the incident of a process that came back meanwhil
   ]);
   t.teardown(() => agent.kill('SIGKILL'));
   await agent.line((l) => l['ready'] === 'agent');
-  const wrap = (name: string, restart: string) => {
-    const w = floorwatch(
-      ['run', '--name', name, '--restart', restart, '--agent-socket', socket, '--log', `${dir}/${name}.log`, '--', 'sleep', '600'],
-      { env: { FLOORWATCH_LOG_LEVEL: 'info' } },
-    );
+  const wrap = (name: string, restart: 'never' | 'on-failure') => {
+    const w = floorwatch(wrappedArgs({ name, restart, socket, dir }, ['sleep', '600']), { env: { FLOORWATCH_LOG_LEVEL: 'info' } });
     t.teardown(() => w.kill('SIGKILL'));
     return w;
   };

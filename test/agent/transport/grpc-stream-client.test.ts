@@ -4,8 +4,6 @@
  * certificates made by openssl, and keepalive noticing a brain that stops answering (SIGSTOP).
  */
 import t, { type Test } from 'tap';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { systemClock } from '../../../lib/clock.js';
 import { GrpcStatus } from '../../../lib/grpc-status.js';
 import {
@@ -20,6 +18,7 @@ import {
 } from '../../../proto/wire.js';
 import { GrpcStreamCall, percentDecode, type CallStatus, type GrpcStreamOptions } from '../../../agent/transport/grpc-stream-client.js';
 import { floorwatch, scratchDir, writeYaml, type FloorwatchProcess } from '../../helpers/floorwatch.js';
+import { makeTestCa, makeTestCert, readTestTls } from '../../helpers/tls.js';
 import { freePort, waitFor } from '../../helpers/wait.js';
 
 const dir = scratchDir(t);
@@ -167,40 +166,11 @@ t.test('a brain that is not there: UNAVAILABLE naming the connect error', async 
 });
 
 t.test('TLS: mutual, with the server name overridden when dialling by IP', async (t) => {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  openssl('req', '-x509', ...key, '-days', '2', '-subj', '/CN=test-ca', '-keyout', 'ca.key', '-out', 'ca.pem');
-  for (const [name, san] of [
-    ['brain', 'DNS:brain.floor'],
-    ['ws-tls', 'DNS:ws-tls'],
-  ] as const) {
-    openssl('req', ...key, '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
-    writeYaml(dir, `${name}.ext`, `subjectAltName=${san}\n`);
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      `${name}.ext`,
-      '-out',
-      `${name}.pem`,
-    );
-  }
+  makeTestCa(dir, 'ca');
+  makeTestCert(dir, 'ca', 'brain', 'DNS:brain.floor');
+  makeTestCert(dir, 'ca', 'ws-tls', 'DNS:ws-tls');
   const b = await brain(t, 'tls', `tls: {cert: ${dir}/brain.pem, key: ${dir}/brain.key, ca: ${dir}/ca.pem, require_client_cert: true}\n`);
-  const { readFileSync } = await import('node:fs');
-  const files = {
-    ca: readFileSync(join(dir, 'ca.pem')),
-    key: readFileSync(join(dir, 'ws-tls.key')),
-    cert: readFileSync(join(dir, 'ws-tls.pem')),
-  };
+  const files = readTestTls(dir, 'ca', 'ws-tls');
 
   const good = open({ address: b.address, tls: { ...files, serverName: 'brain.floor' } });
   t.teardown(() => good.call.cancel());

@@ -1,11 +1,9 @@
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { WebhookChannel } from '../../../brain/channels/webhook.js';
+import { scratchDir } from '../../helpers/floorwatch.js';
+import { makeTestCa, makeTestCert, readTestTls } from '../../helpers/tls.js';
 import { freePort } from '../../helpers/wait.js';
 import { sampleNotification } from '../notify/sample-notification.js';
 
@@ -89,60 +87,12 @@ t.test('format chat: one line of text for a chat tool incoming webhook', async (
 });
 
 t.test('https with a private CA and a server name: trusted with the CA, refused without it', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), `fw-webhook-${process.pid}-`));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=test-ca',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-  );
-  openssl(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-subj',
-    '/CN=chat.floor.example',
-    '-keyout',
-    'srv.key',
-    '-out',
-    'srv.csr',
-  );
-  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=DNS:chat.floor.example\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'srv.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    'ext.cnf',
-    '-out',
-    'srv.pem',
-  );
+  const dir = scratchDir(t, 'fw-webhook-');
+  makeTestCa(dir, 'ca');
+  makeTestCert(dir, 'ca', 'srv', 'DNS:chat.floor.example');
+  const pem = readTestTls(dir, 'ca', 'srv');
   const bodies: string[] = [];
-  const tls = createHttpsServer({ key: readFileSync(join(dir, 'srv.key')), cert: readFileSync(join(dir, 'srv.pem')) }, (req, res) => {
+  const tls = createHttpsServer({ key: pem.key, cert: pem.cert }, (req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
@@ -156,7 +106,7 @@ t.test('https with a private CA and a server name: trusted with the CA, refused 
   const https = `https://127.0.0.1:${port}/hook`;
   const trusted = await new WebhookChannel({
     url: https,
-    tls: { ca: readFileSync(join(dir, 'ca.pem'), 'utf8'), servername: 'chat.floor.example' },
+    tls: { ca: pem.ca.toString('utf8'), servername: 'chat.floor.example' },
   }).send(sampleNotification(), signal);
   t.match(trusted, { status: 'sent', detail: 'HTTP 200' });
   t.equal(bodies.length, 1);

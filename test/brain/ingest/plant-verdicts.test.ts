@@ -8,34 +8,14 @@ import t from 'tap';
 import { FakeClock } from '../../../lib/clock.js';
 import { PlantVerdicts } from '../../../brain/ingest/plant-verdicts.js';
 import type { HealthHeartbeat } from '../../../plant/health/types.js';
+import { idleHeartbeat } from '../../helpers/idle-health.js';
 
 function hb(component: string, over: Partial<HealthHeartbeat> = {}): HealthHeartbeat {
   return {
-    v: 1,
-    component,
-    kind: 'feed_handler',
-    pair: 'fh',
-    role: 'secondary',
-    state: 'ok',
-    reason: null,
-    term: 1,
-    hb_seq: 1,
-    interval_ms: 100,
-    pid: 100,
-    seq: 0,
-    rates: { in_per_s: 0, out_per_s: 0 },
-    latency_us: null,
-    gaps: { detected: 0, recovered: 0, unrecoverable: 0, unrecoverable_records: 0 },
-    duplicates: 0,
-    stale_symbols: 0,
-    stale_sample: [],
-    feeds: {},
-    failovers: 0,
-    role_since_mono_us: 0,
-    peer: null,
-    time_us: 0,
-    mono_us: 0,
-    counters: {},
+    ...idleHeartbeat(
+      { component, kind: 'feed_handler', pair: 'fh', role: 'secondary', term: 1, failovers: 0 },
+      { hb_seq: 1, interval_ms: 100, pid: 100, time_us: 0, mono_us: 0 },
+    ),
     ...over,
   };
 }

@@ -4,8 +4,6 @@
  * agent whose id is not the one its certificate names.
  */
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { parseAgentConfig } from '../../../agent/config.js';
@@ -14,73 +12,16 @@ import { parseBrainConfig } from '../../../brain/config.js';
 import { startBrain } from '../../../brain/main.js';
 import { silentLogger } from '../../../lib/log.js';
 import { scratchDir } from '../../helpers/floorwatch.js';
+import { makeTestCa, makeTestCert } from '../../helpers/tls.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const dir = scratchDir(t);
-const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-
-function makeCa(name: string): void {
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${name}`,
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.pem`,
-  );
-}
-
-function makeCert(ca: string, name: string, san: string): void {
-  openssl(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-subj',
-    `/CN=${name}`,
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-  );
-  const ext = join(dir, `${name}.ext`);
-  execFileSync('sh', ['-c', `printf 'subjectAltName=${san}\\n' > ${ext}`]);
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${ca}.pem`,
-    '-CAkey',
-    `${ca}.key`,
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    ext,
-    '-out',
-    `${name}.pem`,
-  );
-}
-
-makeCa('floor-ca');
-makeCa('rogue-ca');
-makeCert('floor-ca', 'brain', 'DNS:brain.floor,IP:127.0.0.1');
-makeCert('floor-ca', 'ws-ldn-001', 'DNS:ws-ldn-001');
-makeCert('floor-ca', 'ws-ldn-002', 'DNS:ws-ldn-002');
-makeCert('rogue-ca', 'ws-rogue', 'DNS:ws-rogue');
+makeTestCa(dir, 'floor-ca');
+makeTestCa(dir, 'rogue-ca');
+makeTestCert(dir, 'floor-ca', 'brain', 'DNS:brain.floor,IP:127.0.0.1');
+makeTestCert(dir, 'floor-ca', 'ws-ldn-001', 'DNS:ws-ldn-001');
+makeTestCert(dir, 'floor-ca', 'ws-ldn-002', 'DNS:ws-ldn-002');
+makeTestCert(dir, 'rogue-ca', 'ws-rogue', 'DNS:ws-rogue');
 
 const logs: Record<string, unknown>[] = [];
 const log = pino(

@@ -8,30 +8,29 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { FakeClock } from '../../../lib/clock.js';
-import { RoleMachine, type PairMessage, type VoterState } from '../../../brain/pair/role.js';
+import { RoleMachine, type PairMessage, type RoleMachineOptions, type VoterState } from '../../../brain/pair/role.js';
 import { loadVoterState, saveVoterState, voterFilePath } from '../../../brain/pair/voter-file.js';
 import { realFs, type StateFs } from '../../../lib/state-files.js';
 import { scratchDir } from '../../helpers/floorwatch.js';
 
 const HB = 100;
 
+/** The witness `w` of brains a and b on `clock` (lease: 2 heartbeats), started; `io` is where its answers and saves go. */
+function startedWitness(clock: FakeClock, io: Pick<RoleMachineOptions, 'send' | 'saveVoter' | 'voterState'>): RoleMachine {
+  const m = new RoleMachine({ id: 'w', kind: 'witness', others: ['a', 'b'], clock, heartbeatMs: HB, missedHeartbeats: 2, rank: 2, ...io });
+  m.start();
+  return m;
+}
+
 /** A witness on a FakeClock whose answers are collected; `file`: its voter state on disk. */
 function witness(clock: FakeClock, file: string) {
   const sent: { to: string; msg: PairMessage }[] = [];
   const saved = loadVoterState(file);
-  const m = new RoleMachine({
-    id: 'w',
-    kind: 'witness',
-    others: ['a', 'b'],
-    clock,
-    heartbeatMs: HB,
-    missedHeartbeats: 2,
-    rank: 2,
+  const m = startedWitness(clock, {
     send: (to, msg) => sent.push({ to, msg }),
     ...(saved ? { voterState: saved } : {}),
     saveVoter: (s) => (saveVoterState(file, s), true),
   });
-  m.start();
   /** The witness's answer to a vote for `term` from `from` holding state of term `synced`. */
   const vote = (from: string, term: number, synced: number) => {
     sent.length = 0;
@@ -107,18 +106,7 @@ t.test('the file: written with fsync before the answer, mode 0600, nothing writt
 
   let writes = 0;
   const clock = new FakeClock(0);
-  const m = new RoleMachine({
-    id: 'w',
-    kind: 'witness',
-    others: ['a', 'b'],
-    clock,
-    heartbeatMs: HB,
-    missedHeartbeats: 2,
-    rank: 2,
-    send: () => undefined,
-    saveVoter: () => (writes++, true),
-  });
-  m.start();
+  const m = startedWitness(clock, { send: () => undefined, saveVoter: () => (writes++, true) });
   m.receive({ t: 'hb', from: 'a', term: 1, role: 'primary', seq: 1 });
   const afterFirst = writes;
   for (let i = 0; i < 50; i++) {
@@ -132,18 +120,7 @@ t.test('the file: written with fsync before the answer, mode 0600, nothing writt
 t.test('a voter that cannot save refuses the grant; a file that is not a voter state is refused by name', async (t) => {
   const clock = new FakeClock(0);
   const sent: PairMessage[] = [];
-  const m = new RoleMachine({
-    id: 'w',
-    kind: 'witness',
-    others: ['a', 'b'],
-    clock,
-    heartbeatMs: HB,
-    missedHeartbeats: 2,
-    rank: 2,
-    send: (_to, msg) => sent.push(msg),
-    saveVoter: () => false,
-  });
-  m.start();
+  const m = startedWitness(clock, { send: (_to, msg) => sent.push(msg), saveVoter: () => false });
   m.receive({ t: 'vote', from: 'a', term: 1, seq: 1, synced: 0 });
   t.same(
     sent.filter((s) => s.t === 'grant').map((s) => s.t === 'grant' && s.ok),
