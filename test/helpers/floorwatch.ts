@@ -146,8 +146,17 @@ export function writeYaml(dir: string, name: string, text: string): string {
   return file;
 }
 
+/**
+ * A GET, once more if the server had closed the pooled keep-alive socket the request went out on
+ * (undici: UND_ERR_SOCKET "other side closed"), as browsers retry an idempotent request: a test
+ * that blocked its own event loop (a spawnSync) may not yet have seen the close.
+ */
 export async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  const get = () => fetch(url, { signal: AbortSignal.timeout(5000) });
+  const res = await get().catch((err: { cause?: { code?: string } }) => {
+    if (err.cause?.code === 'UND_ERR_SOCKET') return get();
+    throw err;
+  });
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
   return (await res.json()) as T;
 }

@@ -4,7 +4,8 @@
  * Runs the built CLI (npm test builds first), as `npm start` does.
  */
 import t from 'tap';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { DEMO_CLI as cli, demoReady, plantPidsOf, startDemo } from '../helpers/demo.js';
 import { getJson } from '../helpers/floorwatch.js';
@@ -98,7 +99,13 @@ t.test('floorwatch demo runs a floor, answers on its API, and stops cleanly on C
   );
   const tokenFile = demo.stdout.map((l) => /--token-file (\S+)\)/.exec(l)?.[1]).find(Boolean);
   t.ok(tokenFile, "the banner names alice's token file");
-  const ack = spawnSync(process.execPath, [cli, 'ack', incident[0]!.id, '--brain', api, '--token-file', tokenFile!], { encoding: 'utf8' });
+  // Asynchronously: a spawnSync held this process's event loop for the CLI's whole run (seconds on
+  // a busy box), so the keep-alive socket the demo had closed meanwhile was still pooled, and the
+  // next fetch went out on it ("other side closed", CI run ci2).
+  const ack = await promisify(execFile)(process.execPath, [cli, 'ack', incident[0]!.id, '--brain', api, '--token-file', tokenFile!]).then(
+    (r) => ({ status: 0, stderr: r.stderr }),
+    (err: { code?: number; stderr?: string }) => ({ status: err.code ?? -1, stderr: err.stderr ?? String(err) }),
+  );
   t.equal(ack.status, 0, `floorwatch ack with the printed token file exits 0 (${ack.stderr.trim()})`);
   const acked = await getJson<{ ackedBy?: string }>(`${api}/api/incidents/${incident[0]!.id}`);
   t.equal(acked.ackedBy, 'alice', "acknowledged by the token's user");
