@@ -139,6 +139,10 @@ export async function startBrain(config: BrainConfig, log: Logger, clock: Clock 
               stop: async () => {
                 if (current === a) current = undefined;
                 await a.stop();
+                // Streams opened while primary are ended, not left to the next message's refusal:
+                // an agent whose window of batches awaits acks sends nothing more, and stayed
+                // stuck on a brain that had stepped down alive (churn test, CI run ci3).
+                for (const agent of agents.all()) agent.replace?.('FW_ERR_PAIR_SECONDARY');
               },
             };
           },

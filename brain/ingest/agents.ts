@@ -35,8 +35,11 @@ export interface AgentRecord {
   agentDroppedSamples: number;
   /** The live stream's ack function, if connected. */
   sendAck: ((upto: number) => void) | undefined;
-  /** Ends the live stream (a newer stream of the same agent replaces it). */
-  replace: (() => void) | undefined;
+  /**
+   * Ends the live stream: a newer stream of the same agent replaces it, or (with `code`
+   * FW_ERR_PAIR_SECONDARY) a pair's brain that stopped being primary refuses it.
+   */
+  replace: ((code?: 'FW_ERR_PAIR_SECONDARY') => void) | undefined;
 }
 
 /** The fleet inventory of one host, as /api/agents shows it. */

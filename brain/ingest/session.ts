@@ -69,7 +69,8 @@ export class IngestSession {
   /** Batches are being refused: set until the stream is ended to make the agent send again. */
   #refusing: Timer | undefined;
   #ended = false;
-  readonly #replaceMe = () => this.#fail('FW_ERR_WIRE_DUPLICATE_AGENT');
+  readonly #replaceMe = (code?: 'FW_ERR_PAIR_SECONDARY') =>
+    code ? this.#fail(code, this.#d.brainId) : this.#fail('FW_ERR_WIRE_DUPLICATE_AGENT');
 
   constructor(call: IngestStream, deps: SessionDeps) {
     this.#call = call;

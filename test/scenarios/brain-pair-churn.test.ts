@@ -143,7 +143,13 @@ async function churn(t: Test): Promise<void> {
     const agent = agents[i]!.agent;
     await agent.kill('SIGTERM');
     const stopped = await agent.line<{ drained: boolean; cumulative_samples: number }>((l) => l['stopped'] === 'agent');
-    t.ok(stopped.drained, `${id} drained its queue to the pair before stopping`);
+    const said = () =>
+      agent.stderr
+        .filter((l) => /brain|connect|stream|welcome/i.test(l))
+        .slice(-12)
+        .map((l) => l.slice(0, 240))
+        .join('\n');
+    t.ok(stopped.drained, `${id} drained its queue to the pair before stopping`, stopped.drained ? {} : { diagnostic: true, said: said() });
     produced.set(id, stopped.cumulative_samples);
   }
   for (const [id, n] of produced) {
